@@ -1,0 +1,34 @@
+// Versioned schema migrations, applied in order, each in its own transaction.
+import type { Database } from 'better-sqlite3';
+import { initial } from './2026-11-26-initial.js';
+
+export interface Migration {
+  /** Date-prefixed and unique; the order of the list below is the order of application. */
+  id: string;
+  up: string | ((db: Database) => void);
+}
+
+export const migrations: Migration[] = [initial];
+
+export function migrate(db: Database, list: Migration[] = migrations): string[] {
+  db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);
+  const applied = new Set(
+    (db.prepare('SELECT id FROM schema_migrations').all() as { id: string }[]).map((r) => r.id),
+  );
+  const ran: string[] = [];
+  for (const m of list) {
+    if (applied.has(m.id)) continue;
+    db.transaction(() => {
+      if (typeof m.up === 'string') db.exec(m.up);
+      else m.up(db);
+      db.prepare('INSERT INTO schema_migrations (id, applied_at) VALUES (?, ?)').run(m.id, new Date().toISOString());
+    })();
+    ran.push(m.id);
+  }
+  return ran;
+}
+
+export function schemaVersion(db: Database): string {
+  const row = db.prepare('SELECT id FROM schema_migrations ORDER BY id DESC LIMIT 1').get() as { id: string } | undefined;
+  return row?.id ?? 'none';
+}

@@ -1,0 +1,32 @@
+// Installs Facet's gradient kernels on the tfjs wasm backend.
+import type { KernelConfig } from '@tensorflow/tfjs';
+import type { Tf } from '../types.js';
+import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
+import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
+import { maxPoolGradConfig } from './max-pool-grad.js';
+
+/** Kernel configs we install, in the order we install them. */
+export function fastKernelConfigs(tf: Tf): KernelConfig[] {
+  return [
+    conv2dBackpropFilterConfig(tf),
+    conv2dBackpropInputConfig(tf),
+    maxPoolGradConfig(tf),
+  ];
+}
+
+const installed = new WeakSet<object>();
+
+/**
+ * Registers our kernels for 'wasm'. Call after the wasm backend is initialised. Replacing a stock
+ * kernel keeps its whole config (its setupFunc above all: without it the stock kernel's C binding
+ * is never created when the backend is set up again), only the kernelFunc changes.
+ */
+export function registerFastKernels(tf: Tf): void {
+  if (installed.has(tf)) return;
+  for (const config of fastKernelConfigs(tf)) {
+    const stock = tf.getKernel(config.kernelName, 'wasm');
+    if (stock !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');
+    tf.registerKernel({ ...(stock ?? {}), ...config, setupFunc: stock?.setupFunc, disposeFunc: stock?.disposeFunc });
+  }
+  installed.add(tf);
+}

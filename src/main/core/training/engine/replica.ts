@@ -1,0 +1,147 @@
+// One model replica and its optimizer: the maths of a training step, shared by the in-thread
+// trainer and every data-parallel worker.
+import type * as tfjs from '@tensorflow/tfjs';
+import type { BatchResult, OptimizerSpec, Tf, WeightSet } from './types.js';
+
+/** Same clipping as Keras' sparse categorical cross-entropy. */
+const EPSILON = 1e-7;
+
+export interface ShardGradients {
+  /** Mean loss over the shard. */
+  loss: number;
+  /** Correct predictions in the shard. */
+  correct: number;
+  /** Gradient of the shard's mean loss, one tensor per trainable variable (caller disposes). */
+  grads: tfjs.Tensor[];
+}
+
+export class Replica {
+  readonly imageShape: [number, number, number];
+  readonly numClasses: number;
+  private readonly variables: tfjs.Variable[];
+
+  private constructor(
+    private readonly tf: Tf,
+    private readonly model: tfjs.LayersModel,
+    private readonly optimizer: tfjs.Optimizer,
+  ) {
+    const [, h, w, c] = model.inputs[0]!.shape;
+    this.imageShape = [h!, w!, c!];
+    this.numClasses = model.outputs[0]!.shape[1]!;
+    this.variables = model.trainableWeights.map((v) => v.read() as tfjs.Variable);
+  }
+
+  static async create(
+    tf: Tf, modelJson: unknown, optimizer: OptimizerSpec, initialWeights?: WeightSet,
+  ): Promise<Replica> {
+    const model = await tf.models.modelFromJSON({ modelTopology: modelJson as tfjs.io.ModelJSON['modelTopology'] });
+    const replica = new Replica(tf, model, makeOptimizer(tf, optimizer));
+    if (initialWeights !== undefined) replica.setWeights(initialWeights);
+    return replica;
+  }
+
+  /** Sizes of the trainable variables, in order. */
+  get variableSizes(): number[] {
+    return this.variables.map((v) => v.size);
+  }
+
+  private images(x: Float32Array, n: number): tfjs.Tensor4D {
+    const [h, w, c] = this.imageShape;
+    const size = n * h * w * c;
+    if (x.length < size) throw new Error(`Expected ${size} input values for ${n} images of ${h}×${w}×${c}, got ${x.length}.`);
+    return this.tf.tensor4d(x.length === size ? x : x.subarray(0, size), [n, h, w, c]);
+  }
+
+  /** Forward + backward on one shard; does not touch the weights. */
+  computeGradients(x: Float32Array, y: Int32Array, n: number): ShardGradients {
+    const tf = this.tf;
+    return tf.tidy(() => {
+      const xs = this.images(x, n);
+      const labels = tf.tensor1d(y.length === n ? y : y.subarray(0, n), 'int32');
+      let correct: tfjs.Tensor | undefined;
+      const { value, grads } = tf.variableGrads(() => {
+        const probs = this.model.apply(xs, { training: true }) as tfjs.Tensor2D;
+        correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), labels), 'float32')));
+        // −mean log p[label], with p clipped like Keras does.
+        const picked = tf.sum(tf.mul(probs, tf.oneHot(labels, this.numClasses)), 1);
+        return tf.neg(tf.mean(tf.log(tf.clipByValue(picked, EPSILON, 1 - EPSILON)))) as tfjs.Scalar;
+      }, this.variables);
+      const result = {
+        loss: value.dataSync()[0]!,
+        correct: correct!.dataSync()[0]!,
+        grads: this.variables.map((v) => tf.keep(grads[v.name]!)),
+      };
+      correct!.dispose();
+      return result;
+    });
+  }
+
+  /** Applies one optimizer update with the given gradients (in variable order). */
+  applyGradients(grads: tfjs.Tensor[]): void {
+    this.optimizer.applyGradients(this.variables.map((v, i) => ({ name: v.name, tensor: grads[i]! })));
+  }
+
+  trainBatch(x: Float32Array, y: Int32Array, n: number): BatchResult {
+    const { loss, correct, grads } = this.computeGradients(x, y, n);
+    this.applyGradients(grads);
+    this.tf.dispose(grads);
+    return { loss, accuracy: correct / n };
+  }
+
+  predictBatch(x: Float32Array, n: number): Float32Array {
+    const tf = this.tf;
+    const probs = tf.tidy(() => this.model.apply(this.images(x, n), { training: false }) as tfjs.Tensor);
+    const out = probs.dataSync() as Float32Array;
+    probs.dispose();
+    return out;
+  }
+
+  getWeights(): WeightSet {
+    return this.model.weights.map((v) => {
+      const t = v.read();
+      return { name: v.originalName, shape: [...t.shape], data: Float32Array.from(t.dataSync()) };
+    });
+  }
+
+  setWeights(weights: WeightSet): void {
+    const targets = this.model.weights;
+    if (weights.length !== targets.length) {
+      throw new Error(`Expected ${targets.length} weight tensors, got ${weights.length}.`);
+    }
+    const tensors = weights.map((w, i) => {
+      const target = targets[i]!;
+      if (w.shape.join('x') !== target.shape.join('x')) {
+        throw new Error(`Weight ${i} (${w.name}) has shape [${w.shape}], the model expects [${target.shape}] (${target.originalName}).`);
+      }
+      return this.tf.tensor(w.data, w.shape);
+    });
+    this.model.setWeights(tensors);
+    this.tf.dispose(tensors);
+  }
+
+  async getOptimizerState(): Promise<WeightSet> {
+    const named = await this.optimizer.getWeights();
+    return named.map(({ name, tensor }) => ({
+      name, shape: [...tensor.shape], data: Float32Array.from(tensor.dataSync()),
+    }));
+  }
+
+  async setOptimizerState(state: WeightSet): Promise<void> {
+    const named = state.map(({ name, shape, data }) => ({ name, tensor: this.tf.tensor(data, shape) }));
+    await this.optimizer.setWeights(named);
+    this.tf.dispose(named.map((n) => n.tensor));
+  }
+
+  dispose(): void {
+    this.model.dispose();
+    this.optimizer.dispose();
+  }
+}
+
+function makeOptimizer(tf: Tf, spec: OptimizerSpec): tfjs.Optimizer {
+  switch (spec.name) {
+    case 'adam': return tf.train.adam(spec.learningRate);
+    case 'sgd': return tf.train.sgd(spec.learningRate);
+    case 'rmsprop': return tf.train.rmsprop(spec.learningRate);
+  }
+}

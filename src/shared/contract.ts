@@ -1,0 +1,129 @@
+// Every call between a UI and the core: its name, the zod schema of its arguments and its result
+// type; and every event the core streams. The preload bridge, the IPC handlers, the HTTP routes
+// and the renderer client are all derived from these two maps.
+import { z } from 'zod';
+import type {
+  ClassDef,
+  Dataset,
+  DemoSummary,
+  ImagePage,
+  ImportProgress,
+  ImportSummary,
+  LabelChange,
+  SkippedFile,
+  WorkspaceInfo,
+} from './domain.js';
+import { SKIP_CODES, SPLITS } from './domain.js';
+import { SplitPercentSchema } from './splits.js';
+
+/** A phantom value that carries a result type through `typeof`. */
+function returns<T>(): T {
+  return undefined as T;
+}
+
+const id = z.number().int().positive();
+const className = z
+  .string()
+  .trim()
+  .min(1, 'a class name cannot be empty')
+  .max(100, 'a class name is at most 100 characters')
+  .refine((s) => !/[/\\\0]/.test(s), 'a class name cannot contain / or \\');
+
+/** Group key for group-aware splits: the first sub-folder under the class, or a regex on the file name. */
+export const GroupBySchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .refine((s) => {
+    if (s === 'subfolder') return true;
+    try {
+      new RegExp(s);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'group-by must be "subfolder" or a valid regular expression such as ^(id\\d+)_');
+
+export const ImportArgs = z.object({
+  folder: z.string().min(1, 'give the folder to import'),
+  name: z.string().trim().min(1).max(200).optional(),
+  split: SplitPercentSchema.optional(),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+  groupBy: GroupBySchema.optional(),
+});
+
+export const ImageQuery = z.object({
+  datasetId: id,
+  classId: id.optional(),
+  split: z.enum(SPLITS).optional(),
+  status: z.enum(['ok', 'unreadable', 'missing', 'all']).optional(),
+  search: z.string().max(500).optional(),
+  sort: z.enum(['path', 'class']).optional(),
+  offset: z.number().int().min(0).optional(),
+  limit: z.number().int().min(1).max(100_000).optional(),
+});
+
+export const calls = {
+  'workspace/info': { args: z.object({}), result: returns<WorkspaceInfo>() },
+  'datasets/list': { args: z.object({}), result: returns<Dataset[]>() },
+  'datasets/get': { args: z.object({ datasetId: id }), result: returns<Dataset>() },
+  'datasets/import': { args: ImportArgs, result: returns<ImportSummary>() },
+  'datasets/rescan': { args: z.object({ datasetId: id }), result: returns<ImportSummary>() },
+  'datasets/skipped': { args: z.object({ datasetId: id }), result: returns<SkippedFile[]>() },
+  'images/list': { args: ImageQuery, result: returns<ImagePage>() },
+  'labels/set': {
+    args: z.object({ datasetId: id, imageIds: z.array(id).min(1).max(100_000), classId: id }),
+    result: returns<LabelChange>(),
+  },
+  'labels/undo': { args: z.object({ datasetId: id }), result: returns<LabelChange>() },
+  'labels/redo': { args: z.object({ datasetId: id }), result: returns<LabelChange>() },
+  'classes/list': { args: z.object({ datasetId: id }), result: returns<ClassDef[]>() },
+  'classes/add': { args: z.object({ datasetId: id, name: className }), result: returns<ClassDef>() },
+  'classes/rename': { args: z.object({ classId: id, name: className }), result: returns<ClassDef>() },
+  'classes/merge': {
+    args: z.object({ sourceClassId: id, targetClassId: id }),
+    result: returns<ClassDef>(),
+  },
+  'classes/delete': {
+    args: z.object({ classId: id, moveToClassId: id.optional() }),
+    result: returns<{ deleted: number; moved: number }>(),
+  },
+  'demo/generate': {
+    args: z.object({
+      out: z.string().min(1).optional(),
+      count: z.number().int().min(3).max(100_000).optional(),
+      seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    }),
+    result: returns<DemoSummary>(),
+  },
+} as const;
+
+export const events = {
+  'import/progress': returns<ImportProgress>(),
+} as const;
+
+export type CallName = keyof typeof calls;
+export type CallArgs<N extends CallName> = z.input<(typeof calls)[N]['args']>;
+export type ParsedArgs<N extends CallName> = z.output<(typeof calls)[N]['args']>;
+export type CallResult<N extends CallName> = (typeof calls)[N]['result'];
+export type EventName = keyof typeof events;
+export type EventPayload<E extends EventName> = (typeof events)[E];
+
+export const CALL_NAMES = Object.keys(calls) as CallName[];
+export const EVENT_NAMES = Object.keys(events) as EventName[];
+
+export function isCallName(name: unknown): name is CallName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(calls, name);
+}
+
+export function isEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(events, name);
+}
+
+/** The one object the renderer talks to; Electron's preload and the browser client both implement it. */
+export interface FacetApi {
+  call<N extends CallName>(name: N, args: CallArgs<N>): Promise<CallResult<N>>;
+  on<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void;
+}
+
+export { SKIP_CODES };

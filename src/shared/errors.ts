@@ -1,0 +1,63 @@
+// Errors are values the user can act on: a code, the file or field at fault, and what to do next.
+
+export type ErrorCode =
+  | 'invalid-argument'
+  | 'not-found'
+  | 'conflict'
+  | 'io'
+  | 'workspace'
+  | 'busy'
+  | 'engine'
+  | 'cancelled'
+  | 'internal';
+
+export interface ErrorPayload {
+  code: ErrorCode;
+  message: string;
+  field?: string;
+  file?: string;
+  hint?: string;
+}
+
+export class FacetError extends Error {
+  readonly code: ErrorCode;
+  readonly field?: string;
+  readonly file?: string;
+  readonly hint?: string;
+
+  constructor(code: ErrorCode, message: string, details: { field?: string; file?: string; hint?: string } = {}) {
+    super(message);
+    this.name = 'FacetError';
+    this.code = code;
+    if (details.field !== undefined) this.field = details.field;
+    if (details.file !== undefined) this.file = details.file;
+    if (details.hint !== undefined) this.hint = details.hint;
+  }
+
+  toPayload(): ErrorPayload {
+    const payload: ErrorPayload = { code: this.code, message: this.message };
+    if (this.field !== undefined) payload.field = this.field;
+    if (this.file !== undefined) payload.file = this.file;
+    if (this.hint !== undefined) payload.hint = this.hint;
+    return payload;
+  }
+}
+
+/** Any thrown value as a payload the UI or CLI can show; unknown errors keep their message. */
+export function toErrorPayload(error: unknown): ErrorPayload {
+  if (error instanceof FacetError) return error.toPayload();
+  if (isErrorPayload(error)) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return { code: 'internal', message };
+}
+
+function isErrorPayload(value: unknown): value is ErrorPayload {
+  return typeof value === 'object' && value !== null && 'code' in value && 'message' in value;
+}
+
+/** One line for a terminal or a status bar: "message (field: x) — hint". */
+export function formatError(payload: ErrorPayload): string {
+  const where = payload.file ? ` (file: ${payload.file})` : payload.field ? ` (field: ${payload.field})` : '';
+  const hint = payload.hint ? ` — ${payload.hint}` : '';
+  return `${payload.message}${where}${hint}`;
+}

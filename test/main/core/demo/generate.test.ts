@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DemoError, generateDemo, manifestPathFor, planImages, type DemoManifest } from '../../../../src/main/core/demo/generate.js';
+
+const CLASSES = ['camera', 'phone', 'social'];
+const SMALL = { count: 45, size: 64 } as const;
+
+let tmp: string;
+beforeAll(async () => {
+  tmp = await mkdtemp(path.join(os.tmpdir(), 'facet-demo-test-'));
+});
+afterAll(async () => {
+  await rm(tmp, { recursive: true, force: true });
+});
+
+async function filesOf(out: string): Promise<Map<string, string>> {
+  const hashes = new Map<string, string>();
+  for (const dir of await readdir(out)) {
+    for (const file of await readdir(path.join(out, dir))) {
+      hashes.set(`${dir}/${file}`, createHash('sha256').update(await readFile(path.join(out, dir, file))).digest('hex'));
+    }
+  }
+  return hashes;
+}
+
+async function manifestOf(out: string): Promise<DemoManifest> {
+  return JSON.parse(await readFile(manifestPathFor(out), 'utf8')) as DemoManifest;
+}
+
+describe('generateDemo', () => {
+  let out: string;
+  let files: Map<string, string>;
+  let manifest: DemoManifest;
+  const progress: [number, number][] = [];
+
+  beforeAll(async () => {
+    out = path.join(tmp, 'seed7');
+    const result = await generateDemo({ ...SMALL, out, seed: 7, onProgress: (done, total) => progress.push([done, total]) });
+    expect(result).toMatchObject({ out, images: 45, classes: CLASSES, wrongLabels: 1, identities: 3, reused: false });
+    expect(result.manifest).toBe(path.join(tmp, 'seed7-manifest.json'));
+    files = await filesOf(out);
+    manifest = await manifestOf(out);
+  });
+
+  it('writes only the three class folders, and the manifest next to the data folder', async () => {
+    expect((await readdir(out)).sort()).toEqual(CLASSES);
+    expect((await readdir(tmp)).sort()).toEqual(['seed7', 'seed7-manifest.json']); // no staging left behind
+    expect(files.size).toBe(45);
+  });
+
+  it('gives every medium exactly a third of the images', () => {
+    for (const medium of CLASSES) {
+      expect(manifest.images.filter((image) => image.trueClass === medium)).toHaveLength(15);
+      const inFolder = [...files.keys()].filter((p) => p.startsWith(`${medium}/`)).length;
+      expect(inFolder).toBe(manifest.images.filter((image) => image.labelledClass === medium).length);
+    }
+  });
+
+  it('names files idNNN_NNN.jpg, unique across all folders', () => {
+    const names = [...files.keys()].map((p) => path.posix.basename(p));
+    for (const name of names) expect(name).toMatch(/^id\d{3}_\d{3}\.jpg$/);
+    expect(new Set(names).size).toBe(names.length);
+  });
+
+  it('shows every person in all three media', () => {
+    const identities = new Set(manifest.images.map((image) => image.identity));
+    expect(identities.size).toBe(3);
+    for (const identity of identities) {
+      const media = new Set(manifest.images.filter((image) => image.identity === identity).map((image) => image.trueClass));
+      expect([...media].sort()).toEqual(CLASSES);
+      for (const image of manifest.images.filter((i) => i.identity === identity)) {
+        expect(path.posix.basename(image.path).startsWith(`${identity}_`)).toBe(true);
+      }
+    }
+  });
+
+  it('lists exactly the planted wrong labels, and they sit in the wrong folder', () => {
+    const mismatched = manifest.images.filter((image) => image.trueClass !== image.labelledClass);
+    expect(manifest.wrongLabels).toEqual(mismatched.map(({ path: p, trueClass, labelledClass }) => ({ path: p, trueClass, labelledClass })));
+    expect(manifest.wrongLabels).toHaveLength(1);
+    for (const wrong of manifest.wrongLabels) {
+      expect(files.has(wrong.path)).toBe(true);
+      const folder = wrong.path.split('/')[0];
+      expect(folder).toBe(wrong.labelledClass);
+      expect(folder).not.toBe(wrong.trueClass);
+    }
+    expect(new Set(manifest.images.map((image) => image.path))).toEqual(new Set(files.keys()));
+  });
+
+  it('writes JPEGs of the requested size', async () => {
+    for (const p of [...files.keys()].slice(0, 6)) {
+      const meta = await sharp(path.join(out, p)).metadata();
+      expect(meta).toMatchObject({ format: 'jpeg', width: 64, height: 64 });
+    }
+  });
+
+  it('reports progress up to the total', () => {
+    expect(progress[0]).toEqual([0, 45]);
+    expect(progress.at(-1)).toEqual([45, 45]);
+    expect(progress).toHaveLength(46);
+  });
+
+  it('produces byte-identical files for the same seed and different ones for another seed', async () => {
+    const again = path.join(tmp, 'seed7-again');
+    await generateDemo({ ...SMALL, out: again, seed: 7 });
+    expect(await filesOf(again)).toEqual(files);
+
+    const other = path.join(tmp, 'seed8');
+    await generateDemo({ ...SMALL, out: other, seed: 8 });
+    const otherFiles = await filesOf(other);
+    const sharedPaths = [...files.keys()].filter((p) => otherFiles.has(p));
+    expect(sharedPaths.length).toBeGreaterThan(0);
+    for (const p of sharedPaths) expect(otherFiles.get(p)).not.toBe(files.get(p));
+    await rm(again, { recursive: true });
+    await rm(other, { recursive: true });
+    await rm(manifestPathFor(again));
+    await rm(manifestPathFor(other));
+  });
+
+  it('reuses a previous demo with the same parameters without rewriting it', async () => {
+    const before = (await stat(path.join(out, [...files.keys()][0] ?? ''))).mtimeMs;
+    const result = await generateDemo({ ...SMALL, out, seed: 7 });
+    expect(result).toMatchObject({ out, images: 45, wrongLabels: 1, identities: 3, reused: true });
+    expect((await stat(path.join(out, [...files.keys()][0] ?? ''))).mtimeMs).toBe(before);
+  });
+
+  it('refuses to overwrite a previous demo made with other parameters', async () => {
+    await expect(generateDemo({ ...SMALL, out, seed: 9 })).rejects.toMatchObject({ code: 'out-not-empty' });
+    expect(await filesOf(out)).toEqual(files);
+  });
+});
+
+describe('generateDemo refusals', () => {
+  it('refuses a non-empty folder that is not a demo, naming it and leaving it untouched', async () => {
+    const out = path.join(tmp, 'photos');
+    await mkdir(out);
+    await writeFile(path.join(out, 'holiday.jpg'), 'not mine to delete');
+    const attempt = generateDemo({ ...SMALL, out });
+    await expect(attempt).rejects.toBeInstanceOf(DemoError);
+    await expect(attempt).rejects.toMatchObject({ code: 'out-not-empty', target: out });
+    await expect(attempt).rejects.toThrow(out);
+    await expect(attempt).rejects.toThrow(/empty or new folder/);
+    expect(await readdir(out)).toEqual(['holiday.jpg']);
+  });
+
+  it('accepts an existing empty folder', async () => {
+    const out = path.join(tmp, 'empty');
+    await mkdir(out);
+    const result = await generateDemo({ count: 6, size: 32, out });
+    expect(result.images).toBe(6);
+    expect((await readdir(out)).sort()).toEqual(CLASSES);
+  });
+
+  it('rejects invalid options with a message naming the option', async () => {
+    await expect(generateDemo({ out: path.join(tmp, 'x'), count: 2 })).rejects.toMatchObject({ code: 'invalid-option', target: 'count' });
+    await expect(generateDemo({ out: path.join(tmp, 'x'), wrongFraction: 0.9 })).rejects.toThrow(/wrongFraction/);
+  });
+});
+
+describe('planImages', () => {
+  it('rounds the wrong-label fraction to the nearest whole image', () => {
+    const wrong = (count: number, wrongFraction: number) =>
+      planImages({ count, seed: 42, wrongFraction }).filter((image) => image.trueClass !== image.labelledClass).length;
+    expect(wrong(600, 0.03)).toBe(18);
+    expect(wrong(45, 0.03)).toBe(1); // 1.35
+    expect(wrong(50, 0.05)).toBe(3); // 2.5
+    expect(wrong(40, 0.03)).toBe(1); // 1.2
+    expect(wrong(16, 0.03)).toBe(0); // 0.48
+    expect(wrong(600, 0)).toBe(0);
+  });
+
+  it('spreads planted errors across the true classes and their destinations', () => {
+    const planted = planImages({ count: 600, seed: 42, wrongFraction: 0.03 }).filter((i) => i.trueClass !== i.labelledClass);
+    for (const medium of CLASSES) {
+      expect(planted.filter((i) => i.trueClass === medium)).toHaveLength(6);
+      expect(planted.filter((i) => i.labelledClass === medium)).toHaveLength(6);
+    }
+  });
+
+  it('matches the KomNET shape at the default size: 40 people, 5 photos each per medium', () => {
+    const plan = planImages({ count: 600, seed: 42, wrongFraction: 0.03 });
+    const perPersonAndMedium = new Map<string, number>();
+    for (const image of plan) {
+      const key = `${image.identity}/${image.trueClass}`;
+      perPersonAndMedium.set(key, (perPersonAndMedium.get(key) ?? 0) + 1);
+    }
+    expect(perPersonAndMedium.size).toBe(120);
+    expect(new Set(perPersonAndMedium.values())).toEqual(new Set([5]));
+  });
+
+  it('splits counts that do not divide evenly as equally as possible', () => {
+    const plan = planImages({ count: 100, seed: 1, wrongFraction: 0 });
+    const sizes = CLASSES.map((medium) => plan.filter((i) => i.trueClass === medium).length);
+    expect(sizes).toEqual([34, 33, 33]);
+    const identities = new Set(plan.map((i) => i.identity));
+    for (const identity of identities) {
+      expect(new Set(plan.filter((i) => i.identity === identity).map((i) => i.trueClass)).size).toBe(3);
+    }
+  });
+});
