@@ -15,6 +15,8 @@ import type {
 } from './domain.js';
 import { SKIP_CODES, SPLITS } from './domain.js';
 import { SplitPercentSchema } from './splits.js';
+import { HyperparametersSchema } from './hyperparameters.js';
+import type { EngineSummary, PredictOutcome, Run, RunDetail, RunFinished, TrainProgress, EpochMetrics } from './runs.js';
 
 /** A phantom value that carries a result type through `typeof`. */
 function returns<T>(): T {
@@ -96,10 +98,26 @@ export const calls = {
     }),
     result: returns<DemoSummary>(),
   },
+  'runs/start': {
+    args: z.object({ datasetId: id, hyperparameters: HyperparametersSchema.partial().optional(), name: z.string().trim().min(1).max(200).optional() }),
+    result: returns<Run>(),
+  },
+  'runs/resume': { args: z.object({ runId: id }), result: returns<Run>() },
+  'runs/cancel': { args: z.object({ runId: id }), result: returns<Run>() },
+  'runs/list': { args: z.object({ datasetId: id.optional() }), result: returns<Run[]>() },
+  'runs/get': { args: z.object({ runId: id }), result: returns<RunDetail>() },
+  'runs/predict': {
+    args: z.object({ runId: id, paths: z.array(z.string().min(1)).min(1).max(10_000) }),
+    result: returns<PredictOutcome>(),
+  },
+  'engine/info': { args: z.object({}), result: returns<EngineSummary>() },
 } as const;
 
 export const events = {
   'import/progress': returns<ImportProgress>(),
+  'train/progress': returns<TrainProgress>(),
+  'train/epoch': returns<{ runId: number; metrics: EpochMetrics }>(),
+  'train/finished': returns<RunFinished>(),
 } as const;
 
 export type CallName = keyof typeof calls;

@@ -15,6 +15,13 @@ export class CoreEvents {
     this.emitter.emit('event', event, payload);
   }
 
+  /** One event's payloads; returns the unsubscribe function. */
+  on<E extends EventName>(name: E, listener: (payload: EventPayload<E>) => void): () => void {
+    return this.subscribe((event, payload) => {
+      if ((event as string) === name) listener(payload as unknown as EventPayload<E>);
+    });
+  }
+
   /** Every event, with its name; returns the unsubscribe function. */
   subscribe(listener: EventListener): () => void {
     this.emitter.on('event', listener);

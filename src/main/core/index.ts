@@ -9,17 +9,31 @@ import { importFolder, rescanDataset } from './datasets/import.js';
 import { redo, setLabels, undo } from './datasets/labels.js';
 import { getDataset, listClasses, listDatasets, listImages, listSkipped } from './datasets/queries.js';
 import { CoreEvents } from './events.js';
+import { engineSummary } from './training/doctor.js';
+import { predictWithRun } from './training/predict.js';
+import { getRun, getRunDetail, listRuns } from './training/run-store.js';
+import { RunManager, type TrainerLauncher } from './training/runs.js';
 import type { Workspace } from './workspace.js';
+
+export interface CoreOptions {
+  /** How training processes are started: child_process.fork by default, utilityProcess in Electron. */
+  launcher?: TrainerLauncher;
+}
 
 export type Handlers = { [N in CallName]: (args: ParsedArgs<N>) => Promise<CallResult<N>> | CallResult<N> };
 
 export class Core {
   readonly events = new CoreEvents();
   readonly handlers: Handlers;
+  readonly runs: RunManager;
 
-  constructor(readonly workspace: Workspace) {
+  constructor(
+    readonly workspace: Workspace,
+    options: CoreOptions = {},
+  ) {
     const ws = workspace;
     const db = ws.db;
+    this.runs = new RunManager(ws, this.events, options.launcher);
     const progress = (p: Parameters<CoreEvents['emit']>[1] & object) => this.events.emit('import/progress', p as never);
     this.handlers = {
       'workspace/info': () => ws.info(),
@@ -38,6 +52,13 @@ export class Core {
       'classes/merge': (a) => mergeClasses(db, a.sourceClassId, a.targetClassId),
       'classes/delete': (a) => deleteClass(db, a.classId, a.moveToClassId),
       'demo/generate': (a) => generateDemo({ out: a.out ?? path.join(ws.dir, 'demo', 'faces'), count: a.count, seed: a.seed }),
+      'runs/start': (a) => this.runs.start({ datasetId: a.datasetId, hyperparameters: a.hyperparameters, name: a.name }),
+      'runs/resume': (a) => this.runs.resume(a.runId),
+      'runs/cancel': (a) => this.runs.cancel(a.runId),
+      'runs/list': (a) => listRuns(db, a.datasetId),
+      'runs/get': (a) => getRunDetail(db, a.runId),
+      'runs/predict': (a) => predictWithRun(db, ws.dir, getRun(db, a.runId).id, a.paths),
+      'engine/info': () => engineSummary(),
     };
   }
 
@@ -61,7 +82,8 @@ export class Core {
     return (await this.dispatch(name, args)) as CallResult<N>;
   }
 
-  close(): void {
+  async close(): Promise<void> {
+    await this.runs.stopAll();
     this.workspace.close();
   }
 }

@@ -12,14 +12,17 @@ export const APP_FOLDER_NAME = 'Facet Studio';
 /** The OS's per-user data folder for the app: where the workspace lives when none is given. */
 export function defaultWorkspaceDir(env: NodeJS.ProcessEnv = process.env, platform = process.platform): string {
   const home = os.homedir();
-  if (platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), APP_FOLDER_NAME, 'workspace');
+  if (platform === 'win32') return path.join(env.APPDATA || path.join(home, 'AppData', 'Roaming'), APP_FOLDER_NAME, 'workspace');
   if (platform === 'darwin') return path.join(home, 'Library', 'Application Support', APP_FOLDER_NAME, 'workspace');
-  return path.join(env.XDG_DATA_HOME ?? path.join(home, '.local', 'share'), 'facet-studio', 'workspace');
+  // The XDG spec says a relative (or empty) XDG_DATA_HOME is invalid and must be ignored.
+  const xdg = env.XDG_DATA_HOME && path.isAbsolute(env.XDG_DATA_HOME) ? env.XDG_DATA_HOME : path.join(home, '.local', 'share');
+  return path.join(xdg, 'facet-studio', 'workspace');
 }
 
 /** --workspace DIR, else $FACET_WORKSPACE, else the per-user data folder. */
 export function resolveWorkspaceDir(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
-  const dir = explicit ?? env.FACET_WORKSPACE ?? defaultWorkspaceDir(env);
+  // An empty value (FACET_WORKSPACE= in a shell) means "not set", not "the current folder".
+  const dir = explicit || env.FACET_WORKSPACE || defaultWorkspaceDir(env);
   return path.resolve(dir);
 }
 

@@ -28,7 +28,7 @@ interface ExistingRow {
 }
 
 /** Files are probed in parallel; sharp also uses libvips threads per image, so a few more than the cores. */
-const CONCURRENCY = Math.max(2, Math.min(8, os.availableParallelism() * 2));
+export const IMPORT_CONCURRENCY = Math.max(2, Math.min(8, os.availableParallelism() * 2));
 /** Rows written per transaction: big enough to be fast, small enough that a kill loses little. */
 const WRITE_CHUNK = 256;
 
@@ -119,7 +119,7 @@ export async function rescanDataset(
   const total = toProbe.length;
   let done = 0;
   emit({ datasetId, phase: 'reading', done, total }, true);
-  const limit = pLimit(CONCURRENCY);
+  const limit = pLimit(IMPORT_CONCURRENCY);
   let pending: { file: ScannedFile; result: ProbeResult }[] = [];
   const flush = () => {
     const batch = pending;
@@ -149,8 +149,9 @@ export async function rescanDataset(
     const now = nowIso();
     for (const row of existing.values()) {
       if (seen.has(row.path)) continue;
-      // Labelled images keep their row (label, split, history) in case the file comes back.
-      if (row.status === 'ok') {
+      // Labelled images keep their row (label, split, history) in case the file comes back, also
+      // when the file had turned unreadable before it went: deleting the row would drop its history.
+      if (row.status === 'ok' || (row.status === 'unreadable' && row.class_id !== null)) {
         markMissing.run(now, row.id);
         counts.removed++;
       } else if (row.status === 'unreadable') dropSkip.run(row.id);

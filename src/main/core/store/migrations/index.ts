@@ -1,6 +1,7 @@
 // Versioned schema migrations, applied in order, each in its own transaction.
 import type { Database } from 'better-sqlite3';
 import { initial } from './2026-11-26-initial.js';
+import { runs } from './2026-11-26-runs.js';
 
 export interface Migration {
   /** Date-prefixed and unique; the order of the list below is the order of application. */
@@ -8,7 +9,7 @@ export interface Migration {
   up: string | ((db: Database) => void);
 }
 
-export const migrations: Migration[] = [initial];
+export const migrations: Migration[] = [initial, runs];
 
 export function migrate(db: Database, list: Migration[] = migrations): string[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);

@@ -40,11 +40,6 @@ export class Replica {
     return replica;
   }
 
-  /** Sizes of the trainable variables, in order. */
-  get variableSizes(): number[] {
-    return this.variables.map((v) => v.size);
-  }
-
   private images(x: Float32Array, n: number): tfjs.Tensor4D {
     const [h, w, c] = this.imageShape;
     const size = n * h * w * c;
@@ -52,8 +47,11 @@ export class Replica {
     return this.tf.tensor4d(x.length === size ? x : x.subarray(0, size), [n, h, w, c]);
   }
 
-  /** Forward + backward on one shard; does not touch the weights. */
-  computeGradients(x: Float32Array, y: Int32Array, n: number): ShardGradients {
+  /**
+   * Forward + backward on one shard; does not touch the weights. The gradients are those of
+   * `scale` × the shard's mean loss (a data-parallel worker passes its share of the batch).
+   */
+  computeGradients(x: Float32Array, y: Int32Array, n: number, scale = 1): ShardGradients {
     const tf = this.tf;
     return tf.tidy(() => {
       const xs = this.images(x, n);
@@ -64,10 +62,11 @@ export class Replica {
         correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), labels), 'float32')));
         // −mean log p[label], with p clipped like Keras does.
         const picked = tf.sum(tf.mul(probs, tf.oneHot(labels, this.numClasses)), 1);
-        return tf.neg(tf.mean(tf.log(tf.clipByValue(picked, EPSILON, 1 - EPSILON)))) as tfjs.Scalar;
+        const loss = tf.neg(tf.mean(tf.log(tf.clipByValue(picked, EPSILON, 1 - EPSILON))));
+        return (scale === 1 ? loss : tf.mul(loss, scale)) as tfjs.Scalar;
       }, this.variables);
       const result = {
-        loss: value.dataSync()[0]!,
+        loss: value.dataSync()[0]! / scale,
         correct: correct!.dataSync()[0]!,
         grads: this.variables.map((v) => tf.keep(grads[v.name]!)),
       };
@@ -79,6 +78,34 @@ export class Replica {
   /** Applies one optimizer update with the given gradients (in variable order). */
   applyGradients(grads: tfjs.Tensor[]): void {
     this.optimizer.applyGradients(this.variables.map((v, i) => ({ name: v.name, tensor: grads[i]! })));
+  }
+
+  /** Writes the gradients, flattened in variable order, into `dst` (parameterCount floats). */
+  writeFlat(grads: tfjs.Tensor[], dst: Float32Array): void {
+    let offset = 0;
+    for (const g of grads) {
+      dst.set(g.dataSync() as Float32Array, offset);
+      offset += g.size;
+    }
+  }
+
+  /** Sums flattened gradient vectors and applies one optimizer update with the result. */
+  applyFlat(flats: Float32Array[]): void {
+    const tf = this.tf;
+    const grads = tf.tidy(() => {
+      let offset = 0;
+      return this.variables.map((v) => {
+        const parts = flats.map((f) => tf.tensor(f.subarray(offset, offset + v.size), v.shape));
+        offset += v.size;
+        return parts.length === 1 ? parts[0]! : tf.addN(parts);
+      });
+    });
+    this.applyGradients(grads);
+    tf.dispose(grads);
+  }
+
+  get parameterCount(): number {
+    return this.variables.reduce((sum, v) => sum + v.size, 0);
   }
 
   trainBatch(x: Float32Array, y: Int32Array, n: number): BatchResult {

@@ -3,21 +3,23 @@
 // dW[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·s + kh − pt, ow·s + kw − pl, ci] · dy[n, oh, ow, co]
 //
 // Read it as a convolution whose batch is ci, whose channels are n, whose filter is dy:
-//   input  X'[ci, h, w, n]   = x[n, h, w, ci]
-//   filter F'[oh, ow, n, co] = dy[n, oh, ow, co]
+//   input  X'[ci, h, w, n]   = x[n, h, w, ci]            (transpose [3,1,2,0])
+//   filter F'[oh, ow, n, co] = dy[n, oh, ow, co]          (transpose [1,2,0,3])
 //   out'[ci, kh, kw, co] = Σ_{oh,ow,n} X'[ci, kh + oh·s − pt, kw + ow·s − pl, n] · F'[oh, ow, n, co]
 // i.e. stride 1, dilation s (the original stride), top/left pads pt/pl. The bottom pad follows from
 // the output size KH: pb' = KH + (OH−1)·s − H − pt; when it is negative the last rows of x are never
 // read by the forward convolution, so they are cropped instead. Then dW = transpose(out', [1,2,0,3]).
+// XNNPACK packs the filter when it builds the operator, so this costs one pass over dy on top.
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import type { Tf } from '../types.js';
-import { moveFirstAxisToThird, nhwcToCropCHWN } from './layout.js';
+import { nhwcToCropCHWN } from './layout.js';
+import type { StockKernels } from './stock.js';
 import { allocate, asWasmBackend, f32View, release, type KernelArgs } from './wasm-backend.js';
 import { xnnConv2d } from './xnn-conv.js';
 
 type PadAttr = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
 
-export function conv2dBackpropFilterConfig(tf: Tf): KernelConfig {
+export function conv2dBackpropFilterConfig(tf: Tf, stock: StockKernels): KernelConfig {
   function conv2dBackpropFilter({ inputs, backend: b, attrs }: KernelArgs): TensorInfo {
     const backend = asWasmBackend(b);
     const x = inputs['x'] as TensorInfo;
@@ -36,24 +38,23 @@ export function conv2dBackpropFilterConfig(tf: Tf): KernelConfig {
     const pl = info.padInfo.left;
     const pb = kh + (oh - 1) * sh - h - pt;
     const pr = kw + (ow - 1) * sw - w - pl;
-    const rows = pb < 0 ? h + pb : h;
-    const cols = pr < 0 ? w + pr : w;
 
-    const xT = allocate(backend, [ci, rows, cols, n]);
-    const dyT = allocate(backend, [oh, ow, n, co]);
-    const t0 = performance.now();
-    nhwcToCropCHWN(f32View(backend, x), n, h, w, ci, 0, rows, 0, cols, f32View(backend, xT));
-    moveFirstAxisToThird(f32View(backend, dy), n, oh, ow, co, f32View(backend, dyT));
-    const t1 = performance.now();
+    let xT: TensorInfo;
+    if (pb < 0 || pr < 0) {
+      const rows = pb < 0 ? h + pb : h;
+      const cols = pr < 0 ? w + pr : w;
+      xT = allocate(backend, [ci, rows, cols, n]);
+      nhwcToCropCHWN(f32View(backend, x), n, h, w, ci, 0, rows, 0, cols, f32View(backend, xT));
+    } else {
+      xT = stock.transpose(backend, x, [3, 1, 2, 0]);
+    }
+    const dyT = stock.transpose(backend, dy, [1, 2, 0, 3]);
     const outT = xnnConv2d(backend, xT, dyT, {
       padTop: pt, padBottom: Math.max(pb, 0), padLeft: pl, padRight: Math.max(pr, 0),
       strideHeight: 1, strideWidth: 1, dilationHeight: sh, dilationWidth: sw,
     });
-    const t2 = performance.now();
-    const dw = allocate(backend, [kh, kw, ci, co]);
-    moveFirstAxisToThird(f32View(backend, outT), ci, kh, kw, co, f32View(backend, dw));
+    const dw = stock.transpose(backend, outT, [1, 2, 0, 3]);
     release(backend, xT, dyT, outT);
-    if (process.env.FACET_TRACE) console.log('dW', x.shape.join(), 'layout', (t1-t0).toFixed(2), 'conv', (t2-t1).toFixed(2), 'tail', (performance.now()-t2).toFixed(2));
     return dw;
   }
   return { kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: conv2dBackpropFilter };

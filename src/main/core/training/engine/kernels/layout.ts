@@ -21,21 +21,6 @@ export function nhwcToCropCHWN(
   }
 }
 
-/** [A,B,C,D] → [B,C,A,D] (moves the leading axis to third place; D stays innermost). */
-export function moveFirstAxisToThird(
-  src: Float32Array, a: number, b: number, c: number, d: number, dst: Float32Array,
-): void {
-  const bc = b * c;
-  for (let i = 0; i < a; i++) {
-    // Rows (j,k) of src block i land at dst row (j*c + k)*a + i: a strided scatter of d-runs.
-    let s = i * bc * d;
-    for (let jk = 0; jk < bc; jk++) {
-      let t = (jk * a + i) * d;
-      for (let e = 0; e < d; e++) dst[t++] = src[s++]!;
-    }
-  }
-}
-
 /**
  * Filter [KH,KW,I,O] → rotated [KH,KW,O,I] with rot[a,b,o,i] = w[KH-1-a, KW-1-b, i, o]:
  * the filter whose forward convolution is the input gradient.

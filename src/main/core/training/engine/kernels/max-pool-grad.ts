@@ -29,33 +29,86 @@ export function maxPoolGradConfig(tf: Tf): KernelConfig {
     const dx = f32View(backend, out);
     const x = f32View(backend, input);
     const g = f32View(backend, dy);
-    dx.fill(0);
-    for (let b0 = 0; b0 < n; b0++) {
-      for (let r = 0; r < oh; r++) {
-        const r0 = r * sh - pt;
-        const rMin = Math.max(r0, 0);
-        const rMax = Math.min(r0 + fh, h);
-        for (let q = 0; q < ow; q++) {
-          const q0 = q * sw - pl;
-          const qMin = Math.max(q0, 0);
-          const qMax = Math.min(q0 + fw, w);
-          const gBase = ((b0 * oh + r) * ow + q) * c;
-          for (let ch = 0; ch < c; ch++) {
-            let best = -Infinity;
-            let at = -1;
-            for (let rr = rMin; rr < rMax; rr++) {
-              let idx = ((b0 * h + rr) * w + qMin) * c + ch;
-              for (let qq = qMin; qq < qMax; qq++, idx += c) {
-                const v = x[idx]!;
-                if (v > best) { best = v; at = idx; }
-              }
-            }
-            if (at >= 0) dx[at] = dx[at]! + g[gBase + ch]!;
-          }
-        }
-      }
+    if (fh === 2 && fw === 2 && sh === 2 && sw === 2 && pt === 0 && pl === 0 && oh === h >> 1 && ow === w >> 1) {
+      pool2x2Grad(x, g, dx, n, h, w, c);
+    } else {
+      poolGrad(x, g, dx, n, h, w, c, oh, ow, sh, sw, fh, fw, pt, pl);
     }
     return out;
   }
   return { kernelName: 'MaxPoolGrad', backendName: 'wasm', kernelFunc: maxPoolGrad };
+}
+
+/** The general case: any window, stride and padding; overlapping windows accumulate. */
+function poolGrad(
+  x: Float32Array, g: Float32Array, dx: Float32Array, n: number, h: number, w: number, c: number,
+  oh: number, ow: number, sh: number, sw: number, fh: number, fw: number, pt: number, pl: number,
+): void {
+  dx.fill(0);
+  for (let b0 = 0; b0 < n; b0++) {
+    for (let r = 0; r < oh; r++) {
+      const r0 = r * sh - pt;
+      const rMin = Math.max(r0, 0);
+      const rMax = Math.min(r0 + fh, h);
+      for (let q = 0; q < ow; q++) {
+        const q0 = q * sw - pl;
+        const qMin = Math.max(q0, 0);
+        const qMax = Math.min(q0 + fw, w);
+        const gBase = ((b0 * oh + r) * ow + q) * c;
+        for (let ch = 0; ch < c; ch++) {
+          let best = -Infinity;
+          let at = -1;
+          for (let rr = rMin; rr < rMax; rr++) {
+            let idx = ((b0 * h + rr) * w + qMin) * c + ch;
+            for (let qq = qMin; qq < qMax; qq++, idx += c) {
+              const v = x[idx]!;
+              if (v > best) { best = v; at = idx; }
+            }
+          }
+          if (at >= 0) dx[at] = dx[at]! + g[gBase + ch]!;
+        }
+      }
+    }
+  }
+}
+
+/** The seed model's pool (2×2, stride 2, 'valid'): disjoint windows, so each dx value is written once. */
+function pool2x2Grad(
+  x: Float32Array, g: Float32Array, dx: Float32Array, n: number, h: number, w: number, c: number,
+): void {
+  const oh = h >> 1;
+  const ow = w >> 1;
+  // An odd last row/column belongs to no window.
+  if ((h & 1) !== 0 || (w & 1) !== 0) dx.fill(0);
+  const rowStride = w * c;
+  let gi = 0;
+  for (let b0 = 0; b0 < n; b0++) {
+    for (let r = 0; r < oh; r++) {
+      let i00 = ((b0 * h + 2 * r) * w) * c;
+      for (let q = 0; q < ow; q++, i00 += 2 * c) {
+        for (let ch = 0; ch < c; ch++, gi++) {
+          const a = i00 + ch;
+          const b = a + c;
+          const d = a + rowStride;
+          const e = d + c;
+          const va = x[a]!;
+          const vb = x[b]!;
+          const vd = x[d]!;
+          const ve = x[e]!;
+          // First strictly greater value in row-major order wins (cpu backend tie-breaking).
+          let at = -1;
+          let best = -Infinity;
+          if (va > best) { best = va; at = a; }
+          if (vb > best) { best = vb; at = b; }
+          if (vd > best) { best = vd; at = d; }
+          if (ve > best) { at = e; }
+          const v = g[gi]!;
+          dx[a] = at === a ? v : 0;
+          dx[b] = at === b ? v : 0;
+          dx[d] = at === d ? v : 0;
+          dx[e] = at === e ? v : 0;
+        }
+      }
+    }
+  }
 }

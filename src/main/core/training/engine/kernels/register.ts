@@ -1,16 +1,22 @@
-// Installs Facet's gradient kernels on the tfjs wasm backend.
+// Installs Facet's kernels on the tfjs wasm backend.
 import type { KernelConfig } from '@tensorflow/tfjs';
 import type { Tf } from '../types.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
+import { matMulConfig } from './mat-mul.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { captureStockKernels } from './stock.js';
+import { sumConfig } from './sum.js';
 
-/** Kernel configs we install, in the order we install them. */
+/** Kernel configs we install (call before any is installed: they wrap the stock ones). */
 export function fastKernelConfigs(tf: Tf): KernelConfig[] {
+  const stock = captureStockKernels(tf);
   return [
-    conv2dBackpropFilterConfig(tf),
+    conv2dBackpropFilterConfig(tf, stock),
     conv2dBackpropInputConfig(tf),
     maxPoolGradConfig(tf),
+    sumConfig(tf, stock),
+    matMulConfig(stock),
   ];
 }
 
@@ -26,7 +32,7 @@ export function registerFastKernels(tf: Tf): void {
   for (const config of fastKernelConfigs(tf)) {
     const stock = tf.getKernel(config.kernelName, 'wasm');
     if (stock !== undefined) tf.unregisterKernel(config.kernelName, 'wasm');
-    tf.registerKernel({ ...(stock ?? {}), ...config, setupFunc: stock?.setupFunc, disposeFunc: stock?.disposeFunc });
+    tf.registerKernel({ ...config, setupFunc: stock?.setupFunc, disposeFunc: stock?.disposeFunc });
   }
   installed.add(tf);
 }

@@ -1,0 +1,314 @@
+// Training commands of the `facet` CLI: train, runs, eval, compare, predict, doctor.
+import { Option, type Command } from 'commander';
+import { FacetError } from '../../shared/errors.js';
+import { DEFAULT_HYPERPARAMETERS, type HyperparametersInput } from '../../shared/hyperparameters.js';
+import type { EpochMetrics, Evaluation, Run, TrainProgress } from '../../shared/runs.js';
+import type { Core } from '../core/index.js';
+import { findDataset } from '../core/datasets/queries.js';
+import { getRunDetail } from '../core/training/run-store.js';
+import { table, type Output } from './output.js';
+
+export interface CliContext {
+  out(): Output;
+  open(): Core;
+  setExit(code: number): void;
+}
+
+function numberOption(flag: string, { integer = false, min = -Infinity } = {}) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) {
+      throw new FacetError('invalid-argument', `${flag} must be ${integer ? 'a whole number' : 'a number'}${min > -Infinity ? ` ≥ ${min}` : ''}, got "${value}".`, { field: flag });
+    }
+    return n;
+  };
+}
+
+function runRef(value: string): number {
+  if (!/^\d+$/.test(value)) throw new FacetError('invalid-argument', `"${value}" is not a run id (a number, as \`facet runs\` lists).`, { field: 'RUN' });
+  return Number(value);
+}
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(1)}%`);
+const num = (x: number | null | undefined, d = 4) => (x === null || x === undefined ? '-' : x.toFixed(d));
+const duration = (s: number) => (s < 90 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`);
+
+export function epochLine(m: EpochMetrics, epochs: number): string {
+  return `epoch ${String(m.epoch).padStart(String(epochs).length)}/${epochs}  loss ${num(m.loss)}  acc ${pct(m.accuracy)}  val_loss ${num(m.valLoss)}  val_acc ${pct(m.valAccuracy)}  ${m.seconds.toFixed(1)} s  ${m.imagesPerSecond.toFixed(0)} img/s`;
+}
+
+export function renderEvaluation(e: Evaluation): string {
+  const w = Math.max(6, ...e.classes.map((c) => c.length));
+  const lines = [`test: loss ${num(e.loss)} · accuracy ${pct(e.accuracy)} · ${e.images} images`, '', 'confusion (rows: true class, columns: predicted)'];
+  lines.push(`${''.padEnd(w)}  ${e.classes.map((c) => c.padStart(w)).join('  ')}`);
+  e.confusion.forEach((row, i) => lines.push(`${e.classes[i]!.padEnd(w)}  ${row.map((v) => String(v).padStart(w)).join('  ')}`));
+  lines.push('');
+  lines.push(table(['class', 'precision', 'recall', 'f1', 'support'], e.perClass.map((p) => [p.class, pct(p.precision), pct(p.recall), pct(p.f1), p.support])));
+  return lines.join('\n');
+}
+
+function trainJson(core: Core, runId: number) {
+  const d = getRunDetail(core.workspace.db, runId);
+  return {
+    runId: d.id,
+    name: d.name,
+    datasetId: d.datasetId,
+    snapshotId: d.snapshotId,
+    backend: d.backend,
+    engine: d.engineReason,
+    status: d.status,
+    error: d.error,
+    hyperparameters: d.hyperparameters,
+    classes: d.classes,
+    images: d.images,
+    bestEpoch: d.bestEpoch,
+    epochs: d.epochs,
+    test: d.test ? { loss: d.test.loss, accuracy: d.test.accuracy, confusion: d.test.confusion, perClass: d.test.perClass } : null,
+    seconds: d.trainSeconds,
+  };
+}
+
+/** Starts (or resumes) a run and follows it to the end, printing progress on stderr. Ctrl+C cancels. */
+export async function followRun(ctx: CliContext, start: () => Promise<Run>): Promise<ReturnType<typeof trainJson>> {
+  const o = ctx.out();
+  const core = ctx.open();
+  let epochs = 0;
+  let lastProgress = '';
+  const tty = Boolean(o.io.stderr.isTTY);
+  const offEpoch = core.events.on('train/epoch', (p) => {
+    if (tty && lastProgress) o.io.stderr.write('\r\x1b[K');
+    lastProgress = '';
+    o.log(epochLine(p.metrics, epochs));
+  });
+  const unsubscribe = core.events.on('train/progress', (p: TrainProgress) => {
+    {
+      if (p.phase === 'preparing' && p.toPrepare && (p.prepared === 0 || p.prepared === p.toPrepare)) o.log(`Preparing data: ${p.prepared}/${p.toPrepare} images decoded`);
+      if (tty && p.phase === 'training') {
+        lastProgress = `epoch ${p.epoch}/${p.epochs}  batch ${p.batch}/${p.batches}  loss ${num(p.loss)}  acc ${pct(p.accuracy)}  ${p.imagesPerSecond?.toFixed(0) ?? '-'} img/s  ETA ${p.etaSeconds !== null ? duration(p.etaSeconds) : '-'}`;
+        o.io.stderr.write(`\r\x1b[K${lastProgress}`);
+      }
+      if (p.phase === 'evaluating') o.log('Evaluating the best epoch on the test split…');
+    }
+  });
+  const run = await start();
+  epochs = run.hyperparameters.epochs;
+  const hp = run.hyperparameters;
+  o.log(`Run ${run.id} "${run.name}": ${run.images.train} train / ${run.images.val} val / ${run.images.test} test images, ${run.classes.length} classes (${run.classes.join(', ')})`);
+  o.log(`  ${hp.preset} · ${hp.imageSize}×${hp.imageSize} ${hp.colorMode} · batch ${hp.batchSize} · ${hp.epochs} epochs · ${hp.optimizer} lr ${hp.learningRate} · seed ${hp.seed}${hp.patience ? ` · patience ${hp.patience}` : ''}`);
+  const onSigint = () => {
+    o.log('\nCancelling after the current batch… (Ctrl+C again to force)');
+    process.removeListener('SIGINT', onSigint);
+    void core.runs.cancel(run.id);
+  };
+  process.on('SIGINT', onSigint);
+  let engineShown = false;
+  const engineWatch = core.events.on('train/progress', () => {
+    if (engineShown) return;
+    const r = core.workspace.db.prepare('SELECT backend, engine FROM runs WHERE id = ?').get(run.id) as { backend: string | null; engine: string | null };
+    if (r.backend) {
+      engineShown = true;
+      const info = JSON.parse(r.engine ?? '{}') as { reason?: string; threads?: number };
+      o.log(`  engine: ${r.backend} (${info.threads ?? 1} thread${info.threads === 1 ? '' : 's'}) — ${info.reason ?? ''}`);
+    }
+  });
+  try {
+    const finished = await core.runs.wait(run.id);
+    if (tty && lastProgress) o.io.stderr.write('\r\x1b[K');
+    if (finished.status === 'failed') ctx.setExit(1);
+    if (finished.status === 'cancelled' || finished.status === 'interrupted') ctx.setExit(130);
+    return trainJson(core, run.id);
+  } finally {
+    process.removeListener('SIGINT', onSigint);
+    unsubscribe();
+    offEpoch();
+    engineWatch();
+  }
+}
+
+export function renderTrainResult(r: ReturnType<typeof trainJson>): string {
+  const lines = [`Run ${r.runId} ${r.status}${r.error ? `: ${r.error}` : ''} · backend ${r.backend ?? '-'} · ${duration(r.seconds)} of training`];
+  if (r.bestEpoch) {
+    const best = r.epochs.find((e) => e.epoch === r.bestEpoch);
+    lines.push(`best epoch ${r.bestEpoch}: val_loss ${num(best?.valLoss)} · val_acc ${pct(best?.valAccuracy)} (weights restored for the test)`);
+  }
+  if (r.test) {
+    lines.push('');
+    lines.push(renderEvaluation({ ...r.test, id: 0, runId: r.runId, split: 'test', classes: r.classes, images: r.images.test, createdAt: '' }));
+  }
+  return lines.join('\n');
+}
+
+export function addHyperparameterOptions(cmd: Command): Command {
+  const d = DEFAULT_HYPERPARAMETERS;
+  return cmd
+    .addOption(new Option('--preset <name>', 'model preset').choices(['seed-cnn']).default('seed-cnn'))
+    .option('--epochs <n>', `epochs (default ${d.epochs})`, numberOption('--epochs', { integer: true, min: 1 }))
+    .option('--batch-size <n>', `batch size (default ${d.batchSize})`, numberOption('--batch-size', { integer: true, min: 1 }))
+    .option('--learning-rate <x>', `learning rate (default ${d.learningRate})`, numberOption('--learning-rate'))
+    .addOption(new Option('--optimizer <name>', `optimizer (default ${d.optimizer})`).choices(['adam', 'sgd', 'rmsprop']))
+    .option('--image-size <n>', `square input size in pixels (default ${d.imageSize})`, numberOption('--image-size', { integer: true }))
+    .addOption(new Option('--color-mode <mode>', `colour mode (default ${d.colorMode})`).choices(['rgb', 'grayscale']))
+    .option('--filters <list>', `filters per conv block (default ${d.filters.join(',')})`)
+    .option('--dense-units <n>', `units of the hidden dense layer (default ${d.denseUnits})`, numberOption('--dense-units', { integer: true }))
+    .option('--dropout <x>', `dropout before the output layer (default ${d.dropout})`, numberOption('--dropout'))
+    .option('--seed <n>', `seed of weights, shuffling and augmentation (default ${d.seed})`, numberOption('--seed', { integer: true, min: 0 }))
+    .option('--patience <n>', 'stop after N epochs without val_loss improvement (default 0: off)', numberOption('--patience', { integer: true, min: 0 }))
+    .option('--no-flip', 'no random horizontal flip')
+    .option('--rotation <x>', `random rotation, fraction of a turn (default ${d.augmentation.rotation})`, numberOption('--rotation'))
+    .option('--zoom <x>', 'random zoom fraction (default 0: off)', numberOption('--zoom'))
+    .option('--contrast <x>', 'random contrast factor (default 0: off)', numberOption('--contrast'));
+}
+
+export function hyperparametersFrom(opts: Record<string, unknown>, base: HyperparametersInput = {}): HyperparametersInput {
+  const hp: Record<string, unknown> = { ...base };
+  const map: Record<string, string> = {
+    preset: 'preset', epochs: 'epochs', batchSize: 'batchSize', learningRate: 'learningRate', optimizer: 'optimizer', imageSize: 'imageSize',
+    colorMode: 'colorMode', denseUnits: 'denseUnits', dropout: 'dropout', seed: 'seed', patience: 'patience',
+  };
+  for (const [opt, key] of Object.entries(map)) if (opts[opt] !== undefined) hp[key] = opts[opt];
+  if (typeof opts.filters === 'string') {
+    const list = opts.filters.split(',').map((f) => Number(f.trim()));
+    if (list.some((f) => !Number.isInteger(f) || f < 1)) throw new FacetError('invalid-argument', `--filters must be a comma-separated list of whole numbers, got "${opts.filters}".`, { field: '--filters' });
+    hp.filters = list;
+  }
+  const aug = { ...DEFAULT_HYPERPARAMETERS.augmentation, ...((base.augmentation as object | undefined) ?? {}) };
+  if (opts.flip === false) aug.flip = false;
+  if (typeof opts.rotation === 'number') aug.rotation = opts.rotation;
+  if (typeof opts.zoom === 'number') aug.zoom = opts.zoom;
+  if (typeof opts.contrast === 'number') aug.contrast = opts.contrast;
+  hp.augmentation = aug;
+  return hp as HyperparametersInput;
+}
+
+export function registerTrainingCommands(program: Command, ctx: CliContext): void {
+  addHyperparameterOptions(
+    program
+      .command('train')
+      .description('train a model on a dataset (the seed CNN by default) and evaluate it on the test split')
+      .argument('[dataset]', 'dataset id or name (not needed with --resume)')
+      .option('--name <name>', 'run name')
+      .option('--resume <run>', 'continue an interrupted run from its last checkpoint'),
+  ).action(async (ref: string | undefined, opts: Record<string, unknown>) => {
+    const o = ctx.out();
+    const core = ctx.open();
+    let result;
+    if (opts.resume !== undefined) {
+      const runId = runRef(String(opts.resume));
+      result = await followRun(ctx, async () => core.call('runs/resume', { runId }));
+    } else {
+      if (!ref) throw new FacetError('invalid-argument', 'Give the dataset to train on (facet datasets lists them).', { field: 'DATASET' });
+      const dataset = findDataset(core.workspace.db, ref);
+      const hyperparameters = hyperparametersFrom(opts);
+      result = await followRun(ctx, async () => core.call('runs/start', { datasetId: dataset.id, hyperparameters, name: opts.name as string | undefined }));
+    }
+    o.result(result, () => renderTrainResult(result));
+  });
+
+  program
+    .command('runs')
+    .description('list training runs')
+    .option('--dataset <dataset>', 'only runs of this dataset')
+    .action(async (opts: { dataset?: string }) => {
+      const o = ctx.out();
+      const core = ctx.open();
+      const datasetId = opts.dataset ? findDataset(core.workspace.db, opts.dataset).id : undefined;
+      const runs = await core.call('runs/list', { datasetId });
+      o.result(runs, () =>
+        runs.length === 0
+          ? 'No runs yet. Start one with `facet train DATASET`.'
+          : table(
+              ['id', 'name', 'status', 'dataset', 'size', 'epochs', 'lr', 'best val acc', 'test acc', 'duration', 'backend'],
+              runs.map((r) => [r.id, r.name, r.status, r.datasetName, `${r.hyperparameters.imageSize}px`, `${r.epochsDone}/${r.hyperparameters.epochs}`, String(r.hyperparameters.learningRate), pct(r.bestValAccuracy), pct(r.testAccuracy), duration(r.trainSeconds), r.backend ?? '-']),
+            ),
+      );
+    });
+
+  program
+    .command('eval')
+    .description('show the test evaluation of a run: loss, accuracy, confusion matrix, per-class metrics')
+    .argument('<run>', 'run id', runRef)
+    .action(async (runId: number) => {
+      const o = ctx.out();
+      const d = await ctx.open().call('runs/get', { runId });
+      if (!d.test) throw new FacetError('not-found', `Run ${runId} has no test evaluation (status: ${d.status}).`, { field: 'RUN', hint: d.status === 'interrupted' ? `Resume it: facet train --resume ${runId}` : 'Evaluations are made when a run completes.' });
+      const e = d.test;
+      o.result({ runId, loss: e.loss, accuracy: e.accuracy, confusion: e.confusion, classes: e.classes, perClass: e.perClass, images: e.images }, () => renderEvaluation(e));
+    });
+
+  program
+    .command('compare')
+    .description('compare runs: hyperparameters that differ, and metrics side by side')
+    .argument('<runs...>', 'two or more run ids')
+    .action(async (refs: string[]) => {
+      const o = ctx.out();
+      const core = ctx.open();
+      if (refs.length < 2) throw new FacetError('invalid-argument', 'Give at least two runs to compare.', { field: 'RUN' });
+      const details = await Promise.all(refs.map((r) => core.call('runs/get', { runId: runRef(r) })));
+      const flat = details.map((d) => flatten(d.hyperparameters as unknown as Record<string, unknown>));
+      const keys = [...new Set(flat.flatMap((f) => Object.keys(f)))].sort();
+      const params = keys.map((k) => ({ name: k, values: flat.map((f) => f[k] ?? null), differs: new Set(flat.map((f) => JSON.stringify(f[k]))).size > 1 }));
+      const metrics = details.map((d) => ({ runId: d.id, name: d.name, status: d.status, backend: d.backend, epochs: d.epochsDone, bestValLoss: d.bestValLoss, bestValAccuracy: d.bestValAccuracy, testLoss: d.test?.loss ?? null, testAccuracy: d.test?.accuracy ?? null, seconds: d.trainSeconds, snapshotId: d.snapshotId }));
+      o.result({ runs: metrics, hyperparameters: params, curves: details.map((d) => ({ runId: d.id, epochs: d.epochs })) }, () => {
+        const header = ['', ...details.map((d) => `run ${d.id}`)];
+        const differing = params.filter((p) => p.differs);
+        return [
+          table(header, [
+            ['status', ...metrics.map((m) => m.status)],
+            ['epochs', ...metrics.map((m) => String(m.epochs))],
+            ['best val loss', ...metrics.map((m) => num(m.bestValLoss))],
+            ['best val acc', ...metrics.map((m) => pct(m.bestValAccuracy))],
+            ['test loss', ...metrics.map((m) => num(m.testLoss))],
+            ['test acc', ...metrics.map((m) => pct(m.testAccuracy))],
+            ['training time', ...metrics.map((m) => duration(m.seconds))],
+            ['backend', ...metrics.map((m) => m.backend ?? '-')],
+          ]),
+          '',
+          differing.length === 0 ? 'Same hyperparameters.' : `Hyperparameters that differ:\n${table(header, differing.map((p) => [p.name, ...p.values.map((v) => JSON.stringify(v))]))}`,
+        ].join('\n');
+      });
+    });
+
+  program
+    .command('predict')
+    .description('predict the class of images (files or folders) with a trained run')
+    .argument('<run>', 'run id', runRef)
+    .argument('<paths...>', 'image files or folders')
+    .action(async (runId: number, paths: string[]) => {
+      const o = ctx.out();
+      const outcome = await ctx.open().call('runs/predict', { runId, paths });
+      for (const f of outcome.failed) o.log(`skipped ${f.path}: ${f.reason}`);
+      if (outcome.failed.length) ctx.setExit(3);
+      o.result(outcome.predictions, () =>
+        outcome.predictions.length === 0 ? 'No images to predict.' : table(['path', 'class', 'confidence'], outcome.predictions.map((p) => [p.path, p.class, pct(p.confidence)])),
+      );
+    });
+
+  program
+    .command('doctor')
+    .description('show the training engine in use, versions and threads')
+    .action(async () => {
+      const o = ctx.out();
+      const core = ctx.open();
+      const info = await core.call('engine/info', {});
+      const ws = await core.call('workspace/info', {});
+      o.result({ ...info, workspace: ws.dir }, () =>
+        [
+          `engine:    ${info.backend} (tfjs ${info.tfjsVersion}, ${info.threads} thread${info.threads === 1 ? '' : 's'})`,
+          `why:       ${info.reason}`,
+          ...(info.nativeHint ? [`native:    ${info.nativeHint}`] : []),
+          ...(info.warning ? [`WARNING:   ${info.warning}`] : []),
+          `node:      ${info.node} on ${info.platform}, ${info.cpus} CPUs`,
+          `workspace: ${ws.dir}`,
+        ].join('\n'),
+      );
+    });
+}
+
+function flatten(obj: Record<string, unknown>, prefix = ''): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (v && typeof v === 'object' && !Array.isArray(v)) Object.assign(out, flatten(v as Record<string, unknown>, `${prefix}${k}.`));
+    else out[`${prefix}${k}`] = v;
+  }
+  return out;
+}

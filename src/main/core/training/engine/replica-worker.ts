@@ -1,0 +1,89 @@
+// Worker thread holding one model replica for data-parallel training (see parallel-trainer.ts).
+import { parentPort, workerData } from 'node:worker_threads';
+import { loadEngine } from './load-engine.js';
+import { Replica } from './replica.js';
+import type { BackendName, Tf } from './types.js';
+import type { ReplyEnvelope, RequestEnvelope, SharedBuffers, WorkerReply, WorkerRequest } from './worker-protocol.js';
+
+const port = parentPort;
+if (port === null) throw new Error('replica-worker must run in a worker thread.');
+const { backend } = workerData as { backend: BackendName };
+
+let tf: Tf | undefined;
+let replica: Replica | undefined;
+let slot = 0;
+let buffers: SharedBuffers | undefined;
+
+function need<T>(value: T | undefined, what: string): T {
+  if (value === undefined) throw new Error(`Worker received a request before ${what}.`);
+  return value;
+}
+
+async function handle(request: WorkerRequest): Promise<WorkerReply> {
+  switch (request.type) {
+    case 'init': {
+      const engine = await loadEngine({ prefer: backend });
+      tf = engine.tf;
+      replica = await Replica.create(tf, request.modelJson, request.optimizer, request.initialWeights);
+      slot = request.slot;
+      return {
+        type: 'ready', parameterCount: replica.parameterCount, imageShape: replica.imageShape,
+        numClasses: replica.numClasses, tfjsVersion: tf.version.tfjs,
+      };
+    }
+    case 'buffers':
+      buffers = request.buffers;
+      return { type: 'done' };
+    case 'gradients': {
+      const r = need(replica, 'init');
+      const b = need(buffers, 'buffers');
+      const pixels = r.imageShape[0] * r.imageShape[1] * r.imageShape[2];
+      const x = new Float32Array(b.x, request.start * pixels * 4, request.count * pixels);
+      const y = new Int32Array(b.y, request.start * 4, request.count);
+      const { loss, correct, grads } = r.computeGradients(x, y, request.count, request.weight);
+      r.writeFlat(grads, new Float32Array(b.grads, slot * r.parameterCount * 4, r.parameterCount));
+      need(tf, 'init').dispose(grads);
+      return { type: 'gradients', loss, correct };
+    }
+    case 'apply': {
+      const r = need(replica, 'init');
+      const b = need(buffers, 'buffers');
+      r.applyFlat(request.slots.map((s) => new Float32Array(b.grads, s * r.parameterCount * 4, r.parameterCount)));
+      return { type: 'done' };
+    }
+    case 'predict': {
+      const r = need(replica, 'init');
+      const b = need(buffers, 'buffers');
+      const pixels = r.imageShape[0] * r.imageShape[1] * r.imageShape[2];
+      const x = new Float32Array(b.x, request.start * pixels * 4, request.count * pixels);
+      return { type: 'predictions', probabilities: r.predictBatch(x, request.count) };
+    }
+    case 'getWeights':
+      return { type: 'weights', weights: need(replica, 'init').getWeights() };
+    case 'setWeights':
+      need(replica, 'init').setWeights(request.weights);
+      return { type: 'done' };
+    case 'getOptimizerState':
+      return { type: 'weights', weights: await need(replica, 'init').getOptimizerState() };
+    case 'setOptimizerState':
+      await need(replica, 'init').setOptimizerState(request.state);
+      return { type: 'done' };
+  }
+}
+
+// One request at a time, in arrival order.
+let queue: Promise<void> = Promise.resolve();
+port.on('message', ({ id, request }: RequestEnvelope) => {
+  queue = queue.then(async () => {
+    let envelope: ReplyEnvelope;
+    try {
+      envelope = { id, ok: true, reply: await handle(request) };
+    } catch (error) {
+      const message = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error);
+      envelope = { id, ok: false, error: message };
+    }
+    const transfer = envelope.ok && envelope.reply.type === 'predictions'
+      ? [envelope.reply.probabilities.buffer as ArrayBuffer] : [];
+    port.postMessage(envelope, transfer);
+  });
+});

@@ -1,0 +1,73 @@
+// Sample predictions with a trained run, as the seed report shows them: class and confidence per image.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { FacetError } from '../../../shared/errors.js';
+import type { PredictOutcome, Prediction } from '../../../shared/runs.js';
+import type { Database } from '../store/db.js';
+import { IMAGE_EXTENSIONS } from '../datasets/scan.js';
+import { loadCheckpoint, runDir } from './checkpoint.js';
+import { createStepTrainer } from './engine/index.js';
+import { argmax } from './metrics.js';
+import { decodeForModel } from './pixel-cache.js';
+import { getRun } from './run-store.js';
+import { initialWeights } from './trainer.js';
+
+/** Files given, and image files found at any depth under folders given, in a stable order. */
+export async function expandImagePaths(inputs: string[]): Promise<{ files: string[]; failed: { path: string; reason: string }[] }> {
+  const files: string[] = [];
+  const failed: { path: string; reason: string }[] = [];
+  const walk = async (p: string, explicit: boolean): Promise<void> => {
+    let st;
+    try {
+      st = await fs.stat(p);
+    } catch (error) {
+      failed.push({ path: p, reason: `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+      return;
+    }
+    if (st.isDirectory()) {
+      const entries = (await fs.readdir(p)).sort();
+      for (const e of entries) if (!e.startsWith('.')) await walk(path.join(p, e), false);
+    } else if (explicit || IMAGE_EXTENSIONS.has(path.extname(p).toLowerCase())) files.push(p);
+  };
+  for (const input of inputs) await walk(path.resolve(input), true);
+  return { files, failed };
+}
+
+export async function predictWithRun(db: Database, workspaceDir: string, runId: number, inputs: string[]): Promise<PredictOutcome> {
+  const run = getRun(db, runId);
+  const checkpoint = loadCheckpoint(runDir(workspaceDir, runId), 'best');
+  if (!checkpoint) {
+    throw new FacetError('not-found', `Run ${runId} has no trained weights yet (status: ${run.status}).`, {
+      field: 'run',
+      hint: 'Wait for at least one epoch to finish, or pick a completed run (facet runs).',
+    });
+  }
+  const hp = run.hyperparameters;
+  const k = run.classes.length;
+  const { files, failed } = await expandImagePaths(inputs);
+  const { modelJson } = await initialWeights(hp, k);
+  const trainer = await createStepTrainer({ modelJson, initialWeights: checkpoint.weights, optimizer: { name: 'sgd', learningRate: 0.01 }, threads: 1 });
+  const predictions: Prediction[] = [];
+  try {
+    for (const file of files) {
+      let pixels: Buffer;
+      try {
+        pixels = await decodeForModel(file, hp.imageSize, hp.colorMode);
+      } catch (error) {
+        failed.push({ path: file, reason: `not a readable image: ${(error as Error).message.split('\n')[0]}` });
+        continue;
+      }
+      const probs = await trainer.predictBatch(Float32Array.from(pixels), 1);
+      const best = argmax(probs, 0, k);
+      predictions.push({
+        path: file,
+        class: run.classes[best]!,
+        confidence: probs[best]!,
+        probabilities: Object.fromEntries(run.classes.map((c, i) => [c, probs[i]!])),
+      });
+    }
+  } finally {
+    await trainer.dispose();
+  }
+  return { predictions, failed };
+}

@@ -1,0 +1,151 @@
+// Starting, resuming, cancelling and awaiting runs. Each run trains in its own process; this side
+// only writes the run row and snapshot, launches the process and relays its events.
+import { fork } from 'node:child_process';
+import { FacetError } from '../../../shared/errors.js';
+import { CheckedHyperparametersSchema, type HyperparametersInput } from '../../../shared/hyperparameters.js';
+import type { Run, RunFinished } from '../../../shared/runs.js';
+import type { CoreEvents } from '../events.js';
+import { builtSibling } from '../util/built-file.js';
+import type { Workspace } from '../workspace.js';
+import { createRunRow, finishRun, getRun, markInterruptedRuns } from './run-store.js';
+import { createSnapshot } from './snapshots.js';
+import type { FromTrainer, ToTrainer } from './train-process.js';
+
+/** What the runs service needs of a training process; Electron passes a utilityProcess-backed one. */
+export interface TrainerChild {
+  readonly pid: number | undefined;
+  send(message: ToTrainer): void;
+  onMessage(listener: (message: FromTrainer) => void): void;
+  onExit(listener: (code: number | null) => void): void;
+  kill(): void;
+}
+export type TrainerLauncher = (entry: string, args: string[]) => TrainerChild;
+
+export const forkLauncher: TrainerLauncher = (entry, args) => {
+  const child = fork(entry, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  return {
+    get pid() {
+      return child.pid;
+    },
+    send: (m) => {
+      if (child.connected) child.send(m);
+    },
+    onMessage: (l) => child.on('message', (m) => l(m as FromTrainer)),
+    onExit: (l) => child.on('exit', (code) => l(code)),
+    kill: () => child.kill('SIGKILL'),
+  };
+};
+
+/** How long a cancel may take before the process is killed (the last resort; it frees everything). */
+const CANCEL_GRACE_MS = 15_000;
+
+interface Active {
+  child: TrainerChild;
+  done: Promise<RunFinished & { dataWaitShare: number }>;
+}
+
+export class RunManager {
+  private readonly active = new Map<number, Active>();
+
+  constructor(
+    private readonly ws: Workspace,
+    private readonly events: CoreEvents,
+    private readonly launcher: TrainerLauncher = forkLauncher,
+  ) {
+    markInterruptedRuns(ws.db);
+  }
+
+  start(args: { datasetId: number; hyperparameters?: HyperparametersInput; name?: string }): Run {
+    const parsed = CheckedHyperparametersSchema.safeParse(args.hyperparameters ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new FacetError('invalid-argument', `Invalid hyperparameter ${issue.path.join('.')}: ${issue.message}`, { field: issue.path.join('.') });
+    }
+    const hp = parsed.data;
+    const snapshot = createSnapshot(this.ws.db, args.datasetId);
+    const count = (this.ws.db.prepare('SELECT COUNT(*) AS n FROM runs WHERE dataset_id = ?').get(args.datasetId) as { n: number }).n;
+    const name = args.name ?? `run ${count + 1} · ${hp.imageSize}px · ${hp.epochs} ep`;
+    const runId = createRunRow(this.ws.db, args.datasetId, snapshot.id, name, hp);
+    this.launch(runId, false);
+    return getRun(this.ws.db, runId);
+  }
+
+  resume(runId: number): Run {
+    const run = getRun(this.ws.db, runId);
+    if (this.active.has(runId) || run.status === 'running') {
+      throw new FacetError('conflict', `Run ${runId} is running.`, { field: 'run' });
+    }
+    if (run.status === 'completed') {
+      throw new FacetError('conflict', `Run ${runId} has completed; there is nothing to resume.`, { field: 'run', hint: 'Start a new run instead.' });
+    }
+    this.ws.db.prepare(`UPDATE runs SET status = 'queued', error = NULL WHERE id = ?`).run(runId);
+    this.launch(runId, true);
+    return getRun(this.ws.db, runId);
+  }
+
+  private launch(runId: number, resume: boolean): void {
+    const entry = builtSibling(import.meta.url, './train-process.js');
+    const child = this.launcher(entry, [this.ws.dir, String(runId), ...(resume ? ['--resume'] : [])]);
+    if (child.pid) this.ws.db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(child.pid, runId);
+    let finished: (RunFinished & { dataWaitShare: number }) | null = null;
+    const done = new Promise<RunFinished & { dataWaitShare: number }>((resolve) => {
+      child.onMessage((m) => {
+        if (m.type === 'progress') this.events.emit('train/progress', m.progress);
+        else if (m.type === 'epoch') this.events.emit('train/epoch', { runId: m.runId, metrics: m.metrics });
+        else if (m.type === 'finished') finished = { ...m.finished, dataWaitShare: m.dataWaitShare };
+      });
+      child.onExit((code) => {
+        this.active.delete(runId);
+        let result = finished;
+        if (!result) {
+          // The process died without reporting (killed, out of memory): the run must not stay "running".
+          const run = getRun(this.ws.db, runId);
+          const status = run.status === 'running' || run.status === 'queued' ? 'interrupted' : run.status;
+          const error = `The training process exited unexpectedly (code ${code ?? 'signal'}); resume with facet train --resume ${runId}.`;
+          if (status === 'interrupted') finishRun(this.ws.db, runId, 'interrupted', error);
+          result = { runId, status, error, dataWaitShare: 0 };
+        }
+        this.events.emit('train/finished', { runId: result.runId, status: result.status, error: result.error });
+        resolve(result);
+      });
+    });
+    this.active.set(runId, { child, done });
+  }
+
+  /** Asks the process to stop after the current batch; kills it if it has not within the grace period. */
+  async cancel(runId: number): Promise<Run> {
+    const active = this.active.get(runId);
+    if (!active) {
+      const run = getRun(this.ws.db, runId);
+      if (run.status === 'queued' || run.status === 'running') {
+        throw new FacetError('conflict', `Run ${runId} is running in another process.`, { field: 'run', hint: 'Cancel it from the window or terminal that started it.' });
+      }
+      return run;
+    }
+    active.child.send({ type: 'cancel' });
+    const timer = setTimeout(() => active.child.kill(), CANCEL_GRACE_MS);
+    await active.done;
+    clearTimeout(timer);
+    const run = getRun(this.ws.db, runId);
+    if (run.status === 'running' || run.status === 'interrupted') finishRun(this.ws.db, runId, 'cancelled');
+    return getRun(this.ws.db, runId);
+  }
+
+  async wait(runId: number): Promise<RunFinished & { dataWaitShare: number }> {
+    const active = this.active.get(runId);
+    if (!active) {
+      const run = getRun(this.ws.db, runId);
+      return { runId, status: run.status, error: run.error, dataWaitShare: 0 };
+    }
+    return active.done;
+  }
+
+  isActive(runId: number): boolean {
+    return this.active.has(runId);
+  }
+
+  /** Stops every run this process started (on quit). */
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.active.keys()].map((id) => this.cancel(id)));
+  }
+}

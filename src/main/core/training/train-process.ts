@@ -1,0 +1,70 @@
+// Entry point of the training process (child_process.fork under the CLI and the server, Electron's
+// utilityProcess under the app): one run per process, so killing it frees every tensor, and tfjs
+// never runs on a UI or server event loop. Talks to its parent with the messages below.
+import { toErrorPayload } from '../../../shared/errors.js';
+import type { EpochMetrics, RunFinished, TrainProgress } from '../../../shared/runs.js';
+import { Workspace } from '../workspace.js';
+import { finishRun } from './run-store.js';
+import { trainRun } from './trainer.js';
+
+export type ToTrainer = { type: 'cancel' };
+export type FromTrainer =
+  | { type: 'progress'; progress: TrainProgress }
+  | { type: 'epoch'; runId: number; metrics: EpochMetrics }
+  | { type: 'finished'; finished: RunFinished; dataWaitShare: number };
+
+interface ParentPort {
+  postMessage(message: FromTrainer): void;
+  on(event: 'message', listener: (m: ToTrainer) => void): void;
+}
+
+/** process.send under child_process.fork; Electron's utilityProcess gives process.parentPort. */
+function parentPort(): ParentPort {
+  const electronPort = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', l: (ev: { data: ToTrainer }) => void): void } }).parentPort;
+  if (electronPort) {
+    return { postMessage: (m) => electronPort.postMessage(m), on: (_e, l) => electronPort.on('message', (ev) => l(ev.data)) };
+  }
+  return {
+    postMessage: (m) => {
+      if (process.connected) process.send?.(m);
+    },
+    on: (_e, l) => process.on('message', (m) => l(m as ToTrainer)),
+  };
+}
+
+async function main(): Promise<void> {
+  const [workspaceDir, runIdText, ...flags] = process.argv.slice(2);
+  const runId = Number(runIdText);
+  if (!workspaceDir || !Number.isInteger(runId)) throw new Error('usage: train-process WORKSPACE RUN_ID [--resume]');
+  const port = parentPort();
+  const controller = new AbortController();
+  port.on('message', (m) => {
+    if (m.type === 'cancel') controller.abort();
+  });
+  process.on('SIGTERM', () => controller.abort());
+  // Parent gone (killed): stop at the next batch; the run ends as interrupted, resumable.
+  process.on('disconnect', () => controller.abort());
+
+  const ws = Workspace.open(workspaceDir);
+  try {
+    const outcome = await trainRun(ws.db, runId, {
+      workspaceDir: ws.dir,
+      cacheDir: ws.cacheDir,
+      resume: flags.includes('--resume'),
+      signal: controller.signal,
+      onProgress: (progress) => port.postMessage({ type: 'progress', progress }),
+      onEpoch: (metrics) => port.postMessage({ type: 'epoch', runId, metrics }),
+    });
+    if (outcome.status === 'cancelled' && !process.connected && process.send) {
+      finishRun(ws.db, runId, 'interrupted', 'The process that started the run went away; resume it with facet train --resume.');
+    }
+    port.postMessage({ type: 'finished', finished: { runId, status: outcome.status, error: null }, dataWaitShare: outcome.dataWaitShare });
+  } catch (error) {
+    port.postMessage({ type: 'finished', finished: { runId, status: 'failed', error: toErrorPayload(error).message }, dataWaitShare: 0 });
+    process.exitCode = 1;
+  } finally {
+    ws.close();
+  }
+}
+
+await main();

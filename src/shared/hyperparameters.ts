@@ -1,0 +1,62 @@
+// Hyperparameters of a training run, with the seed report's values as defaults (DESIGN.md,
+// "The seed's model"): 256×256 RGB, batch 32, 50 epochs, Adam lr 0.001, flip + rotation.
+import { z } from 'zod';
+
+export const PRESETS = ['seed-cnn'] as const;
+export type PresetName = (typeof PRESETS)[number];
+
+export const AugmentationSchema = z.object({
+  flip: z.boolean().default(true),
+  /** Random rotation as a fraction of a full turn, like Keras RandomRotation(factor): 0.1 = ±36°. */
+  rotation: z.number().min(0, 'rotation must be 0 or more').max(0.5, 'rotation is a fraction of a turn: at most 0.5').default(0.1),
+  /** Random zoom as a fraction, like Keras RandomZoom: 0.1 = ±10%. 0 turns it off. */
+  zoom: z.number().min(0).max(0.5, 'zoom is at most 0.5 (±50%)').default(0),
+  /** Random contrast factor, like Keras RandomContrast: 0.2 = ×[0.8, 1.2]. 0 turns it off. */
+  contrast: z.number().min(0).max(1, 'contrast is at most 1').default(0),
+});
+export type Augmentation = z.infer<typeof AugmentationSchema>;
+
+export const HyperparametersSchema = z.object({
+  preset: z.enum(PRESETS).default('seed-cnn'),
+  imageSize: z
+    .number()
+    .int('image size must be a whole number of pixels')
+    .min(16, 'image size must be at least 16 (three 3×3 conv + pool blocks need room)')
+    .max(512, 'image size is at most 512 on a CPU; 256 is the seed default')
+    .default(256),
+  colorMode: z.enum(['rgb', 'grayscale']).default('rgb'),
+  batchSize: z.number().int('batch size must be a whole number').min(1, 'batch size must be at least 1').max(1024, 'batch size is at most 1024').default(32),
+  epochs: z.number().int('epochs must be a whole number').min(1, 'train for at least 1 epoch').max(1000, 'epochs is at most 1000').default(50),
+  optimizer: z.enum(['adam', 'sgd', 'rmsprop']).default('adam'),
+  learningRate: z.number().gt(0, 'learning rate must be more than 0').max(1, 'learning rate must be at most 1').default(0.001),
+  /** One Conv2D(3×3, relu) + MaxPool(2) block per entry. */
+  filters: z.array(z.number().int().min(1).max(512)).min(1, 'give at least one conv block').max(6, 'at most 6 conv blocks').default([16, 32, 64]),
+  denseUnits: z.number().int().min(1).max(4096).default(128),
+  dropout: z.number().min(0).max(0.9, 'dropout must be below 0.9').default(0),
+  /** Stop when val_loss has not improved for this many epochs; 0 = never stop early. */
+  patience: z.number().int().min(0).max(1000).default(0),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+  augmentation: AugmentationSchema.default({ flip: true, rotation: 0.1, zoom: 0, contrast: 0 }),
+});
+export type Hyperparameters = z.infer<typeof HyperparametersSchema>;
+export type HyperparametersInput = z.input<typeof HyperparametersSchema>;
+
+export const DEFAULT_HYPERPARAMETERS: Hyperparameters = HyperparametersSchema.parse({});
+
+/** The smallest image size the conv stack accepts: each block is a 3×3 valid conv then a 2×2 pool. */
+export function minImageSize(blocks: number): number {
+  let size = 1;
+  for (let i = 0; i < blocks; i++) size = size * 2 + 2;
+  return size;
+}
+
+export const CheckedHyperparametersSchema = HyperparametersSchema.superRefine((hp, ctx) => {
+  const min = minImageSize(hp.filters.length);
+  if (hp.imageSize < min) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['imageSize'],
+      message: `image size ${hp.imageSize} is too small for ${hp.filters.length} conv blocks: use at least ${min}`,
+    });
+  }
+});

@@ -1,0 +1,118 @@
+// Domain types of training: runs, their epochs, evaluations and the progress events they stream.
+import type { Hyperparameters } from './hyperparameters.js';
+
+export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+export interface EpochMetrics {
+  epoch: number;
+  loss: number;
+  accuracy: number;
+  valLoss: number | null;
+  valAccuracy: number | null;
+  seconds: number;
+  imagesPerSecond: number;
+}
+
+export interface PerClassMetrics {
+  class: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  support: number;
+}
+
+export interface Evaluation {
+  id: number;
+  runId: number;
+  split: 'test' | 'val';
+  loss: number;
+  accuracy: number;
+  /** confusion[true][predicted], rows and columns in `classes` order. */
+  confusion: number[][];
+  classes: string[];
+  perClass: PerClassMetrics[];
+  images: number;
+  createdAt: string;
+}
+
+export interface Run {
+  id: number;
+  datasetId: number;
+  datasetName: string;
+  snapshotId: number;
+  name: string;
+  preset: string;
+  hyperparameters: Hyperparameters;
+  backend: BackendName | null;
+  /** Why this backend, as the engine said it. */
+  engineReason: string | null;
+  status: RunStatus;
+  error: string | null;
+  epochsDone: number;
+  bestEpoch: number | null;
+  bestValLoss: number | null;
+  bestValAccuracy: number | null;
+  testLoss: number | null;
+  testAccuracy: number | null;
+  trainSeconds: number;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  classes: string[];
+  images: { train: number; val: number; test: number };
+}
+
+export interface RunDetail extends Run {
+  epochs: EpochMetrics[];
+  test: Evaluation | null;
+}
+
+export interface TrainProgress {
+  runId: number;
+  phase: 'preparing' | 'training' | 'validating' | 'evaluating' | 'done';
+  epoch: number;
+  epochs: number;
+  batch: number;
+  batches: number;
+  /** Running means over the epoch so far. */
+  loss: number | null;
+  accuracy: number | null;
+  imagesPerSecond: number | null;
+  etaSeconds: number | null;
+  /** Preparing: images decoded into the cache so far / to do. */
+  prepared?: number;
+  toPrepare?: number;
+}
+
+export interface RunFinished {
+  runId: number;
+  status: RunStatus;
+  error: string | null;
+}
+
+export interface Prediction {
+  path: string;
+  class: string;
+  confidence: number;
+  probabilities: Record<string, number>;
+}
+
+export interface PredictOutcome {
+  predictions: Prediction[];
+  /** Files that could not be read, with the reason; never fatal for the others. */
+  failed: { path: string; reason: string }[];
+}
+
+/** What `facet doctor` and the status bar show about the training engine. */
+export interface EngineSummary {
+  backend: BackendName;
+  reason: string;
+  tfjsVersion: string;
+  threads: number;
+  nativeHint?: string;
+  warning?: string;
+  node: string;
+  platform: string;
+  cpus: number;
+}
