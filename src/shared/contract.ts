@@ -113,11 +113,27 @@ export const calls = {
   'engine/info': { args: z.object({}), result: returns<EngineSummary>() },
 } as const;
 
+/**
+ * Calls only the desktop shell answers (native dialogs). They are not core calls: the Electron main
+ * process handles them itself, and the browser client has none (the UI hides what needs them).
+ */
+export const shellCalls = {
+  'dialog/openFolder': { args: z.object({}), result: returns<{ path: string | null }>() },
+} as const;
+
+export type ShellCallName = keyof typeof shellCalls;
+
+export function isShellCallName(name: unknown): name is ShellCallName {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(shellCalls, name);
+}
+
 export const events = {
   'import/progress': returns<ImportProgress>(),
   'train/progress': returns<TrainProgress>(),
   'train/epoch': returns<{ runId: number; metrics: EpochMetrics }>(),
   'train/finished': returns<RunFinished>(),
+  /** Sent by the desktop shell (never the core) when the user picks File › Open folder…. */
+  'shell/folderChosen': returns<{ path: string }>(),
 } as const;
 
 export type CallName = keyof typeof calls;

@@ -8,6 +8,7 @@ import { parseSplitSpec } from '../../shared/splits.js';
 import { Core } from '../core/index.js';
 import { findClass, findDataset, findImagesByPath } from '../core/datasets/queries.js';
 import { resolveWorkspaceDir, Workspace } from '../core/workspace.js';
+import { defaultRendererDir, startServer } from '../server/index.js';
 import { Output, table, type Io } from './output.js';
 import { followRun, registerTrainingCommands, renderTrainResult } from './training-commands.js';
 
@@ -273,6 +274,22 @@ export async function runCli(argv: string[], io: Io = { stdout: process.stdout, 
 
   const ctxFor = () => ({ out, open, setExit: (code: number) => (exitCode = code) });
   registerTrainingCommands(program, ctxFor());
+
+  program
+    .command('serve')
+    .description('browser mode: serve the app on 127.0.0.1 (prints the URL with its access token)')
+    .option('--port <n>', 'port (default: any free port)', intOption('--port'), 0)
+    .action(async (opts: { port: number }) => {
+      const c = open();
+      const server = await startServer({ core: c, port: opts.port, rendererDir: defaultRendererDir() });
+      io.stdout.write(`${server.url}\n`);
+      io.stderr.write('Open the URL above in a browser. Press Ctrl+C to stop.\n');
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await server.close();
+    });
 
   program
     .command('workspace')

@@ -71,9 +71,9 @@ export function deleteClass(db: Database, classId: number, moveToClassId?: numbe
       }
       moved = moveAll(db, classId, moveToClassId, 'delete');
       db.prepare('UPDATE class_folders SET class_id = ? WHERE class_id = ?').run(moveToClassId, classId);
-    } else {
-      db.prepare('DELETE FROM class_folders WHERE class_id = ?').run(classId);
     }
+    // An emptied class keeps its folder mapping, pointing at the deleted row: a rescan then knows the
+    // folder's class was deleted on purpose and does not recreate it while the folder stays empty.
     db.prepare('UPDATE classes SET deleted_at = ? WHERE id = ?').run(nowIso(), classId);
     return { deleted: 1, moved };
   });

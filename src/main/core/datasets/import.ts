@@ -100,7 +100,7 @@ export async function rescanDataset(
     });
   }
 
-  const classIdByFolder = ensureClasses(db, datasetId, scan.classFolders);
+  const classIdByFolder = ensureClasses(db, datasetId, scan.classFolders, scan.emptyClasses);
   const existing = new Map<string, ExistingRow>();
   for (const row of db.prepare('SELECT id, path, status, size, mtime_ms, class_id FROM images WHERE dataset_id = ?').iterate(datasetId) as IterableIterator<ExistingRow>) {
     existing.set(row.path, row);
@@ -126,17 +126,26 @@ export async function rescanDataset(
     pending = [];
     writeTransaction(db, () => saveProbed(db, datasetId, dataset.groupBy, batch, existing, classIdByFolder, source, counts));
   };
+  // A bad image is a SkippedFile, never an exception; what does throw (the workspace cache or the
+  // database failing) stops the queue and fails the import once the files in flight have settled.
+  let failure: { error: unknown } | null = null;
   await Promise.all(
     toProbe.map((file) =>
       limit(async () => {
-        const result = await probeImage(file.absPath, file.path, (hash) => ws.thumbnailPath(hash));
-        pending.push({ file, result });
-        done++;
-        if (pending.length >= WRITE_CHUNK) flush();
-        emit({ datasetId, phase: 'reading', done, total, path: file.path });
+        if (failure) return;
+        try {
+          const result = await probeImage(file.absPath, file.path, (hash) => ws.thumbnailPath(hash));
+          pending.push({ file, result });
+          done++;
+          if (pending.length >= WRITE_CHUNK) flush();
+          emit({ datasetId, phase: 'reading', done, total, path: file.path });
+        } catch (error) {
+          failure ??= { error };
+        }
       }),
     ),
   );
+  if (failure) throw (failure as { error: unknown }).error;
 
   emit({ datasetId, phase: 'saving', done, total }, true);
   writeTransaction(db, () => {
@@ -169,23 +178,33 @@ export async function rescanDataset(
   });
 }
 
-/** Folder → class id; a folder seen for the first time becomes a class of the same name (or joins one). */
-function ensureClasses(db: Database, datasetId: number, folders: string[]): Map<string, number> {
+/**
+ * Folder → class id; a folder seen for the first time becomes a class of the same name (or joins one).
+ * A folder whose class was deleted in the studio stays without a class while it is empty, so a rescan
+ * does not bring the deleted class back; once it holds images again it becomes a class again.
+ */
+function ensureClasses(db: Database, datasetId: number, folders: string[], emptyFolders: string[]): Map<string, number> {
+  const empty = new Set(emptyFolders);
   return writeTransaction(db, () => {
     const map = new Map<string, number>();
-    const byFolder = db.prepare('SELECT class_id FROM class_folders WHERE dataset_id = ? AND folder = ?');
+    const byFolder = db.prepare(
+      'SELECT f.class_id, c.deleted_at FROM class_folders f JOIN classes c ON c.id = f.class_id WHERE f.dataset_id = ? AND f.folder = ?',
+    );
     const byName = db.prepare('SELECT id FROM classes WHERE dataset_id = ? AND name = ? AND deleted_at IS NULL');
     const insertClass = db.prepare('INSERT INTO classes (dataset_id, name, created_at) VALUES (?, ?, ?)');
-    const insertFolder = db.prepare('INSERT INTO class_folders (dataset_id, folder, class_id) VALUES (?, ?, ?)');
+    const upsertFolder = db.prepare(
+      'INSERT INTO class_folders (dataset_id, folder, class_id) VALUES (?, ?, ?) ON CONFLICT (dataset_id, folder) DO UPDATE SET class_id = excluded.class_id',
+    );
     for (const folder of folders) {
-      const mapped = byFolder.get(datasetId, folder) as { class_id: number } | undefined;
-      if (mapped) {
+      const mapped = byFolder.get(datasetId, folder) as { class_id: number; deleted_at: string | null } | undefined;
+      if (mapped && mapped.deleted_at === null) {
         map.set(folder, mapped.class_id);
         continue;
       }
+      if (mapped && empty.has(folder)) continue;
       const named = byName.get(datasetId, folder) as { id: number } | undefined;
       const classId = named ? named.id : Number(insertClass.run(datasetId, folder, nowIso()).lastInsertRowid);
-      insertFolder.run(datasetId, folder, classId);
+      upsertFolder.run(datasetId, folder, classId);
       map.set(folder, classId);
     }
     return map;

@@ -78,15 +78,15 @@ export function randomIdentity(rand: Random): Identity {
     hsl(uniform(rand, 0, 360), 0.6, 0.5), // dyed
   ];
   const hair = pick(rand, hairPalette);
-  const bgHue = uniform(rand, 0, 360);
+  const bgHue = backgroundHue(rand);
   return {
     skin,
     hair: mix(hair, BLACK, uniform(rand, 0, 0.2)),
     hairStyle: pick(rand, HAIR_STYLES),
     iris: pick(rand, [hsl(28, 0.55, 0.22), hsl(200, 0.5, 0.42), hsl(100, 0.35, 0.35), hsl(30, 0.4, 0.35)]),
     lips: mix(skin, hsl(355, 0.55, 0.45), uniform(rand, 0.35, 0.65)),
-    background: hsl(bgHue, uniform(rand, 0, 0.7), uniform(rand, 0.15, 0.9)),
-    background2: hsl(bgHue + uniform(rand, -40, 40), uniform(rand, 0, 0.7), uniform(rand, 0.15, 0.9)),
+    background: hsl(bgHue, uniform(rand, 0, 0.7), uniform(rand, 0.2, 0.9)),
+    background2: hsl(backgroundHue(rand, bgHue), uniform(rand, 0, 0.7), uniform(rand, 0.2, 0.9)),
     shirt: hsl(uniform(rand, 0, 360), uniform(rand, 0, 0.8), uniform(rand, 0.12, 0.85)),
     headRx: uniform(rand, 46, 58),
     headRy: uniform(rand, 62, 74),
@@ -101,6 +101,21 @@ export function randomIdentity(rand: Random): Identity {
     glasses: rand() < 0.2,
     beard: rand() < 0.2,
   };
+}
+
+// Backgrounds fill most of a portrait, so their hue sets its overall cast: keep them out of the
+// yellow / olive band (36°–100°) that the phone's cast pushes everything towards, so no person's own
+// colours look like that medium. Skin, hair and shirt stay free: they are too small to tint a photo.
+const CAST_BAND = [36, 100] as const;
+function backgroundHue(rand: Random, near?: number): number {
+  const span = 360 - (CAST_BAND[1] - CAST_BAND[0]);
+  const h = near === undefined ? uniform(rand, 0, span) : toFree(near) + uniform(rand, -40, 40);
+  const wrapped = ((h % span) + span) % span;
+  return wrapped < CAST_BAND[0] ? wrapped : wrapped + (CAST_BAND[1] - CAST_BAND[0]);
+}
+/** The inverse of backgroundHue's mapping: a hue outside the band, as a position on the free circle. */
+function toFree(hue: number): number {
+  return hue < CAST_BAND[0] ? hue : hue - (CAST_BAND[1] - CAST_BAND[0]);
 }
 
 export function randomPose(rand: Random): Pose {

@@ -93,6 +93,7 @@ export class RunManager {
         if (m.type === 'progress') this.events.emit('train/progress', m.progress);
         else if (m.type === 'epoch') this.events.emit('train/epoch', { runId: m.runId, metrics: m.metrics });
         else if (m.type === 'finished') finished = { ...m.finished, dataWaitShare: m.dataWaitShare };
+        // The process exits right after 'finished'; 'exit' below does the bookkeeping either way.
       });
       child.onExit((code) => {
         this.active.delete(runId);

@@ -68,3 +68,6 @@ async function main(): Promise<void> {
 }
 
 await main();
+// Worker threads or the wasm runtime may hold the event loop open; the run is over and its rows are
+// committed, so leave once the last message has had time to reach the parent.
+setTimeout(() => process.exit(), 200).unref();

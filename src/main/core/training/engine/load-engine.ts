@@ -12,16 +12,22 @@ const NATIVE_HINT =
 
 const loaded = new Map<string, Promise<Engine>>();
 
-/** Loads (once per process and preference) the engine; later calls return the same one. */
-export function loadEngine(opts: LoadEngineOptions = {}): Promise<Engine> {
+/**
+ * Loads (once per process and preference) the engine and makes its backend tfjs' active one;
+ * later calls return the same engine, re-activated (another preference may have switched tfjs'
+ * global backend in between).
+ */
+export async function loadEngine(opts: LoadEngineOptions = {}): Promise<Engine> {
   const prefer = opts.prefer ?? 'auto';
   const key = `${prefer}/${opts.threads ?? ''}`;
-  let engine = loaded.get(key);
-  if (engine === undefined) {
-    engine = pickEngine(prefer, opts.threads);
-    loaded.set(key, engine);
-    engine.catch(() => loaded.delete(key));
+  let pending = loaded.get(key);
+  if (pending === undefined) {
+    pending = pickEngine(prefer, opts.threads);
+    loaded.set(key, pending);
+    pending.catch(() => loaded.delete(key));
   }
+  const engine = await pending;
+  if (engine.info.backend !== 'tensorflow') await activate(engine.tf, engine.info.backend);
   return engine;
 }
 

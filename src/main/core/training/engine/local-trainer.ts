@@ -14,7 +14,7 @@ export class LocalStepTrainer implements StepTrainer {
   }
 
   get info(): EngineInfo {
-    return { ...this.engine.info, threads: 1 };
+    return this.engine.info;
   }
 
   /** Another engine loaded later in this process may have switched tfjs' global backend. */

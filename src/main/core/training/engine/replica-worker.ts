@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadEngine } from './load-engine.js';
 import { Replica } from './replica.js';
 import type { BackendName, Tf } from './types.js';
-import type { ReplyEnvelope, RequestEnvelope, SharedBuffers, WorkerReply, WorkerRequest } from './worker-protocol.js';
+import type { PendingUpdate, ReplyEnvelope, RequestEnvelope, SharedBuffers, WorkerReply, WorkerRequest } from './worker-protocol.js';
 
 const port = parentPort;
 if (port === null) throw new Error('replica-worker must run in a worker thread.');
@@ -37,20 +37,18 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
     case 'gradients': {
       const r = need(replica, 'init');
       const b = need(buffers, 'buffers');
+      if (request.applyFirst !== undefined) apply(r, b, request.applyFirst);
       const pixels = r.imageShape[0] * r.imageShape[1] * r.imageShape[2];
       const x = new Float32Array(b.x, request.start * pixels * 4, request.count * pixels);
       const y = new Int32Array(b.y, request.start * 4, request.count);
       const { loss, correct, grads } = r.computeGradients(x, y, request.count, request.weight);
-      r.writeFlat(grads, new Float32Array(b.grads, slot * r.parameterCount * 4, r.parameterCount));
+      r.writeFlat(grads, gradientSlot(r, b, request.bank, slot));
       need(tf, 'init').dispose(grads);
       return { type: 'gradients', loss, correct };
     }
-    case 'apply': {
-      const r = need(replica, 'init');
-      const b = need(buffers, 'buffers');
-      r.applyFlat(request.slots.map((s) => new Float32Array(b.grads, s * r.parameterCount * 4, r.parameterCount)));
+    case 'apply':
+      apply(need(replica, 'init'), need(buffers, 'buffers'), request.update);
       return { type: 'done' };
-    }
     case 'predict': {
       const r = need(replica, 'init');
       const b = need(buffers, 'buffers');
@@ -69,6 +67,15 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
       await need(replica, 'init').setOptimizerState(request.state);
       return { type: 'done' };
   }
+}
+
+function gradientSlot(r: Replica, b: SharedBuffers, bank: number, index: number): Float32Array {
+  const threads = b.grads.byteLength / 4 / 2 / r.parameterCount;
+  return new Float32Array(b.grads, (bank * threads + index) * r.parameterCount * 4, r.parameterCount);
+}
+
+function apply(r: Replica, b: SharedBuffers, update: PendingUpdate): void {
+  r.applyFlat(update.slots.map((s) => gradientSlot(r, b, update.bank, s)));
 }
 
 // One request at a time, in arrival order.

@@ -148,9 +148,13 @@ export class Replica {
 
   async getOptimizerState(): Promise<WeightSet> {
     const named = await this.optimizer.getWeights();
-    return named.map(({ name, tensor }) => ({
+    const state = named.map(({ name, tensor }) => ({
       name, shape: [...tensor.shape], data: Float32Array.from(tensor.dataSync()),
     }));
+    // The iteration count comes back as a new scalar (Optimizer.saveIterations); the other entries
+    // are the optimizer's own variables and must stay alive.
+    for (const { name, tensor } of named) if (name === 'iter') tensor.dispose();
+    return state;
   }
 
   async setOptimizerState(state: WeightSet): Promise<void> {

@@ -3,6 +3,7 @@ import type { KernelConfig } from '@tensorflow/tfjs';
 import type { Tf } from '../types.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
+import { castConfig, identityConfig } from './identity.js';
 import { matMulConfig } from './mat-mul.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { captureStockKernels } from './stock.js';
@@ -17,6 +18,8 @@ export function fastKernelConfigs(tf: Tf): KernelConfig[] {
     maxPoolGradConfig(tf),
     sumConfig(tf, stock),
     matMulConfig(stock),
+    identityConfig(stock.identity),
+    castConfig(stock.cast),
   ];
 }
 

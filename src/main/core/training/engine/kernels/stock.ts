@@ -7,6 +7,9 @@ export interface StockKernels {
   transpose(backend: WasmBackend, x: TensorInfo, perm: number[]): TensorInfo;
   batchMatMul: KernelFunc;
   sum: KernelFunc;
+  avgPool: KernelFunc;
+  identity: KernelFunc;
+  cast: KernelFunc;
 }
 
 export function captureStockKernels(tf: Tf): StockKernels {
@@ -20,5 +23,8 @@ export function captureStockKernels(tf: Tf): StockKernels {
     transpose: (backend, x, perm) => transpose({ inputs: { x }, backend, attrs: { perm } }) as TensorInfo,
     batchMatMul: get('BatchMatMul'),
     sum: get('Sum'),
+    avgPool: get('AvgPool'),
+    identity: get('Identity'),
+    cast: get('Cast'),
   };
 }

@@ -3,6 +3,11 @@ import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 
 type DataId = TensorInfo['dataId'];
 
+/** A WebAssembly.Memory (declared here: the project's lib settings do not include its type). */
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer;
+}
+
 /** Emscripten module of @tensorflow/tfjs-backend-wasm (only what we call). */
 export interface WasmModule {
   HEAPF32: Float32Array;
@@ -20,6 +25,8 @@ export interface WasmModule {
     aId: number, aShapePtr: number, aShapeLen: number, bId: number, bShapePtr: number, bShapeLen: number,
     transposeA: number, transposeB: number, outId: number,
   ): void;
+  /** Emscripten's raw exports; `memory` is the heap every tensor lives in. */
+  asm?: { memory?: WasmMemory };
   _malloc(bytes: number): number;
   _free(ptr: number): void;
 }
@@ -79,9 +86,7 @@ export function release(backend: WasmBackend, ...tensors: TensorInfo[]): void {
   for (const t of tensors) backend.disposeData(t.dataId);
 }
 
-/** Result tensor that shares the input's memory under a new shape (a reshape without a copy). */
-export function reshapeAlias(backend: WasmBackend, t: TensorInfo, shape: number[]): TensorInfo {
-  // Same as the wasm backend's Reshape kernel: bump the refCount, hand out the same dataId.
-  (backend as unknown as { incRef(d: DataId): void }).incRef(t.dataId);
-  return { dataId: t.dataId, shape, dtype: t.dtype };
+/** Byte offset of a tensor on the wasm heap. */
+export function heapOffset(backend: WasmBackend, t: TensorInfo): number {
+  return data(backend, t).memoryOffset;
 }

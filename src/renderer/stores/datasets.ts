@@ -1,0 +1,89 @@
+// Datasets: the list, the one being looked at, imports and rescans with their progress.
+import { defineStore } from 'pinia';
+import { computed, ref } from 'vue';
+import type { Dataset, ImportProgress, ImportSummary, SkippedFile } from '../../shared/domain.js';
+import type { ErrorPayload } from '../../shared/errors.js';
+import { api } from '../api/index.js';
+import { asPayload } from './errors.js';
+
+/** The demo's file names start with the person id; keeping people in one split avoids leaks. */
+export const DEMO_GROUP_BY = '^(id\\d+)_';
+
+export const useDatasetStore = defineStore('datasets', () => {
+  const list = ref<Dataset[]>([]);
+  const loaded = ref(false);
+  const selectedId = ref<number | null>(null);
+  const progress = ref<ImportProgress | null>(null);
+  const busy = ref<'import' | 'rescan' | 'demo' | null>(null);
+  const error = ref<ErrorPayload | null>(null);
+  /** The latest import / rescan summary of each dataset (it alone knows duplicates and empty folders). */
+  const summaries = ref<Record<number, ImportSummary>>({});
+  const skipped = ref<SkippedFile[]>([]);
+
+  const selected = computed(() => list.value.find((d) => d.id === selectedId.value) ?? null);
+
+  let unsubscribe: (() => void) | null = null;
+  function listen(): void {
+    if (unsubscribe) return;
+    const offProgress = api().on('import/progress', (p) => (progress.value = p));
+    // File › Open folder… in the desktop menu.
+    const offMenu = api().on('shell/folderChosen', (p) => void importFolder(p.path));
+    unsubscribe = () => {
+      offProgress();
+      offMenu();
+    };
+  }
+
+  async function load(): Promise<void> {
+    listen();
+    list.value = await api().call('datasets/list', {});
+    loaded.value = true;
+    if (selectedId.value === null || !list.value.some((d) => d.id === selectedId.value)) {
+      selectedId.value = list.value.at(-1)?.id ?? null;
+    }
+    await loadSkipped();
+  }
+
+  async function select(id: number): Promise<void> {
+    selectedId.value = id;
+    await loadSkipped();
+  }
+
+  async function loadSkipped(): Promise<void> {
+    skipped.value = selectedId.value === null ? [] : await api().call('datasets/skipped', { datasetId: selectedId.value });
+  }
+
+  async function run(kind: 'import' | 'rescan' | 'demo', work: () => Promise<ImportSummary>): Promise<ImportSummary | null> {
+    if (busy.value) return null;
+    busy.value = kind;
+    error.value = null;
+    progress.value = null;
+    try {
+      const summary = await work();
+      summaries.value = { ...summaries.value, [summary.datasetId]: summary };
+      selectedId.value = summary.datasetId;
+      await load();
+      return summary;
+    } catch (e) {
+      error.value = asPayload(e);
+      return null;
+    } finally {
+      busy.value = null;
+      progress.value = null;
+    }
+  }
+
+  const importFolder = (folder: string, name?: string) =>
+    run('import', () => api().call('datasets/import', { folder: folder.trim(), ...(name?.trim() ? { name: name.trim() } : {}) }));
+
+  const rescan = (datasetId: number) => run('rescan', () => api().call('datasets/rescan', { datasetId }));
+
+  const createDemo = () =>
+    run('demo', async () => {
+      const demo = await api().call('demo/generate', { count: 300 });
+      busy.value = 'import';
+      return api().call('datasets/import', { folder: demo.out, name: 'demo faces', groupBy: DEMO_GROUP_BY });
+    });
+
+  return { list, loaded, selectedId, selected, progress, busy, error, summaries, skipped, load, select, importFolder, rescan, createDemo };
+});

@@ -1,0 +1,164 @@
+// Every kernel Facet registers on the wasm backend gives the stock cpu kernel's answer.
+// Tolerance: |wasm − cpu| ≤ 1e-4·max|cpu| + 1e-5 (float32 sums taken in a different order).
+import { beforeAll, describe, expect, it } from 'vitest';
+import { loadEngine, type Tf } from '../../../../../src/main/core/training/engine/index.js';
+
+let tf: Tf;
+beforeAll(async () => {
+  ({ tf } = await loadEngine({ prefer: 'wasm' }));
+  await tf.setBackend('cpu'); // make sure the cpu backend is initialised too
+  await tf.setBackend('wasm');
+});
+
+/** Deterministic values; `levels` > 0 quantises them so that max-pool windows have ties. */
+function values(size: number, seed: number, levels = 0): Float32Array {
+  let s = seed >>> 0 || 1;
+  const out = new Float32Array(size);
+  for (let i = 0; i < size; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const u = s / 2 ** 32;
+    out[i] = levels > 0 ? Math.floor(u * levels) : u * 2 - 1;
+  }
+  return out;
+}
+
+type Input = { data: Float32Array; shape: number[] };
+
+async function runOn(backend: 'cpu' | 'wasm', kernel: string, inputs: Record<string, Input>, attrs: object) {
+  await tf.setBackend(backend);
+  const tensors = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, tf.tensor(v.data, v.shape)]));
+  const out = tf.engine().runKernel(kernel, tensors, attrs as never) as unknown as { shape: number[]; dataSync(): Float32Array; dispose(): void };
+  const result = { shape: [...out.shape], data: Float32Array.from(out.dataSync()) };
+  out.dispose();
+  tf.dispose(Object.values(tensors));
+  return result;
+}
+
+async function expectSameAsCpu(kernel: string, inputs: Record<string, Input>, attrs: object) {
+  const cpu = await runOn('cpu', kernel, inputs, attrs);
+  const wasm = await runOn('wasm', kernel, inputs, attrs);
+  expect(wasm.shape).toEqual(cpu.shape);
+  let scale = 0;
+  let worst = 0;
+  for (let i = 0; i < cpu.data.length; i++) {
+    scale = Math.max(scale, Math.abs(cpu.data[i]!));
+    worst = Math.max(worst, Math.abs(cpu.data[i]! - wasm.data[i]!));
+  }
+  expect(worst).toBeLessThanOrEqual(1e-4 * scale + 1e-5);
+}
+
+function convOutSize(size: number, k: number, s: number, pad: 'same' | 'valid') {
+  return pad === 'same' ? Math.ceil(size / s) : Math.floor((size - k) / s) + 1;
+}
+
+// [batch, height, width, inChannels, outChannels, kernel]
+const convShapes: [number, number, number, number, number, number][] = [
+  [1, 9, 9, 1, 4, 3], [32, 11, 11, 3, 8, 3], [2, 16, 13, 3, 5, 3], [3, 12, 10, 16, 8, 2], [1, 8, 8, 3, 4, 5],
+];
+const convCases = convShapes.flatMap((shape) =>
+  ([1, 2] as const).flatMap((stride) => (['same', 'valid'] as const).map((pad) => ({ shape, stride, pad }))));
+
+describe('Conv2DBackpropFilter on wasm', () => {
+  it.each(convCases)('matches cpu for $shape stride $stride $pad', async ({ shape: [n, h, w, ci, co, k], stride, pad }) => {
+    const oh = convOutSize(h, k, stride, pad);
+    const ow = convOutSize(w, k, stride, pad);
+    await expectSameAsCpu('Conv2DBackpropFilter', {
+      x: { data: values(n * h * w * ci, 1), shape: [n, h, w, ci] },
+      dy: { data: values(n * oh * ow * co, 2), shape: [n, oh, ow, co] },
+    }, { strides: [stride, stride], pad, dataFormat: 'NHWC', filterShape: [k, k, ci, co] });
+  });
+});
+
+describe('Conv2DBackpropInput on wasm', () => {
+  it.each(convCases)('matches cpu for $shape stride $stride $pad', async ({ shape: [n, h, w, ci, co, k], stride, pad }) => {
+    const oh = convOutSize(h, k, stride, pad);
+    const ow = convOutSize(w, k, stride, pad);
+    await expectSameAsCpu('Conv2DBackpropInput', {
+      dy: { data: values(n * oh * ow * co, 3), shape: [n, oh, ow, co] },
+      filter: { data: values(k * k * ci * co, 4), shape: [k, k, ci, co] },
+    }, { strides: [stride, stride], pad, dataFormat: 'NHWC', inputShape: [n, h, w, ci] });
+  });
+});
+
+// [batch, height, width, channels], pool size, stride, padding, tie levels (0: no ties)
+const poolCases = [
+  { shape: [1, 8, 8, 1], size: 2, stride: 2, pad: 'valid', levels: 0 },
+  { shape: [32, 12, 12, 3], size: 2, stride: 2, pad: 'valid', levels: 3 },
+  { shape: [2, 9, 7, 3], size: 2, stride: 2, pad: 'valid', levels: 2 },
+  { shape: [2, 9, 7, 1], size: 2, stride: 2, pad: 'same', levels: 2 },
+  { shape: [3, 10, 10, 3], size: 3, stride: 2, pad: 'valid', levels: 3 },
+  { shape: [1, 7, 9, 3], size: 3, stride: 1, pad: 'same', levels: 2 },
+  { shape: [32, 6, 6, 16], size: 2, stride: 2, pad: 'valid', levels: 1 },
+  // Channels a multiple of 4 take the WebAssembly SIMD path; odd sizes leave a row/column out.
+  { shape: [4, 9, 11, 8], size: 2, stride: 2, pad: 'valid', levels: 3 },
+  { shape: [32, 12, 12, 16], size: 2, stride: 2, pad: 'valid', levels: 0 },
+  { shape: [2, 10, 10, 4], size: 2, stride: 2, pad: 'valid', levels: 1 },
+] as const;
+
+describe('MaxPoolGrad on wasm', () => {
+  it.each(poolCases)('matches cpu (ties included) for $shape pool $size stride $stride $pad', async ({ shape, size, stride, pad, levels }) => {
+    const [n, h, w, c] = shape;
+    const data = values(n * h * w * c, 5, levels);
+    await tf.setBackend('cpu');
+    const output = tf.tidy(() => tf.maxPool(tf.tensor4d(data, [n, h, w, c]), size, stride, pad));
+    const outData = Float32Array.from(output.dataSync());
+    const outShape = [...output.shape];
+    output.dispose();
+    await expectSameAsCpu('MaxPoolGrad', {
+      dy: { data: values(outData.length, 6), shape: outShape },
+      input: { data, shape: [n, h, w, c] },
+      output: { data: outData, shape: outShape },
+    }, { filterSize: [size, size], strides: [stride, stride], pad });
+  });
+});
+
+describe('Sum on wasm', () => {
+  const cases = [
+    { shape: [32, 6, 6, 16], axis: [0, 1, 2], keepDims: false },
+    { shape: [32, 62, 62, 16], axis: [0, 1, 2], keepDims: false },
+    { shape: [32, 128], axis: [0], keepDims: false },
+    { shape: [1, 5, 3], axis: [0], keepDims: false },
+    { shape: [5, 7, 3], axis: [0], keepDims: true },
+    { shape: [4, 3, 5], axis: [0, 1], keepDims: false },
+    { shape: [4, 3, 5], axis: [2], keepDims: false },
+    { shape: [4, 3, 5], axis: [0, 2], keepDims: false },
+    { shape: [6, 10], axis: [0, 1], keepDims: false },
+  ];
+  it.each(cases)('matches cpu for $shape over $axis', async ({ shape, axis, keepDims }) => {
+    const size = shape.reduce((p, d) => p * d, 1);
+    await expectSameAsCpu('Sum', { x: { data: values(size, 7), shape } }, { axis, keepDims });
+  });
+});
+
+describe('BatchMatMul on wasm', () => {
+  // [batch, m, k, n]: C[m,n] = op(A)·op(B); the stored operands are transposed when the flag is set.
+  const sizes = [[1, 32, 200, 24], [1, 200, 32, 128], [1, 7, 300, 3], [3, 5, 7, 4]] as const;
+  const combos = [[false, false], [true, false], [false, true], [true, true]] as const;
+  const cases = sizes.flatMap(([batch, m, k, n]) =>
+    combos.map(([transposeA, transposeB]) => ({ batch, m, k, n, transposeA, transposeB })));
+  it.each(cases)('matches cpu for $batch×$m×$k·$k×$n transposeA=$transposeA transposeB=$transposeB',
+    async ({ batch, m, k, n, transposeA, transposeB }) => {
+      await expectSameAsCpu('BatchMatMul', {
+        a: { data: values(batch * m * k, 8), shape: transposeA ? [batch, k, m] : [batch, m, k] },
+        b: { data: values(batch * k * n, 9), shape: transposeB ? [batch, n, k] : [batch, k, n] },
+      }, { transposeA, transposeB });
+    });
+});
+
+describe('Identity and Cast on wasm', () => {
+  it('share memory instead of copying, and the result outlives the input', async () => {
+    await tf.setBackend('wasm');
+    const before = tf.memory().numTensors;
+    const x = tf.tensor([1.5, -2, 3]);
+    const same = tf.cast(x, 'float32');
+    const copy = tf.clone(x);
+    const ints = tf.cast(x, 'int32');
+    x.dispose();
+    expect(Array.from(same.dataSync())).toEqual([1.5, -2, 3]);
+    expect(Array.from(copy.dataSync())).toEqual([1.5, -2, 3]);
+    expect(ints.dtype).toBe('int32');
+    expect(Array.from(ints.dataSync())).toEqual([1, -2, 3]);
+    tf.dispose([same, copy, ints]);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});

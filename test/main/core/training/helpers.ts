@@ -1,0 +1,43 @@
+// Test helpers for training: a tiny generated class-folder data set imported into a temp workspace.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { Core } from '../../../../src/main/core/index.js';
+import { Workspace } from '../../../../src/main/core/workspace.js';
+
+export function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/**
+ * A learnable toy problem: class "bright" images are light, class "dark" ones dark, with noise and a
+ * random square so no two images are equal.
+ */
+export async function writeToyDataset(root: string, perClass = 24, size = 32, seed = 1): Promise<void> {
+  let s = seed;
+  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  for (const [cls, base] of [['bright', 200], ['dark', 50]] as const) {
+    fs.mkdirSync(path.join(root, cls), { recursive: true });
+    for (let i = 0; i < perClass; i++) {
+      const px = Buffer.alloc(size * size * 3);
+      const sq = Math.floor(rand() * (size - 8));
+      for (let y = 0; y < size; y++)
+        for (let x = 0; x < size; x++)
+          for (let c = 0; c < 3; c++) {
+            const inSquare = x >= sq && x < sq + 8 && y >= sq && y < sq + 8;
+            px[(y * size + x) * 3 + c] = Math.max(0, Math.min(255, Math.round(base + (rand() - 0.5) * 60 + (inSquare ? 40 : 0))));
+          }
+      await sharp(px, { raw: { width: size, height: size, channels: 3 } }).png().toFile(path.join(root, cls, `img${String(i).padStart(3, '0')}.png`));
+    }
+  }
+}
+
+export async function toyCore(perClass = 24, size = 32): Promise<{ core: Core; datasetId: number; dir: string; root: string }> {
+  const dir = tempDir('facet-train-');
+  const root = path.join(dir, 'data');
+  await writeToyDataset(root, perClass, size);
+  const core = new Core(Workspace.open(path.join(dir, 'ws')));
+  const summary = await core.call('datasets/import', { folder: root, split: { train: 70, val: 15, test: 15 } });
+  return { core, datasetId: summary.datasetId, dir, root };
+}
