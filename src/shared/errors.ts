@@ -51,8 +51,13 @@ export function toErrorPayload(error: unknown): ErrorPayload {
   return { code: 'internal', message };
 }
 
+const ERROR_CODES: readonly string[] = ['invalid-argument', 'not-found', 'conflict', 'io', 'workspace', 'busy', 'engine', 'cancelled', 'internal'];
+
+/** A plain payload (e.g. one that crossed IPC or HTTP); Error instances are not payloads. */
 function isErrorPayload(value: unknown): value is ErrorPayload {
-  return typeof value === 'object' && value !== null && 'code' in value && 'message' in value;
+  if (typeof value !== 'object' || value === null || value instanceof Error) return false;
+  const v = value as Record<string, unknown>;
+  return typeof v.code === 'string' && ERROR_CODES.includes(v.code) && typeof v.message === 'string';
 }
 
 /** One line for a terminal or a status bar: "message (field: x) — hint". */

@@ -303,14 +303,14 @@ export async function runCli(argv: string[], io: Io = { stdout: process.stdout, 
   try {
     await program.parseAsync(argv, { from: 'user' });
   } catch (error) {
-    exitCode = reportError(error, io, Boolean(globals().json));
+    exitCode = reportError(error, io, Boolean(globals().json), env);
   } finally {
     await (core as Core | null)?.close();
   }
   return exitCode;
 }
 
-function reportError(error: unknown, io: Io, json: boolean): number {
+function reportError(error: unknown, io: Io, json: boolean, env: NodeJS.ProcessEnv): number {
   if (error instanceof CommanderError) {
     // Commander already printed its message (or the help / version text).
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return EXIT.ok;
@@ -319,7 +319,7 @@ function reportError(error: unknown, io: Io, json: boolean): number {
   const payload = toErrorPayload(error);
   if (json) io.stdout.write(`${JSON.stringify({ error: payload }, null, 2)}\n`);
   io.stderr.write(`facet: ${formatError(payload)}\n`);
-  if (payload.code === 'internal' && error instanceof Error && process.env.FACET_DEBUG) io.stderr.write(`${error.stack}\n`);
+  if (payload.code === 'internal' && error instanceof Error && env.FACET_DEBUG) io.stderr.write(`${error.stack}\n`);
   return payload.code === 'invalid-argument' ? EXIT.usage : EXIT.failed;
 }
 

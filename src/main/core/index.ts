@@ -3,13 +3,14 @@
 import path from 'node:path';
 import { calls, isCallName, type CallName, type CallResult, type ParsedArgs } from '../../shared/contract.js';
 import { FacetError } from '../../shared/errors.js';
-import { generateDemo } from './demo/generate.js';
+import { DemoError, generateDemo } from './demo/generate.js';
 import { addClass, deleteClass, mergeClasses, renameClass } from './datasets/classes.js';
 import { importFolder, rescanDataset } from './datasets/import.js';
 import { redo, setLabels, undo } from './datasets/labels.js';
 import { getDataset, listClasses, listDatasets, listImages, listSkipped } from './datasets/queries.js';
 import { CoreEvents } from './events.js';
 import { engineSummary } from './training/doctor.js';
+import { exportDataset, exportRun } from './export/index.js';
 import { predictWithRun } from './training/predict.js';
 import { getRun, getRunDetail, listRuns } from './training/run-store.js';
 import { RunManager, type TrainerLauncher } from './training/runs.js';
@@ -51,13 +52,19 @@ export class Core {
       'classes/rename': (a) => renameClass(db, a.classId, a.name),
       'classes/merge': (a) => mergeClasses(db, a.sourceClassId, a.targetClassId),
       'classes/delete': (a) => deleteClass(db, a.classId, a.moveToClassId),
-      'demo/generate': (a) => generateDemo({ out: a.out ?? path.join(ws.dir, 'demo', 'faces'), count: a.count, seed: a.seed }),
+      'demo/generate': (a) =>
+        generateDemo({ out: a.out ?? path.join(ws.dir, 'demo', 'faces'), count: a.count, seed: a.seed }).catch((error: unknown) => {
+          if (!(error instanceof DemoError)) throw error;
+          throw new FacetError(error.code === 'invalid-option' ? 'invalid-argument' : 'conflict', error.message, error.target ? { file: error.target } : {});
+        }),
       'runs/start': (a) => this.runs.start({ datasetId: a.datasetId, hyperparameters: a.hyperparameters, name: a.name }),
       'runs/resume': (a) => this.runs.resume(a.runId),
       'runs/cancel': (a) => this.runs.cancel(a.runId),
       'runs/list': (a) => listRuns(db, a.datasetId),
       'runs/get': (a) => getRunDetail(db, a.runId),
       'runs/predict': (a) => predictWithRun(db, ws.dir, getRun(db, a.runId).id, a.paths),
+      'runs/export': (a) => exportRun(db, ws.dir, a),
+      'datasets/export': (a) => exportDataset(db, a),
       'engine/info': () => engineSummary(),
     };
   }

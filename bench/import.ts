@@ -1,0 +1,191 @@
+// `npm run bench:import` / `npx tsx bench/import.ts [--count N] [--keep]`: imports N generated 256×256
+// JPEGs into a fresh workspace and, in the same run, times a bare sharp decode + resize loop over the
+// same files with the same concurrency; prints images/s of both, their ratio, peak RSS, and the time
+// of a rescan of the unchanged folder.
+// Targets (issue 2): import ≥ 70% of the bare loop; peak RSS < 500 MB at 20,000; rescan < 10% of import.
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import sharp from 'sharp';
+import { IMPORT_CONCURRENCY, importFolder, rescanDataset } from '../src/main/core/datasets/import.js';
+import { THUMBNAIL_SIZE } from '../src/main/core/datasets/probe.js';
+import { Workspace } from '../src/main/core/workspace.js';
+
+const SIZE = 256;
+const DISTINCT = 300;
+const CLASSES = ['camera', 'phone', 'social'];
+
+function parseArgs(argv: string[]): { count: number; keep: boolean } {
+  let count = 2000;
+  let keep = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--count') {
+      const value = Number(argv[++i]);
+      if (!Number.isInteger(value) || value < 1) throw new Error(`--count must be a positive whole number, got "${argv[i]}"`);
+      count = value;
+    } else if (arg === '--keep') keep = true;
+    else throw new Error(`unknown argument "${arg}" (use --count N, --keep)`);
+  }
+  return { count, keep };
+}
+
+/** A procedural 256×256 picture: two gradients, rings and a per-image hue, so JPEG has real work to do. */
+async function distinctJpeg(k: number): Promise<Buffer> {
+  const raw = Buffer.alloc(SIZE * SIZE * 3);
+  const cx = (k * 37) % SIZE;
+  const cy = (k * 91) % SIZE;
+  for (let y = 0; y < SIZE; y++) {
+    for (let x = 0; x < SIZE; x++) {
+      const o = (y * SIZE + x) * 3;
+      const d = Math.hypot(x - cx, y - cy);
+      const ring = Math.sin(d / (4 + (k % 7))) * 60;
+      raw[o] = (x + k * 13 + ring) & 255;
+      raw[o + 1] = (y + k * 29 - ring) & 255;
+      raw[o + 2] = ((x ^ y) + k * 7) & 255;
+    }
+  }
+  return sharp(raw, { raw: { width: SIZE, height: SIZE, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
+}
+
+/** The same JPEG with a COM segment after SOI: decodes identically, hashes differently. */
+function withComment(jpeg: Buffer, text: string): Buffer {
+  const body = Buffer.from(text, 'latin1');
+  const segment = Buffer.alloc(4 + body.length);
+  segment[0] = 0xff;
+  segment[1] = 0xfe;
+  segment.writeUInt16BE(body.length + 2, 2);
+  body.copy(segment, 4);
+  return Buffer.concat([jpeg.subarray(0, 2), segment, jpeg.subarray(2)]);
+}
+
+async function generate(root: string, count: number): Promise<string[]> {
+  const bases: Buffer[] = [];
+  for (let k = 0; k < Math.min(DISTINCT, count); k++) bases.push(await distinctJpeg(k));
+  for (const c of CLASSES) await mkdir(path.join(root, c), { recursive: true });
+  const files: string[] = [];
+  const limit = pLimit(16);
+  await Promise.all(
+    Array.from({ length: count }, (_, i) => {
+      const file = path.join(root, CLASSES[i % CLASSES.length]!, `img${String(i).padStart(6, '0')}.jpg`);
+      files.push(file);
+      return limit(() => writeFile(file, withComment(bases[i % bases.length]!, `facet-bench ${i}`)));
+    }),
+  );
+  return files;
+}
+
+/** Samples RSS every 50 ms; peak() gives the highest seen since start(). */
+function rssSampler() {
+  let peak = 0;
+  let timer: NodeJS.Timeout | null = null;
+  const sample = () => {
+    peak = Math.max(peak, process.memoryUsage().rss);
+  };
+  return {
+    start() {
+      peak = 0;
+      sample();
+      timer = setInterval(sample, 50);
+    },
+    stop(): number {
+      if (timer) clearInterval(timer);
+      sample();
+      return peak;
+    },
+  };
+}
+
+interface Timing {
+  seconds: number;
+  /** Process CPU time (all threads, user + system): robust to other load on the machine. */
+  cpuSeconds: number;
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<Timing> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  await fn();
+  const used = process.cpuUsage(cpu);
+  return { seconds: (performance.now() - started) / 1000, cpuSeconds: (used.user + used.system) / 1e6 };
+}
+
+/** What any importer must at least do per file: decode it and resize it to the thumbnail size. */
+async function bareLoop(files: string[], concurrency: number): Promise<void> {
+  const limit = pLimit(concurrency);
+  await Promise.all(
+    files.map((file) =>
+      limit(async () => {
+        // The pixels are dropped at once, as the importer drops them after writing the thumbnail.
+        await sharp(file).resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true }).raw().toBuffer();
+      }),
+    ),
+  );
+}
+
+const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
+const rate = (n: number, s: number) => `${Math.round(n / s)} images/s`;
+
+async function main(): Promise<void> {
+  const { count, keep } = parseArgs(process.argv.slice(2));
+  const tmp = await mkdtemp(path.join(os.tmpdir(), 'facet-bench-import-'));
+  const root = path.join(tmp, 'images');
+  const wsDir = path.join(tmp, 'workspace');
+  try {
+    process.stderr.write(`Generating ${count} ${SIZE}×${SIZE} JPEGs in ${root}…\n`);
+    let t = performance.now();
+    const files = await generate(root, count);
+    process.stderr.write(`  ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
+    // Warm the page cache and sharp, so neither timed pass pays for the first touch.
+    await bareLoop(files.slice(0, 100), IMPORT_CONCURRENCY);
+
+    // The bare loop runs before and after the import and the two are averaged, so that other load on
+    // the machine drifting during the run does not favour either side.
+    const rss = rssSampler();
+    const bareBefore = await timed(() => bareLoop(files, IMPORT_CONCURRENCY));
+
+    const ws = Workspace.open(wsDir);
+    const baseline = process.memoryUsage().rss;
+    rss.start();
+    let summary!: Awaited<ReturnType<typeof importFolder>>;
+    const imported = await timed(async () => {
+      summary = await importFolder(ws, { folder: root });
+    });
+    const importPeak = rss.stop();
+    if (summary.imported !== count || summary.skipped.length > 0) {
+      throw new Error(`import took ${summary.imported} of ${count} images, skipped ${summary.skipped.length}`);
+    }
+
+    let unchanged = 0;
+    const rescan = await timed(async () => {
+      unchanged = (await rescanDataset(ws, summary.datasetId)).unchanged;
+    });
+    if (unchanged !== count) throw new Error(`rescan saw ${unchanged} unchanged of ${count}`);
+    ws.close();
+
+    const bareAfter = await timed(() => bareLoop(files, IMPORT_CONCURRENCY));
+    const bare: Timing = {
+      seconds: (bareBefore.seconds + bareAfter.seconds) / 2,
+      cpuSeconds: (bareBefore.cpuSeconds + bareAfter.cpuSeconds) / 2,
+    };
+
+    const ratio = bare.seconds / imported.seconds;
+    const cpuRatio = bare.cpuSeconds / imported.cpuSeconds;
+    const perImage = (t: Timing) => `${((t.cpuSeconds / count) * 1000).toFixed(2)} ms CPU/image`;
+    const lines = [
+      `images:            ${count} × ${SIZE}×${SIZE} JPEG, ${os.availableParallelism()} cores, load ${os.loadavg()[0]!.toFixed(1)}, concurrency ${IMPORT_CONCURRENCY}, sharp threads ${sharp.concurrency()}`,
+      `bare sharp loop:   ${rate(count, bare.seconds)} (mean of ${bareBefore.seconds.toFixed(2)} s before and ${bareAfter.seconds.toFixed(2)} s after the import, ${perImage(bare)}; decode + resize to ${THUMBNAIL_SIZE}, raw out)`,
+      `facet import:      ${rate(count, imported.seconds)} (${imported.seconds.toFixed(2)} s, ${perImage(imported)}; hash, probe, thumbnail, database)`,
+      `ratio:             ${(ratio * 100).toFixed(0)}% of the bare loop's throughput (target ≥ 70%) ${ratio >= 0.7 ? 'ok' : 'BELOW TARGET'}; by CPU time ${(cpuRatio * 100).toFixed(0)}%`,
+      `peak RSS, import:  ${mb(importPeak)} (process total, ${mb(baseline)} before it started; target < 500 MB at 20,000) ${importPeak < 500 * 1024 * 1024 ? 'ok' : 'ABOVE TARGET'}`,
+      `rescan, unchanged: ${rescan.seconds.toFixed(2)} s = ${((rescan.seconds / imported.seconds) * 100).toFixed(1)}% of the import (target < 10%) ${rescan.seconds < 0.1 * imported.seconds ? 'ok' : 'ABOVE TARGET'}`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  } finally {
+    if (keep) process.stderr.write(`kept ${tmp}\n`);
+    else await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+await main();

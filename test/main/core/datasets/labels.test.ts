@@ -1,0 +1,143 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FacetError } from '../../../../src/shared/errors.js';
+import { tempCore, writeClassFolders } from './helpers.js';
+
+let env: Awaited<ReturnType<typeof tempCore>>;
+let datasetId: number;
+let ids: Record<string, number>;
+let cls: Record<string, number>;
+
+beforeEach(async () => {
+  env = await tempCore();
+  const root = path.join(env.dir, 'data');
+  await mkdir(root);
+  await writeClassFolders(root, { cats: 3, dogs: 3 });
+  datasetId = (await env.core.call('datasets/import', { folder: root })).datasetId;
+  const page = await env.core.call('images/list', { datasetId });
+  ids = Object.fromEntries(page.items.map((i) => [i.path, i.id]));
+  cls = Object.fromEntries((await env.core.call('classes/list', { datasetId })).map((c) => [c.name, c.id]));
+});
+afterEach(async () => env.cleanup());
+
+async function labelOf(p: string): Promise<string | null> {
+  const page = await env.core.call('images/list', { datasetId, status: 'all' });
+  return page.items.find((i) => i.path === p)!.className;
+}
+
+function history(imageId: number): { from: number | null; to: number | null; source: string; edit: number | null }[] {
+  return env.ws.db
+    .prepare('SELECT from_class_id AS "from", to_class_id AS "to", source, edit_id AS edit FROM label_history WHERE image_id = ? ORDER BY id')
+    .all(imageId) as never;
+}
+
+describe('labels', () => {
+  it('relabels one image as one edit, with a history row', async () => {
+    const change = await env.core.call('labels/set', { datasetId, imageIds: [ids['cats/img000.png']!], classId: cls.dogs! });
+    expect(change).toMatchObject({ changed: 1, imageIds: [ids['cats/img000.png']] });
+    expect(change.editId).toBeGreaterThan(0);
+    expect(await labelOf('cats/img000.png')).toBe('dogs');
+    expect(history(ids['cats/img000.png']!)).toEqual([
+      { from: null, to: cls.cats, source: 'import', edit: null },
+      { from: cls.cats, to: cls.dogs, source: 'user', edit: change.editId },
+    ]);
+  });
+
+  it('relabels many images in one edit, skipping those already in the class', async () => {
+    const change = await env.core.call('labels/set', {
+      datasetId,
+      imageIds: [ids['cats/img000.png']!, ids['cats/img001.png']!, ids['dogs/img000.png']!, ids['cats/img001.png']!],
+      classId: cls.dogs!,
+    });
+    expect(change.changed).toBe(2);
+    const edits = env.ws.db.prepare('SELECT COUNT(*) AS n FROM edits').get() as { n: number };
+    expect(edits.n).toBe(1);
+    const classes = await env.core.call('classes/list', { datasetId });
+    expect(classes.map((c) => [c.name, c.count])).toEqual([['cats', 1], ['dogs', 5]]);
+  });
+
+  it('makes no edit when nothing changes', async () => {
+    const change = await env.core.call('labels/set', { datasetId, imageIds: [ids['dogs/img000.png']!], classId: cls.dogs! });
+    expect(change).toEqual({ editId: null, changed: 0, imageIds: [] });
+    expect(await env.core.call('labels/undo', { datasetId })).toMatchObject({ editId: null, changed: 0 });
+  });
+
+  it('undoes and redoes several edits in order, appending history rows', async () => {
+    const a = ids['cats/img000.png']!;
+    const e1 = await env.core.call('labels/set', { datasetId, imageIds: [a], classId: cls.dogs! });
+    const e2 = await env.core.call('labels/set', { datasetId, imageIds: [a, ids['cats/img001.png']!], classId: cls.dogs! });
+    expect(e2.changed).toBe(1); // a is already a dog
+    const { id: birds } = await env.core.call('classes/add', { datasetId, name: 'birds' });
+    const e3 = await env.core.call('labels/set', { datasetId, imageIds: [a], classId: birds });
+
+    expect(await env.core.call('labels/undo', { datasetId })).toMatchObject({ editId: e3.editId, changed: 1 });
+    expect(await labelOf('cats/img000.png')).toBe('dogs');
+    expect(await env.core.call('labels/undo', { datasetId })).toMatchObject({ editId: e2.editId, changed: 1 });
+    expect(await labelOf('cats/img001.png')).toBe('cats');
+    expect(await env.core.call('labels/undo', { datasetId })).toMatchObject({ editId: e1.editId, changed: 1 });
+    expect(await labelOf('cats/img000.png')).toBe('cats');
+    expect(await env.core.call('labels/undo', { datasetId })).toMatchObject({ editId: null, changed: 0 });
+
+    expect(await env.core.call('labels/redo', { datasetId })).toMatchObject({ editId: e1.editId });
+    expect(await env.core.call('labels/redo', { datasetId })).toMatchObject({ editId: e2.editId });
+    expect(await env.core.call('labels/redo', { datasetId })).toMatchObject({ editId: e3.editId });
+    expect(await labelOf('cats/img000.png')).toBe('birds');
+    expect(await env.core.call('labels/redo', { datasetId })).toMatchObject({ editId: null });
+
+    expect(history(a).map((h) => h.source)).toEqual(['import', 'user', 'user', 'undo', 'undo', 'redo', 'redo']);
+  });
+
+  it('discards the redo branch when a new edit is made after an undo', async () => {
+    const a = ids['cats/img000.png']!;
+    await env.core.call('labels/set', { datasetId, imageIds: [a], classId: cls.dogs! });
+    await env.core.call('labels/undo', { datasetId });
+    await env.core.call('labels/set', { datasetId, imageIds: [ids['cats/img002.png']!], classId: cls.dogs! });
+    expect(await env.core.call('labels/redo', { datasetId })).toMatchObject({ editId: null, changed: 0 });
+    expect(await labelOf('cats/img000.png')).toBe('cats');
+  });
+
+  it('undo skips images changed since the edit, never clobbering newer work', async () => {
+    const a = ids['cats/img000.png']!;
+    const b = ids['cats/img001.png']!;
+    const { id: birds } = await env.core.call('classes/add', { datasetId, name: 'birds' });
+    const first = await env.core.call('labels/set', { datasetId, imageIds: [a, b], classId: cls.dogs! });
+    // b changes outside this edit (as a merge or another face of the app would do it).
+    env.ws.db.prepare('UPDATE images SET class_id = ? WHERE id = ?').run(birds, b);
+    const undone = await env.core.call('labels/undo', { datasetId });
+    expect(undone).toMatchObject({ editId: first.editId, changed: 1, imageIds: [a] });
+    expect(await labelOf('cats/img000.png')).toBe('cats');
+    expect(await labelOf('cats/img001.png')).toBe('birds');
+  });
+
+  it('undo of a relabel after a merge leaves the merged images where the merge put them', async () => {
+    const a = ids['cats/img000.png']!;
+    const { id: birds } = await env.core.call('classes/add', { datasetId, name: 'birds' });
+    await env.core.call('labels/set', { datasetId, imageIds: [a], classId: birds });
+    await env.core.call('classes/merge', { sourceClassId: birds, targetClassId: cls.dogs! });
+    const undone = await env.core.call('labels/undo', { datasetId });
+    expect(undone.changed).toBe(0);
+    expect(await labelOf('cats/img000.png')).toBe('dogs');
+  });
+
+  it('refuses a class of another dataset or an image of another dataset', async () => {
+    await expect(env.core.call('labels/set', { datasetId, imageIds: [ids['cats/img000.png']!], classId: 9999 })).rejects.toMatchObject({
+      code: 'not-found',
+      field: 'classId',
+    });
+    await expect(env.core.call('labels/set', { datasetId, imageIds: [9999], classId: cls.dogs! })).rejects.toMatchObject({
+      code: 'not-found',
+      field: 'imageIds',
+    });
+    expect(await labelOf('cats/img000.png')).toBe('cats');
+  });
+
+  it('rolls the whole edit back when one image is refused', async () => {
+    const error = await env.core
+      .call('labels/set', { datasetId, imageIds: [ids['cats/img000.png']!, 9999], classId: cls.dogs! })
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FacetError);
+    expect(await labelOf('cats/img000.png')).toBe('cats');
+    expect((env.ws.db.prepare('SELECT COUNT(*) AS n FROM edits').get() as { n: number }).n).toBe(0);
+  });
+});

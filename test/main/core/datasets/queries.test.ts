@@ -1,0 +1,69 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findDataset, findImagesByPath } from '../../../../src/main/core/datasets/queries.js';
+import { tempCore, writeImage } from './helpers.js';
+
+let env: Awaited<ReturnType<typeof tempCore>>;
+let datasetId: number;
+
+beforeAll(async () => {
+  env = await tempCore();
+  const root = path.join(env.dir, 'data');
+  await mkdir(root);
+  let seed = 1;
+  for (const name of ['a_1.png', 'a%2.png', 'b_3.png', 'plain.png']) await writeImage(path.join(root, 'cats', name), { seed: seed++, format: 'png' });
+  for (let i = 0; i < 4; i++) await writeImage(path.join(root, 'dogs', `d${i}.png`), { seed: seed++, format: 'png' });
+  await writeFile(path.join(root, 'dogs', 'bad.png'), 'nope');
+  datasetId = (await env.core.call('datasets/import', { folder: root, name: 'pets' })).datasetId;
+});
+afterAll(async () => env.cleanup());
+
+describe('images/list', () => {
+  it('lists usable images by default, sorted by path, and skipped ones on request', async () => {
+    const ok = await env.core.call('images/list', { datasetId });
+    expect(ok.total).toBe(8);
+    expect(ok.items.map((i) => i.path)).toEqual([...ok.items.map((i) => i.path)].sort());
+    const bad = await env.core.call('images/list', { datasetId, status: 'unreadable' });
+    expect(bad.items).toEqual([expect.objectContaining({ path: 'dogs/bad.png', skipCode: 'not-an-image', className: 'dogs' })]);
+    expect((await env.core.call('images/list', { datasetId, status: 'all' })).total).toBe(9);
+  });
+
+  it('filters by class and split, and the per-split totals add up', async () => {
+    const classes = await env.core.call('classes/list', { datasetId });
+    const cats = classes.find((c) => c.name === 'cats')!;
+    const page = await env.core.call('images/list', { datasetId, classId: cats.id });
+    expect(page.items.every((i) => i.className === 'cats')).toBe(true);
+    let sum = 0;
+    for (const split of ['train', 'val', 'test'] as const) {
+      const s = await env.core.call('images/list', { datasetId, split });
+      expect(s.items.every((i) => i.split === split)).toBe(true);
+      sum += s.total;
+    }
+    expect(sum).toBe(8);
+  });
+
+  it('searches paths literally: % and _ are not wildcards', async () => {
+    expect((await env.core.call('images/list', { datasetId, search: 'a_' })).items.map((i) => i.path)).toEqual(['cats/a_1.png']);
+    expect((await env.core.call('images/list', { datasetId, search: '%' })).items.map((i) => i.path)).toEqual(['cats/a%2.png']);
+  });
+
+  it('pages with offset and limit, reporting the total', async () => {
+    const page = await env.core.call('images/list', { datasetId, offset: 2, limit: 3 });
+    expect(page).toMatchObject({ total: 8, offset: 2 });
+    expect(page.items).toHaveLength(3);
+  });
+});
+
+describe('lookups by name, as the CLI types them', () => {
+  it('finds a dataset by id or name', () => {
+    expect(findDataset(env.ws.db, String(datasetId)).name).toBe('pets');
+    expect(findDataset(env.ws.db, 'pets').id).toBe(datasetId);
+    expect(() => findDataset(env.ws.db, 'nope')).toThrow(/no dataset named "nope"/);
+  });
+
+  it('finds images by relative path (also with ./ or backslashes) and names the ones it cannot find', () => {
+    expect(findImagesByPath(env.ws.db, datasetId, ['./cats/plain.png', 'dogs\\d1.png'])).toHaveLength(2);
+    expect(() => findImagesByPath(env.ws.db, datasetId, ['cats/plain.png', 'cats/ghost.png'])).toThrow(/cats\/ghost\.png/);
+  });
+});
