@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 const NODE_MODULES = ['node:*', 'fs', 'path', 'os', 'child_process', 'better-sqlite3', 'sharp', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu', 'electron'];
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'release/**', 'test-output/**', 'bench-output/**', '**/*.vue'] },
+  { ignores: ['bench/_*.ts', 'dist/**', 'node_modules/**', 'release/**', 'test-output/**', 'bench-output/**', '**/*.vue'] },
   ...tseslint.configs.recommended,
   {
     rules: {

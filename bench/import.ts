@@ -3,7 +3,7 @@
 // same files with the same concurrency; prints images/s of both, their ratio, peak RSS, and the time
 // of a rescan of the unchanged folder.
 // Targets (issue 2): import ≥ 70% of the bare loop; peak RSS < 500 MB at 20,000; rescan < 10% of import.
-import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
@@ -134,7 +134,7 @@ async function main(): Promise<void> {
   const wsDir = path.join(tmp, 'workspace');
   try {
     process.stderr.write(`Generating ${count} ${SIZE}×${SIZE} JPEGs in ${root}…\n`);
-    let t = performance.now();
+    const t = performance.now();
     const files = await generate(root, count);
     process.stderr.write(`  ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
     // Warm the page cache and sharp, so neither timed pass pays for the first touch.

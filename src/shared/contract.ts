@@ -17,6 +17,7 @@ import { SKIP_CODES, SPLITS } from './domain.js';
 import { SplitPercentSchema } from './splits.js';
 import { HyperparametersSchema } from './hyperparameters.js';
 import type { EngineSummary, PredictOutcome, Run, RunDetail, RunFinished, TrainProgress, EpochMetrics } from './runs.js';
+import { MODEL_FORMATS, type DatasetExportResult, type ModelExportResult } from './export.js';
 
 /** A phantom value that carries a result type through `typeof`. */
 function returns<T>(): T {
@@ -109,6 +110,14 @@ export const calls = {
   'runs/predict': {
     args: z.object({ runId: id, paths: z.array(z.string().min(1)).min(1).max(10_000) }),
     result: returns<PredictOutcome>(),
+  },
+  'runs/export': {
+    args: z.object({ runId: id, format: z.enum(MODEL_FORMATS), out: z.string().min(1, 'give the folder to export to'), check: z.number().int().min(0).max(10_000).optional() }),
+    result: returns<ModelExportResult>(),
+  },
+  'datasets/export': {
+    args: z.object({ datasetId: id, snapshotId: id.optional(), out: z.string().min(1, 'give the folder to export to'), link: z.boolean().optional(), force: z.boolean().optional() }),
+    result: returns<DatasetExportResult>(),
   },
   'engine/info': { args: z.object({}), result: returns<EngineSummary>() },
 } as const;

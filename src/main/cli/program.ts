@@ -11,6 +11,7 @@ import { resolveWorkspaceDir, Workspace } from '../core/workspace.js';
 import { defaultRendererDir, startServer } from '../server/index.js';
 import { Output, table, type Io } from './output.js';
 import { followRun, registerTrainingCommands, renderTrainResult } from './training-commands.js';
+import { registerExportCommands } from './export-commands.js';
 
 /** Settings that make the demo's first training run finish in a few minutes on a 2-core CPU. */
 export const DEMO_HYPERPARAMETERS = { imageSize: 64, epochs: 12, batchSize: 32, patience: 4 };
@@ -24,7 +25,8 @@ Exit codes:
   0  success
   1  failed (the message says why and what to do)
   2  invalid command line or arguments
-  3  import finished, but some files were skipped (listed with their reasons)
+  3  finished, but some files were skipped or left out (listed with their reasons)
+  130  training cancelled (Ctrl+C) or interrupted
 
 Every command takes --workspace DIR (else $FACET_WORKSPACE, else the per-user data folder)
 and --json (one JSON document on stdout; progress and logs on stderr).`;
@@ -274,6 +276,7 @@ export async function runCli(argv: string[], io: Io = { stdout: process.stdout, 
 
   const ctxFor = () => ({ out, open, setExit: (code: number) => (exitCode = code) });
   registerTrainingCommands(program, ctxFor());
+  registerExportCommands(program, ctxFor());
 
   program
     .command('serve')

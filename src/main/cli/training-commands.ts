@@ -7,6 +7,7 @@ import type { Core } from '../core/index.js';
 import { findDataset } from '../core/datasets/queries.js';
 import { getRunDetail } from '../core/training/run-store.js';
 import { table, type Output } from './output.js';
+import { predictWithModelCommand, reportPredictions } from './export-commands.js';
 
 export interface CliContext {
   out(): Output;
@@ -270,17 +271,17 @@ export function registerTrainingCommands(program: Command, ctx: CliContext): voi
 
   program
     .command('predict')
-    .description('predict the class of images (files or folders) with a trained run')
-    .argument('<run>', 'run id', runRef)
-    .argument('<paths...>', 'image files or folders')
-    .action(async (runId: number, paths: string[]) => {
-      const o = ctx.out();
-      const outcome = await ctx.open().call('runs/predict', { runId, paths });
-      for (const f of outcome.failed) o.log(`skipped ${f.path}: ${f.reason}`);
-      if (outcome.failed.length) ctx.setExit(3);
-      o.result(outcome.predictions, () =>
-        outcome.predictions.length === 0 ? 'No images to predict.' : table(['path', 'class', 'confidence'], outcome.predictions.map((p) => [p.path, p.class, pct(p.confidence)])),
-      );
+    .description('predict the class of images with a trained run, or with an exported tfjs model (--model DIR, no workspace needed)')
+    .argument('[run]', 'run id (leave out with --model)')
+    .argument('[paths...]', 'image files or folders')
+    .option('--model <dir>', 'folder written by `facet export RUN --format tfjs`')
+    .option('--csv', 'print CSV (path, class, confidence, one column per class)')
+    .action(async (first: string | undefined, rest: string[], opts: { model?: string; csv?: boolean }) => {
+      if (opts.model) return predictWithModelCommand(ctx, opts.model, [first, ...rest].filter((p): p is string => !!p), opts);
+      if (!first) throw new FacetError('invalid-argument', 'Give a run id, or --model DIR.', { field: 'RUN' });
+      if (rest.length === 0) throw new FacetError('invalid-argument', 'Give at least one image file or folder to predict.', { field: 'paths' });
+      const outcome = await ctx.open().call('runs/predict', { runId: runRef(first), paths: rest });
+      reportPredictions(ctx, outcome, opts);
     });
 
   program

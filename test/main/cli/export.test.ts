@@ -10,6 +10,8 @@ import { predictWithModelCommand, registerExportCommands } from '../../../src/ma
 import { Output } from '../../../src/main/cli/output.js';
 import type { CliContext } from '../../../src/main/cli/training-commands.js';
 import { toErrorPayload } from '../../../src/shared/errors.js';
+import type { ModelExportResult } from '../../../src/shared/export.js';
+import type { Prediction } from '../../../src/shared/runs.js';
 import { demoWorkspace, trainTinyRun, type DemoWorkspace } from '../core/export/helpers.js';
 
 class Capture extends Writable {
@@ -28,7 +30,7 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(async () => ws.core.close());
 
-async function facet(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string; json: () => any }> {
+async function facet(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string; json: <T>() => T }> {
   const stdout = new Capture();
   const stderr = new Capture();
   let code = 0;
@@ -52,7 +54,7 @@ async function facet(...argv: string[]): Promise<{ code: number; stdout: string;
       code = p.code === 'invalid-argument' ? 2 : 1;
     }
   }
-  return { code, stdout: stdout.text, stderr: stderr.text, json: () => JSON.parse(stdout.text) };
+  return { code, stdout: stdout.text, stderr: stderr.text, json: <T>() => JSON.parse(stdout.text) as T };
 }
 
 describe('facet export', () => {
@@ -60,9 +62,9 @@ describe('facet export', () => {
     const out = path.join(ws.dir, 'cli-onnx');
     const run = await facet('--json', 'export', String(runId), '--format', 'onnx', '--out', out);
     expect(run.code).toBe(0);
-    const r = run.json();
+    const r = run.json<ModelExportResult>();
     expect(r).toMatchObject({ runId, format: 'onnx', out, inputLayout: 'NHWC', check: { sameClasses: true, passed: true } });
-    expect(r.check.maxAbsDiff).toBeLessThan(1e-4);
+    expect(r.check!.maxAbsDiff).toBeLessThan(1e-4);
     expect(fs.existsSync(path.join(out, 'model.onnx'))).toBe(true);
   });
 
@@ -105,10 +107,10 @@ describe('facet predict --model', () => {
     fs.writeFileSync(broken, 'nope');
     const run = await facet('--json', 'predict', '--model', model, ws.demo, broken);
     expect(run.code).toBe(3);
-    const rows = run.json();
+    const rows = run.json<Prediction[]>();
     expect(rows).toHaveLength(45);
-    expect(Object.keys(rows[0])).toEqual(['path', 'class', 'confidence', 'probabilities']);
-    expect(Object.keys(rows[0].probabilities)).toEqual(['camera', 'phone', 'social']);
+    expect(Object.keys(rows[0]!)).toEqual(['path', 'class', 'confidence', 'probabilities']);
+    expect(Object.keys(rows[0]!.probabilities)).toEqual(['camera', 'phone', 'social']);
     expect(run.stderr).toContain(`skipped ${broken}`);
   });
 

@@ -19,6 +19,7 @@ interface Run {
   code: number;
   stdout: string;
   stderr: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the CLI's JSON shapes vary per command
   json: () => any;
 }
 

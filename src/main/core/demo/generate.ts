@@ -133,7 +133,6 @@ export async function generateDemo(opts: DemoOptions): Promise<DemoResult> {
       return traits;
     };
 
-    const width = idWidth(manifest.identities);
     let done = 0;
     opts.onProgress?.(0, total);
     const limit = pLimit(CONCURRENCY);
@@ -141,7 +140,7 @@ export async function generateDemo(opts: DemoOptions): Promise<DemoResult> {
       plan.map((image) =>
         limit(async () => {
           const bytes = await renderImage(image, identityOf(image.identity), params.seed, params.size);
-          await writeFile(path.join(staging, relativePath(image, width)), bytes);
+          await writeFile(path.join(staging, relativePath(image, manifest.identities)), bytes);
           opts.onProgress?.(++done, total);
         }),
       ),
@@ -192,12 +191,17 @@ export function planImages(p: { count: number; seed: number; wrongFraction: numb
     });
   });
 
+  // At most one wrong label per person while there are people left, so a split by person does not get
+  // several of them at once by bad luck.
   const wrong = Math.round(p.count * p.wrongFraction);
   const rand = streamFor(p.seed, 'wrong-labels');
+  const mislabelled = new Set<number>();
   for (let j = 0; j < wrong; j++) {
     const from = MEDIA[j % MEDIA.length] as Medium;
     const candidates = plan.filter((img) => img.trueClass === from && img.labelledClass === from);
-    const victim = pick(rand, candidates);
+    const fresh = candidates.filter((img) => !mislabelled.has(img.identity));
+    const victim = pick(rand, fresh.length > 0 ? fresh : candidates);
+    mislabelled.add(victim.identity);
     victim.labelledClass = MEDIA[(j % MEDIA.length + 1 + (Math.floor(j / MEDIA.length) % 2)) % MEDIA.length] as Medium;
   }
   return plan;
@@ -208,10 +212,6 @@ export function identityCount(count: number): number {
   return Math.max(1, Math.min(Math.floor(count / MEDIA.length), Math.round(count / IMAGES_PER_IDENTITY)));
 }
 
-/** Digits of the NNN in idNNN: three, more only when there are more than 999 people. */
-function idWidth(identities: number): number {
-  return Math.max(3, String(identities).length);
-}
 
 async function renderImage(image: PlannedImage, identity: Identity, seed: number, size: number): Promise<Buffer> {
   const pose = randomPose(streamFor(seed, 'pose', image.identity, image.index));
@@ -220,20 +220,21 @@ async function renderImage(image: PlannedImage, identity: Identity, seed: number
   return photograph(data, size, image.trueClass, streamFor(seed, 'medium', image.identity, image.index));
 }
 
-function identityName(identity: number, width: number): string {
-  return `id${String(identity).padStart(width, '0')}`;
+/** `id007` for person 7 of a demo showing `identities` people: three digits, more only beyond 999 people. */
+export function identityName(identity: number, identities: number): string {
+  return `id${String(identity).padStart(Math.max(3, String(identities).length), '0')}`;
 }
 
-function relativePath(image: PlannedImage, width: number): string {
-  return `${image.labelledClass}/${identityName(image.identity, width)}_${String(image.index).padStart(3, '0')}.jpg`;
+function relativePath(image: PlannedImage, identities: number): string {
+  return `${image.labelledClass}/${identityName(image.identity, identities)}_${String(image.index).padStart(3, '0')}.jpg`;
 }
 
 function manifestOf(params: { count: number; seed: number; wrongFraction: number; size: number }, plan: PlannedImage[]): DemoManifest {
-  const width = idWidth(new Set(plan.map((image) => image.identity)).size);
+  const identities = new Set(plan.map((image) => image.identity)).size;
   const images = plan
     .map((image) => ({
-      path: relativePath(image, width),
-      identity: identityName(image.identity, width),
+      path: relativePath(image, identities),
+      identity: identityName(image.identity, identities),
       trueClass: image.trueClass as string,
       labelledClass: image.labelledClass as string,
     }))
@@ -246,7 +247,7 @@ function manifestOf(params: { count: number; seed: number; wrongFraction: number
     size: params.size,
     wrongFraction: params.wrongFraction,
     classes: [...MEDIA],
-    identities: new Set(plan.map((image) => image.identity)).size,
+    identities,
     images,
     wrongLabels: images
       .filter((image) => image.trueClass !== image.labelledClass)

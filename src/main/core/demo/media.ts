@@ -4,7 +4,7 @@
 //   camera = auto-levelled (full contrast), neutral white balance, crisp, even to the corners;
 //   phone  = soft (blur), flat (lifted blacks, dull highlights), warm/green cast, strong vignette, noise;
 //   social = re-shared thumbnail: coarse blocks, oversaturated and posterized, in a white "polaroid"
-//            frame with a caption strip, recompressed hard.
+//            frame (dark keyline, white border) with a caption strip, recompressed hard.
 import sharp from 'sharp';
 import { gaussian, uniform, type Random } from './random.js';
 
@@ -47,14 +47,14 @@ async function phonePhoto(rgb: Buffer, size: number, rand: Random): Promise<Buff
   // Optics first (blur, light fall-off towards the corners), then the sensor (cast, lifted blacks,
   // dull highlights, noise), then the phone's JPEG encoder.
   const blurred = await sharp(rgb, raw(size))
-    .blur(uniform(rand, 2.6, 3.6) * (size / 256) + 0.3)
+    .blur(uniform(rand, 2.2, 3.0) * (size / 256) + 0.3)
     .raw()
     .toBuffer();
-  const contrast = uniform(rand, 0.58, 0.7);
+  const contrast = uniform(rand, 0.64, 0.76);
   const warmth = uniform(rand, 0.75, 1.0);
   const gain = [1.0 + 0.06 * warmth, 1.0 + 0.1 * warmth, 1.0 - 0.3 * warmth] as const;
   const lift = [14 * warmth, 18 * warmth, 0] as const;
-  const vignette = uniform(rand, 0.62, 0.78);
+  const vignette = uniform(rand, 0.55, 0.7);
   const falloff = uniform(rand, 1.6, 2.2);
   const cx = uniform(rand, 0.46, 0.54) * size;
   const cy = uniform(rand, 0.44, 0.52) * size;
@@ -67,7 +67,7 @@ async function phonePhoto(rgb: Buffer, size: number, rand: Random): Promise<Buff
       const fall = 1 - vignette * d ** falloff;
       for (let c = 0; c < 3; c++) {
         const i = (y * size + x) * 3 + c;
-        const v = ((blurred[i] ?? 0) - 128) * contrast + 128 + 10;
+        const v = ((blurred[i] ?? 0) - 128) * contrast + 128 + 18;
         out[i] = clamp((v * (gain[c] ?? 1) + (lift[c] ?? 0)) * fall + gaussian(rand) * noise);
       }
     }
@@ -103,6 +103,9 @@ async function socialPhoto(rgb: Buffer, size: number, rand: Random): Promise<Buf
   const paper = Math.round(uniform(rand, 238, 252));
   const ink = Math.round(uniform(rand, 20, 60));
   const framed = Buffer.alloc(size * size * 3, paper);
+  // A dark keyline round the picture, so the frame shows even when the picture's own edges are white.
+  const line = Math.max(1, Math.round(size * 0.022));
+  fillRect(framed, size, side - line, side - line, inner + 2 * line, innerH + 2 * line, Math.round(uniform(rand, 30, 70)));
   for (let y = 0; y < innerH; y++) picture.copy(framed, ((y + side) * size + side) * 3, y * inner * 3, (y + 1) * inner * 3);
   // The caption: a line or two of "words" (dark blocks) in the strip under the picture.
   const lineH = Math.max(2, Math.round(bottom * 0.16));

@@ -37,7 +37,8 @@ export function buildSeedCnn(tf: typeof tfjs, opts: SeedCnnOptions): tfjs.Layers
   }
   layers.push(tf.layers.flatten());
   layers.push(tf.layers.dense({ units: denseUnits, activation: 'relu', kernelInitializer: init() }));
-  if (dropout > 0) layers.push(tf.layers.dropout({ rate: dropout, seed: seed * 1000 + next++ }));
+  // No seed here: tfjs' dropout draws the same mask on every call when given one.
+  if (dropout > 0) layers.push(tf.layers.dropout({ rate: dropout }));
   layers.push(tf.layers.dense({ units: opts.numClasses, activation: 'softmax', kernelInitializer: init() }));
   return tf.sequential({ name: 'seed_cnn', layers });
 }

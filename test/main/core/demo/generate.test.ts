@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DemoError, generateDemo, manifestPathFor, planImages, type DemoManifest } from '../../../../src/main/core/demo/generate.js';
+import { DemoError, generateDemo, identityCount, identityName, manifestPathFor, planImages, type DemoManifest } from '../../../../src/main/core/demo/generate.js';
 
 const CLASSES = ['camera', 'phone', 'social'];
 const SMALL = { count: 45, size: 64 } as const;
@@ -40,7 +40,7 @@ describe('generateDemo', () => {
   beforeAll(async () => {
     out = path.join(tmp, 'seed7');
     const result = await generateDemo({ ...SMALL, out, seed: 7, onProgress: (done, total) => progress.push([done, total]) });
-    expect(result).toMatchObject({ out, images: 45, classes: CLASSES, wrongLabels: 1, identities: 3, reused: false });
+    expect(result).toMatchObject({ out, images: 45, classes: CLASSES, wrongLabels: 1, identities: 8, reused: false });
     expect(result.manifest).toBe(path.join(tmp, 'seed7-manifest.json'));
     files = await filesOf(out);
     manifest = await manifestOf(out);
@@ -68,7 +68,7 @@ describe('generateDemo', () => {
 
   it('shows every person in all three media', () => {
     const identities = new Set(manifest.images.map((image) => image.identity));
-    expect(identities.size).toBe(3);
+    expect(identities.size).toBe(8);
     for (const identity of identities) {
       const media = new Set(manifest.images.filter((image) => image.identity === identity).map((image) => image.trueClass));
       expect([...media].sort()).toEqual(CLASSES);
@@ -123,7 +123,7 @@ describe('generateDemo', () => {
   it('reuses a previous demo with the same parameters without rewriting it', async () => {
     const before = (await stat(path.join(out, [...files.keys()][0] ?? ''))).mtimeMs;
     const result = await generateDemo({ ...SMALL, out, seed: 7 });
-    expect(result).toMatchObject({ out, images: 45, wrongLabels: 1, identities: 3, reused: true });
+    expect(result).toMatchObject({ out, images: 45, wrongLabels: 1, identities: 8, reused: true });
     expect((await stat(path.join(out, [...files.keys()][0] ?? ''))).mtimeMs).toBe(before);
   });
 
@@ -160,6 +160,18 @@ describe('generateDemo refusals', () => {
   });
 });
 
+describe('identityName', () => {
+  it('uses three digits up to 999 people and widens only beyond that', () => {
+    expect(identityName(7, 100)).toBe('id007');
+    expect(identityName(100, 100)).toBe('id100');
+    expect(identityName(7, 999)).toBe('id007');
+    expect(identityName(7, 1000)).toBe('id0007');
+    expect(identityName(1000, 1000)).toBe('id1000');
+    expect(identityName(12, 16667)).toBe('id00012');
+    expect(identityName(12, 16667)).toMatch(/^(id\d+)$/);
+  });
+});
+
 describe('planImages', () => {
   it('rounds the wrong-label fraction to the nearest whole image', () => {
     const wrong = (count: number, wrongFraction: number) =>
@@ -172,23 +184,42 @@ describe('planImages', () => {
     expect(wrong(600, 0)).toBe(0);
   });
 
-  it('spreads planted errors across the true classes and their destinations', () => {
+  it('spreads planted errors across the true classes, their destinations and the people', () => {
     const planted = planImages({ count: 600, seed: 42, wrongFraction: 0.03 }).filter((i) => i.trueClass !== i.labelledClass);
+    expect(new Set(planted.map((i) => i.identity)).size).toBe(18);
     for (const medium of CLASSES) {
       expect(planted.filter((i) => i.trueClass === medium)).toHaveLength(6);
       expect(planted.filter((i) => i.labelledClass === medium)).toHaveLength(6);
     }
   });
 
-  it('matches the KomNET shape at the default size: 40 people, 5 photos each per medium', () => {
+  it('shows many people at the default size: 100 people, 2 photos each per medium', () => {
     const plan = planImages({ count: 600, seed: 42, wrongFraction: 0.03 });
     const perPersonAndMedium = new Map<string, number>();
     for (const image of plan) {
       const key = `${image.identity}/${image.trueClass}`;
       perPersonAndMedium.set(key, (perPersonAndMedium.get(key) ?? 0) + 1);
     }
-    expect(perPersonAndMedium.size).toBe(120);
-    expect(new Set(perPersonAndMedium.values())).toEqual(new Set([5]));
+    expect(perPersonAndMedium.size).toBe(300);
+    expect(new Set(perPersonAndMedium.values())).toEqual(new Set([2]));
+    for (let identity = 1; identity <= 100; identity++) {
+      const indices = plan.filter((image) => image.identity === identity).map((image) => image.index);
+      expect(indices.sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5]);
+    }
+  });
+
+  it('keeps every person in all three media whatever the count', () => {
+    for (const count of [3, 6, 7, 10, 45, 100, 601, 1000]) {
+      const plan = planImages({ count, seed: 3, wrongFraction: 0 });
+      expect(plan).toHaveLength(count);
+      const people = identityCount(count);
+      expect(new Set(plan.map((image) => image.identity)).size).toBe(people);
+      for (let identity = 1; identity <= people; identity++) {
+        expect(new Set(plan.filter((image) => image.identity === identity).map((image) => image.trueClass)).size).toBe(3);
+      }
+    }
+    expect(identityCount(600)).toBe(100);
+    expect(identityCount(6000)).toBe(1000);
   });
 
   it('splits counts that do not divide evenly as equally as possible', () => {

@@ -25,6 +25,15 @@ describe('buildSeedCnn', () => {
     model.dispose();
   });
 
+  it('draws a new dropout mask on every training step', () => {
+    const model = buildSeedCnn(tf, { imageSize: 8, channels: 1, numClasses: 2, filters: [2], denseUnits: 64, dropout: 0.5 });
+    const dropout = model.layers.find((l) => l.getClassName() === 'Dropout')!;
+    const masks = [0, 1].map(() => tf.tidy(() => Array.from(
+      (dropout.apply(tf.ones([1, 64]), { training: true }) as tf.Tensor).dataSync())));
+    expect(masks[0]).not.toEqual(masks[1]);
+    model.dispose();
+  });
+
   it('gives the same initial weights for the same seed and different ones for another seed', () => {
     const weights = (seed: number) => {
       const model = buildSeedCnn(tf, { imageSize: 16, channels: 3, numClasses: 2, filters: [4], denseUnits: 8, seed });

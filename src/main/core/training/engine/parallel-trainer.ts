@@ -219,7 +219,7 @@ export class ParallelStepTrainer implements StepTrainer {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    await this.queue;
+    // A call still in flight is rejected ("disposed") rather than waited for: it may never end.
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 }

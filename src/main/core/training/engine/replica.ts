@@ -1,6 +1,8 @@
 // One model replica and its optimizer: the maths of a training step, shared by the in-thread
 // trainer and every data-parallel worker.
 import type * as tfjs from '@tensorflow/tfjs';
+import { fusedTrainingForward } from './fused-layers.js';
+import { RELU_GRAD } from './kernels/relu-grad.js';
 import type { BatchResult, OptimizerSpec, Tf, WeightSet } from './types.js';
 
 /** Same clipping as Keras' sparse categorical cross-entropy. */
@@ -19,23 +21,33 @@ export class Replica {
   readonly imageShape: [number, number, number];
   readonly numClasses: number;
   private readonly variables: tfjs.Variable[];
+  /** Training-mode forward pass: fused layers on wasm, tfjs-layers elsewhere. */
+  private readonly forward: (x: tfjs.Tensor) => tfjs.Tensor;
 
   private constructor(
     private readonly tf: Tf,
     private readonly model: tfjs.LayersModel,
     private readonly optimizer: tfjs.Optimizer,
+    fuse: boolean,
   ) {
     const [, h, w, c] = model.inputs[0]!.shape;
     this.imageShape = [h!, w!, c!];
     this.numClasses = model.outputs[0]!.shape[1]!;
     this.variables = model.trainableWeights.map((v) => v.read() as tfjs.Variable);
+    const fused = fuse ? fusedTrainingForward(tf, model) : null;
+    this.forward = fused ?? ((x) => model.apply(x, { training: true }) as tfjs.Tensor);
   }
 
+  /**
+   * `fuseLayers` (default: on when the active backend is wasm with Facet's kernels) runs Conv2D and
+   * Dense as fused ops in training; off, the tfjs-layers graph runs as is.
+   */
   static async create(
-    tf: Tf, modelJson: unknown, optimizer: OptimizerSpec, initialWeights?: WeightSet,
+    tf: Tf, modelJson: unknown, optimizer: OptimizerSpec, initialWeights?: WeightSet, fuseLayers?: boolean,
   ): Promise<Replica> {
     const model = await tf.models.modelFromJSON({ modelTopology: modelJson as tfjs.io.ModelJSON['modelTopology'] });
-    const replica = new Replica(tf, model, makeOptimizer(tf, optimizer));
+    const fuse = fuseLayers ?? (tf.getBackend() === 'wasm' && tf.getKernel(RELU_GRAD, 'wasm') !== undefined);
+    const replica = new Replica(tf, model, makeOptimizer(tf, optimizer), fuse);
     if (initialWeights !== undefined) replica.setWeights(initialWeights);
     return replica;
   }
@@ -58,7 +70,7 @@ export class Replica {
       const labels = tf.tensor1d(y.length === n ? y : y.subarray(0, n), 'int32');
       let correct: tfjs.Tensor | undefined;
       const { value, grads } = tf.variableGrads(() => {
-        const probs = this.model.apply(xs, { training: true }) as tfjs.Tensor2D;
+        const probs = this.forward(xs) as tfjs.Tensor2D;
         correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(probs, 1), labels), 'float32')));
         // −mean log p[label], with p clipped like Keras does.
         const picked = tf.sum(tf.mul(probs, tf.oneHot(labels, this.numClasses)), 1);

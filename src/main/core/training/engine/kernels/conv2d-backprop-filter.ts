@@ -32,7 +32,7 @@ export function conv2dBackpropFilterConfig(tf: Tf, stock: StockKernels): KernelC
     const info = tf.backend_util.computeConv2DInfo(
       x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
     const [n, h, w, ci] = x.shape as [number, number, number, number];
-    const [kh, kw, , co] = filterShape;
+    const [kh, kw] = filterShape;
     const { outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw } = info;
     const pt = info.padInfo.top;
     const pl = info.padInfo.left;

@@ -5,7 +5,7 @@
 // wasm kernel breaks ties differently). Padded positions never win.
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import type { Tf } from '../types.js';
-import { simdMaxPoolGrad2x2 } from './simd-max-pool-grad.js';
+import { simdKernels } from './simd-kernels.js';
 import { allocate, asWasmBackend, f32View, heapOffset, type KernelArgs } from './wasm-backend.js';
 
 type PadAttr = 'valid' | 'same' | number;
@@ -31,17 +31,17 @@ export function maxPoolGradConfig(tf: Tf): KernelConfig {
     const x = f32View(backend, input);
     const g = f32View(backend, dy);
     const disjoint2x2 = fh === 2 && fw === 2 && sh === 2 && sw === 2 && pt === 0 && pl === 0 && oh === h >> 1 && ow === w >> 1;
-    const simd = disjoint2x2 && c % 4 === 0 ? simdMaxPoolGrad2x2(backend.wasm.asm?.memory) : null;
+    const simd = disjoint2x2 && c % 4 === 0 ? simdKernels(backend.wasm.asm?.memory) : null;
     if (simd !== null) {
       // An odd last row/column belongs to no window.
       if ((h & 1) !== 0 || (w & 1) !== 0) dx.fill(0);
       const [xp, gp, dxp] = [heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, out)];
       const rowBytes = w * c * 4;
       if ((h & 1) === 0) {
-        simd(xp, gp, dxp, n * oh, ow, c / 4, rowBytes);
+        simd.maxPoolGrad2x2(xp, gp, dxp, n * oh, ow, c / 4, rowBytes);
       } else {
         for (let b0 = 0; b0 < n; b0++) {
-          simd(xp + b0 * h * rowBytes, gp + b0 * oh * ow * c * 4, dxp + b0 * h * rowBytes, oh, ow, c / 4, rowBytes);
+          simd.maxPoolGrad2x2(xp + b0 * h * rowBytes, gp + b0 * oh * ow * c * 4, dxp + b0 * h * rowBytes, oh, ow, c / 4, rowBytes);
         }
       }
     } else if (disjoint2x2) {

@@ -6,6 +6,7 @@ import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { castConfig, identityConfig } from './identity.js';
 import { matMulConfig } from './mat-mul.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
+import { reluGradConfig } from './relu-grad.js';
 import { captureStockKernels } from './stock.js';
 import { sumConfig } from './sum.js';
 
@@ -20,6 +21,7 @@ export function fastKernelConfigs(tf: Tf): KernelConfig[] {
     matMulConfig(stock),
     identityConfig(stock.identity),
     castConfig(stock.cast),
+    reluGradConfig(),
   ];
 }
 

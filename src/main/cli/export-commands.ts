@@ -1,0 +1,114 @@
+// Export commands of the `facet` CLI: export (tfjs / ONNX model), export-dataset (class folders +
+// manifest.csv), and the output of `predict --model` (an exported model, no workspace needed).
+import { Option, type Command } from 'commander';
+import { FacetError } from '../../shared/errors.js';
+import { MODEL_FORMATS, type DatasetExportResult, type ModelExportResult, type ModelFormat } from '../../shared/export.js';
+import type { PredictOutcome } from '../../shared/runs.js';
+import { findDataset } from '../core/datasets/queries.js';
+import { csvLines, DEFAULT_CHECK_IMAGES, predictWithModelDir } from '../core/export/index.js';
+import { table } from './output.js';
+import type { CliContext } from './training-commands.js';
+
+export const EXIT_SKIPPED = 3;
+
+function wholeNumber(flag: string) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new FacetError('invalid-argument', `${flag} must be a whole number, got "${value}".`, { field: flag });
+    return Number(value);
+  };
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+export function renderModelExport(r: ModelExportResult): string {
+  const channels = r.colorMode === 'rgb' ? 3 : 1;
+  const lines = [
+    `Exported run ${r.runId} as ${r.format === 'onnx' ? 'ONNX' : 'TensorFlow.js'} to ${r.out}`,
+    `  files:   ${r.files.join(', ')}`,
+    `  input:   NHWC float32 [batch, ${r.imageSize}, ${r.imageSize}, ${channels}], raw pixels 0..255 (${r.colorMode}); rescaled inside the model`,
+    `  classes: ${r.classes.join(', ')}`,
+  ];
+  if (r.check) {
+    const c = r.check;
+    lines.push(
+      `  check:   ${c.runtime} vs the trained model on ${c.images} images: max |Δprob| ${c.maxAbsDiff.toExponential(2)}, ` +
+        `${c.sameClasses ? 'same class on every image' : `class differs on ${c.mismatches.length}: ${c.mismatches.slice(0, 5).join(', ')}`} — ${c.passed ? 'passed' : 'FAILED'}`,
+    );
+  } else lines.push(`  check:   skipped (${r.checkSkipped ?? 'not run'})`);
+  return lines.join('\n');
+}
+
+export function renderDatasetExport(r: DatasetExportResult): string {
+  const lines = [
+    `Exported ${r.images} images of dataset ${r.datasetId}${r.snapshotId !== null ? ` (snapshot ${r.snapshotId})` : ''} to ${r.out}`,
+    `  ${r.linked ? `${r.linked} hard-linked, ` : ''}${r.copied} copied${r.linkFallback ? ` — ${r.linkFallback}` : ''}`,
+    `  manifest: ${r.manifest}`,
+    '',
+    table(['class', 'train', 'val', 'test', 'total'], r.classes.map((c) => [c.name, c.splits.train, c.splits.val, c.splits.test, c.count])),
+    '',
+    `splits: train ${r.splits.train} · val ${r.splits.val} · test ${r.splits.test}`,
+  ];
+  if (r.failed.length) {
+    lines.push('', `${r.failed.length} image(s) left out:`);
+    for (const f of r.failed.slice(0, 20)) lines.push(`  ${f.path}: ${f.reason}`);
+    if (r.failed.length > 20) lines.push(`  … and ${r.failed.length - 20} more (--json lists them all)`);
+  }
+  return lines.join('\n');
+}
+
+/** Prints predictions as a table, --json or CSV; unreadable files go to stderr and give exit 3. */
+export function reportPredictions(ctx: CliContext, outcome: PredictOutcome, opts: { csv?: boolean } = {}): void {
+  const o = ctx.out();
+  for (const f of outcome.failed) o.log(`skipped ${f.path}: ${f.reason}`);
+  if (outcome.failed.length) ctx.setExit(EXIT_SKIPPED);
+  if (opts.csv && !o.json) {
+    const classes = Object.keys(outcome.predictions[0]?.probabilities ?? {});
+    o.io.stdout.write(csvLines(['path', 'class', 'confidence', ...classes], outcome.predictions.map((p) => [p.path, p.class, p.confidence, ...classes.map((c) => p.probabilities[c] ?? '')])));
+    return;
+  }
+  o.result(outcome.predictions, () =>
+    outcome.predictions.length === 0 ? 'No images to predict.' : table(['path', 'class', 'confidence'], outcome.predictions.map((p) => [p.path, p.class, pct(p.confidence)])),
+  );
+}
+
+/** `facet predict --model DIR PATHS...`: for the existing predict command's action; opens no workspace. */
+export async function predictWithModelCommand(ctx: CliContext, modelDir: string, paths: string[], opts: { csv?: boolean } = {}): Promise<void> {
+  if (paths.length === 0) throw new FacetError('invalid-argument', 'Give the images or folders to predict.', { field: 'PATHS' });
+  reportPredictions(ctx, await predictWithModelDir(modelDir, paths), opts);
+}
+
+export function registerExportCommands(program: Command, ctx: CliContext): void {
+  program
+    .command('export')
+    .description('export a trained run as a TensorFlow.js or ONNX model (checked against the trained model after writing)')
+    .argument('<run>', 'run id')
+    .addOption(new Option('--format <format>', 'model format').choices([...MODEL_FORMATS]).makeOptionMandatory())
+    .requiredOption('--out <dir>', 'folder to write into (created if missing)')
+    .option('--check <n>', `images of the run to compare the export on (0: no check)`, wholeNumber('--check'), DEFAULT_CHECK_IMAGES)
+    .action(async (ref: string, opts: { format: ModelFormat; out: string; check: number }) => {
+      if (!/^\d+$/.test(ref)) throw new FacetError('invalid-argument', `"${ref}" is not a run id (a number, as \`facet runs\` lists).`, { field: 'RUN' });
+      const o = ctx.out();
+      if (!o.json) o.log(`Exporting run ${ref} as ${opts.format}…`);
+      const result = await ctx.open().call('runs/export', { runId: Number(ref), format: opts.format, out: opts.out, check: opts.check });
+      o.result(result, () => renderModelExport(result));
+      if (result.check && !result.check.passed) ctx.setExit(1);
+    });
+
+  program
+    .command('export-dataset')
+    .description('export a dataset as train/ val/ test/ class folders plus manifest.csv (Keras and PyTorch ImageFolder read it)')
+    .argument('<dataset>', 'dataset id or name')
+    .option('--snapshot <id>', 'export a run\'s snapshot instead of the current labels', wholeNumber('--snapshot'))
+    .requiredOption('--out <dir>', 'a new or empty folder')
+    .option('--link', 'hard-link the files instead of copying them (copies where links are not possible)')
+    .option('--force', 'write into a folder that is not empty')
+    .action(async (ref: string, opts: { snapshot?: number; out: string; link?: boolean; force?: boolean }) => {
+      const o = ctx.out();
+      const core = ctx.open();
+      const dataset = findDataset(core.workspace.db, ref);
+      const result = await core.call('datasets/export', { datasetId: dataset.id, snapshotId: opts.snapshot, out: opts.out, link: opts.link, force: opts.force });
+      if (result.linkFallback && !o.json) o.log(`note: ${result.linkFallback}`);
+      o.result(result, () => renderDatasetExport(result));
+      if (result.failed.length) ctx.setExit(EXIT_SKIPPED);
+    });
+}

@@ -1,0 +1,120 @@
+// `facet export RUN --format tfjs|onnx --out DIR`: the run's best weights as a model other tools load,
+// with its labels, preprocessing and model card, checked against the trained model after writing.
+import fs from 'node:fs';
+import path from 'node:path';
+import { FacetError } from '../../../shared/errors.js';
+import type { ExportCheck, ModelExportResult, ModelFormat } from '../../../shared/export.js';
+import type { Database } from '../store/db.js';
+import { getRunDetail } from '../training/run-store.js';
+import { loadSnapshot } from '../training/snapshots.js';
+import { compareOn, loadOnnxRuntime, onnxPredictor, sampleRunImages, tfjsPredictor } from './check.js';
+import { writeFileAtomic } from './files.js';
+import { preprocessingFor, renderModelCard } from './model-card.js';
+import { layersModelToOnnx } from './onnx-model.js';
+import { loadRunModel } from './run-model.js';
+import { fileModelHandler, serializeLayersModel, writeLayersModel } from './tfjs-files.js';
+
+export const ONNX_FILE = 'model.onnx';
+export const DEFAULT_CHECK_IMAGES = 32;
+
+export interface ExportRunOptions {
+  runId: number;
+  format: ModelFormat;
+  out: string;
+  /** Images to compare the export on after writing; 0 turns the check off. */
+  check?: number;
+}
+
+export function appVersion(): string {
+  try {
+    // src/main/core/export and dist/main/core/export are both four levels below the package root.
+    return (JSON.parse(fs.readFileSync(new URL('../../../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function prepareOut(out: string): string {
+  const dir = path.resolve(out);
+  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) {
+    throw new FacetError('invalid-argument', `${dir} is a file, not a folder.`, { field: '--out', hint: 'Give a folder to export into (it is created if missing).' });
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  return dir;
+}
+
+export async function exportRun(db: Database, workspaceDir: string, opts: ExportRunOptions): Promise<ModelExportResult> {
+  const detail = getRunDetail(db, opts.runId);
+  const { tf, model, run } = await loadRunModel(db, workspaceDir, opts.runId);
+  try {
+    const version = appVersion();
+    const preprocessing = preprocessingFor(detail);
+    // Convert in memory first: an unsupported layer fails before anything is written.
+    const onnxBytes = opts.format === 'onnx'
+      ? layersModelToOnnx(model, {
+          producerVersion: version,
+          docString: `${run.name} (run ${run.id}): NHWC float32 input, raw 0..255 pixels; softmax probabilities over ${run.classes.join(', ')}.`,
+          metadata: { classes: JSON.stringify(run.classes), input_layout: 'NHWC', preprocessing: JSON.stringify(preprocessing) },
+        })
+      : null;
+    const tfjsFiles = opts.format === 'tfjs' ? await serializeLayersModel(tf, model) : null;
+    const out = prepareOut(opts.out);
+
+    const files: string[] = [];
+    if (onnxBytes) {
+      await writeFileAtomic(path.join(out, ONNX_FILE), onnxBytes);
+      files.push(ONNX_FILE);
+    }
+    if (tfjsFiles) files.push(...(await writeLayersModel(out, tfjsFiles)));
+
+    let check: ExportCheck | null = null;
+    let checkSkipped: string | undefined;
+    const count = opts.check ?? DEFAULT_CHECK_IMAGES;
+    if (count === 0) checkSkipped = 'turned off';
+    else {
+      const images = await sampleRunImages(db, run, count);
+      if (images.paths.length === 0) checkSkipped = 'no readable images of the run were found to compare on';
+      else if (opts.format === 'onnx') {
+        const loaded = await loadOnnxRuntime();
+        if (loaded.ort === null) checkSkipped = loaded.reason;
+        else {
+          const session = await onnxPredictor(loaded.ort, path.join(out, ONNX_FILE));
+          try {
+            check = await compareOn(images, run.classes.length, tfjsPredictor(tf, model), session.predict, `onnxruntime-node ${loaded.version}`);
+          } finally {
+            await session.close();
+          }
+        }
+      } else {
+        const reloaded = await tf.loadLayersModel(fileModelHandler(tf, out));
+        try {
+          check = await compareOn(images, run.classes.length, tfjsPredictor(tf, model), tfjsPredictor(tf, reloaded), `tfjs ${tf.version.tfjs} (reloaded from ${out})`);
+        } finally {
+          reloaded.dispose();
+        }
+      }
+    }
+
+    await writeFileAtomic(path.join(out, 'labels.json'), `${JSON.stringify(run.classes, null, 2)}\n`);
+    await writeFileAtomic(path.join(out, 'preprocessing.json'), `${JSON.stringify(preprocessing, null, 2)}\n`);
+    files.push('labels.json', 'preprocessing.json', 'MODEL_CARD.md');
+    const card = renderModelCard({ run: detail, snapshot: loadSnapshot(db, run.snapshotId), format: opts.format, files, check, checkSkipped, appVersion: version, date: new Date() });
+    await writeFileAtomic(path.join(out, 'MODEL_CARD.md'), card);
+
+    const result: ModelExportResult = {
+      runId: run.id,
+      format: opts.format,
+      out,
+      files,
+      classes: run.classes,
+      imageSize: run.hyperparameters.imageSize,
+      colorMode: run.hyperparameters.colorMode,
+      inputLayout: 'NHWC',
+      check,
+    };
+    if (checkSkipped !== undefined) result.checkSkipped = checkSkipped;
+    return result;
+  } finally {
+    model.dispose();
+  }
+}

@@ -1,0 +1,108 @@
+// What travels with an exported model: labels.json, preprocessing.json and MODEL_CARD.md.
+import type { ExportCheck, ModelFormat } from '../../../shared/export.js';
+import type { RunDetail } from '../../../shared/runs.js';
+import type { Snapshot } from '../training/snapshots.js';
+import { ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT } from './onnx-model.js';
+
+export interface Preprocessing {
+  width: number;
+  height: number;
+  colorMode: 'rgb' | 'grayscale';
+  channels: 1 | 3;
+  input: { layout: 'NHWC'; dtype: 'float32'; range: [number, number]; shape: (number | null)[] };
+  rescale: { scale: number; offset: number; insideModel: true };
+  resize: { mode: 'squash'; interpolation: 'bilinear'; keepAspectRatio: false };
+  exifOrientation: 'applied';
+  alpha: 'composited on white';
+  colorSpace: string;
+}
+
+export function preprocessingFor(run: RunDetail): Preprocessing {
+  const hp = run.hyperparameters;
+  const channels = hp.colorMode === 'rgb' ? 3 : 1;
+  return {
+    width: hp.imageSize,
+    height: hp.imageSize,
+    colorMode: hp.colorMode,
+    channels,
+    input: { layout: 'NHWC', dtype: 'float32', range: [0, 255], shape: [null, hp.imageSize, hp.imageSize, channels] },
+    rescale: { scale: 1 / 255, offset: 0, insideModel: true },
+    resize: { mode: 'squash', interpolation: 'bilinear', keepAspectRatio: false },
+    exifOrientation: 'applied',
+    alpha: 'composited on white',
+    colorSpace: hp.colorMode === 'rgb' ? 'sRGB' : 'sRGB converted to grey (luminance)',
+  };
+}
+
+export function splitCounts(snapshot: Snapshot): { class: string; train: number; val: number; test: number }[] {
+  const rows = snapshot.classes.map((name) => ({ class: name, train: 0, val: 0, test: 0 }));
+  for (const item of snapshot.items) rows[item.classIndex]![item.split]++;
+  return rows;
+}
+
+const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(x * 100).toFixed(1)}%`);
+const num = (x: number | null | undefined) => (x === null || x === undefined ? '–' : x.toFixed(4));
+
+function mdTable(headers: string[], rows: (string | number)[][]): string {
+  const esc = (v: string | number) => String(v).replace(/\|/g, '\\|');
+  return [`| ${headers.map(esc).join(' | ')} |`, `|${headers.map(() => ' --- ').join('|')}|`, ...rows.map((r) => `| ${r.map(esc).join(' | ')} |`)].join('\n');
+}
+
+export interface ModelCardInput {
+  run: RunDetail;
+  snapshot: Snapshot;
+  format: ModelFormat;
+  files: string[];
+  check: ExportCheck | null;
+  checkSkipped?: string;
+  appVersion: string;
+  date: Date;
+}
+
+export function renderModelCard(c: ModelCardInput): string {
+  const { run, snapshot } = c;
+  const hp = run.hyperparameters;
+  const channels = hp.colorMode === 'rgb' ? 3 : 1;
+  const lines: string[] = [];
+  lines.push(`# Model card: ${run.name}`, '');
+  lines.push(`Exported by Facet Studio ${c.appVersion} on ${c.date.toISOString()} from run ${run.id} as **${c.format === 'onnx' ? `ONNX (opset ${ONNX_OPSET})` : 'TensorFlow.js layers model'}**.`, '');
+  lines.push('## Files', '');
+  for (const f of c.files) lines.push(`- \`${f}\``);
+  lines.push('', '## Input and preprocessing', '');
+  lines.push(`- Input: one image as float32 **NHWC** \`[batch, ${hp.imageSize}, ${hp.imageSize}, ${channels}]\`, raw pixel values 0–255 (${hp.colorMode}).`);
+  lines.push('- The model rescales by 1/255 itself: do not normalise the pixels.');
+  lines.push(`- Resize: squash to ${hp.imageSize}×${hp.imageSize} (aspect ratio not kept), bilinear; EXIF orientation applied; transparency composited on white.`);
+  if (c.format === 'onnx') {
+    lines.push(`- ONNX input \`${ONNX_INPUT}\` keeps the NHWC layout of the tfjs model; a Transpose to NCHW inside the graph feeds the convolutions, and the tensor is transposed back to NHWC before Flatten. Output \`${ONNX_OUTPUT}\`: \`[batch, ${run.classes.length}]\` softmax probabilities in \`labels.json\` order.`);
+  } else {
+    lines.push(`- Output: \`[batch, ${run.classes.length}]\` softmax probabilities in \`labels.json\` order. (An ONNX export of this run takes the same NHWC input: the Transpose to NCHW is inside its graph.)`);
+    lines.push("- Load it in a browser over http: `await tf.loadLayersModel('https://…/model.json')` (the shards must sit next to model.json). In Node with @tensorflow/tfjs-node use `tf.loadLayersModel('file://DIR/model.json')`; with plain @tensorflow/tfjs give tf.loadLayersModel an IOHandler that reads the files, or run `facet predict --model DIR IMAGE…`.");
+  }
+  lines.push('- Full details: `preprocessing.json`.');
+  lines.push('', '## Classes', '');
+  lines.push(`Output order (\`labels.json\`): ${run.classes.map((k) => `\`${k}\``).join(', ')}.`, '');
+  const counts = splitCounts(snapshot);
+  lines.push(mdTable(['class', 'train', 'val', 'test'], [...counts.map((r) => [r.class, r.train, r.val, r.test]), ['**total**', run.images.train, run.images.val, run.images.test]]));
+  lines.push('', '## Training data', '');
+  lines.push(`- Dataset: ${run.datasetName} (id ${run.datasetId})`);
+  lines.push(`- Snapshot: ${snapshot.id}, content hash \`${snapshot.contentHash}\` (labels, splits and file hashes the run trained on)`);
+  lines.push('', '## Training', '');
+  lines.push(`- Preset: ${hp.preset}; backend: ${run.backend ?? 'unknown'}; training time ${run.trainSeconds.toFixed(1)} s; epochs ${run.epochsDone} of ${hp.epochs}; best epoch ${run.bestEpoch ?? '–'} (its weights are exported)`);
+  lines.push('- Hyperparameters:', '', '```json', JSON.stringify(hp, null, 2), '```');
+  lines.push('', '## Evaluation on the test split', '');
+  if (run.test) {
+    lines.push(`- Test loss ${num(run.test.loss)}, accuracy ${pct(run.test.accuracy)} on ${run.test.images} images`, '');
+    lines.push(mdTable(['class', 'precision', 'recall', 'f1', 'support'], run.test.perClass.map((p) => [p.class, pct(p.precision), pct(p.recall), pct(p.f1), p.support])));
+  } else {
+    lines.push('No test evaluation (the run has not completed, or the snapshot has no test split).');
+  }
+  lines.push('', '## Export check', '');
+  if (c.check) {
+    const k = c.check;
+    lines.push(`Ran the exported file in ${k.runtime} and the trained tfjs model on ${k.images} images of the run: max |Δ probability| ${k.maxAbsDiff.toExponential(2)} (tolerance ${k.tolerance}), predicted class ${k.sameClasses ? 'identical on every image' : `different on ${k.mismatches.length} image(s)`} — **${k.passed ? 'passed' : 'FAILED'}**.`);
+  } else {
+    lines.push(`Not checked${c.checkSkipped ? `: ${c.checkSkipped}` : ''}.`);
+  }
+  lines.push('');
+  return lines.join('\n');
+}

@@ -1,0 +1,68 @@
+// `facet predict --model DIR`: an exported tfjs model (model.json, labels.json, preprocessing.json)
+// run on images with no workspace at all.
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import type * as tfjs from '@tensorflow/tfjs';
+import { FacetError } from '../../../shared/errors.js';
+import type { PredictOutcome, Prediction } from '../../../shared/runs.js';
+import { loadEngine } from '../training/engine/index.js';
+import { argmax } from '../training/metrics.js';
+import { decodeForModel } from '../training/pixel-cache.js';
+import { expandImagePaths } from '../training/predict.js';
+import type { Preprocessing } from './model-card.js';
+import { fileModelHandler } from './tfjs-files.js';
+
+async function readJson<T>(dir: string, name: string): Promise<T> {
+  const file = path.join(dir, name);
+  try {
+    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
+  } catch (error) {
+    throw new FacetError('not-found', `Cannot read ${name} of the exported model (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, {
+      file,
+      hint: 'Give the folder written by `facet export RUN --format tfjs --out DIR`.',
+    });
+  }
+}
+
+export async function predictWithModelDir(dir: string, inputs: string[]): Promise<PredictOutcome> {
+  const modelDir = path.resolve(dir);
+  const classes = await readJson<string[]>(modelDir, 'labels.json');
+  const pre = await readJson<Preprocessing>(modelDir, 'preprocessing.json');
+  if (!Array.isArray(classes) || classes.some((c) => typeof c !== 'string') || !Number.isInteger(pre.width) || (pre.colorMode !== 'rgb' && pre.colorMode !== 'grayscale')) {
+    throw new FacetError('invalid-argument', 'labels.json or preprocessing.json of the exported model is malformed.', { file: modelDir, hint: 'Export the model again.' });
+  }
+  const { tf } = await loadEngine();
+  const model = await tf.loadLayersModel(fileModelHandler(tf, modelDir));
+  const k = classes.length;
+  const outputs = model.outputs[0]?.shape.at(-1);
+  if (outputs !== k) {
+    model.dispose();
+    throw new FacetError('invalid-argument', `The model has ${outputs} outputs but labels.json lists ${k} classes.`, { file: modelDir, hint: 'Export the model again.' });
+  }
+  const { files, failed } = await expandImagePaths(inputs);
+  const predictions: Prediction[] = [];
+  try {
+    for (const file of files) {
+      let pixels: Buffer;
+      try {
+        pixels = await decodeForModel(file, pre.width, pre.colorMode);
+      } catch (error) {
+        failed.push({ path: file, reason: `not a readable image: ${(error as Error).message.split('\n')[0]}` });
+        continue;
+      }
+      const y = tf.tidy(() => model.predict(tf.tensor4d(Float32Array.from(pixels), [1, pre.height, pre.width, pre.channels])) as tfjs.Tensor);
+      const probs = Float32Array.from(await y.data());
+      y.dispose();
+      const best = argmax(probs, 0, k);
+      predictions.push({
+        path: file,
+        class: classes[best]!,
+        confidence: probs[best]!,
+        probabilities: Object.fromEntries(classes.map((c, i) => [c, probs[i]!])),
+      });
+    }
+  } finally {
+    model.dispose();
+  }
+  return { predictions, failed };
+}

@@ -1,0 +1,53 @@
+// A run's best checkpoint as a plain tfjs LayersModel, the form both exports start from.
+import type * as tfjs from '@tensorflow/tfjs';
+import { FacetError } from '../../../shared/errors.js';
+import type { Run } from '../../../shared/runs.js';
+import type { Database } from '../store/db.js';
+import { loadCheckpoint, runDir } from '../training/checkpoint.js';
+import { loadEngine, type Tf } from '../training/engine/index.js';
+import { buildSeedCnn } from '../training/model.js';
+import { getRun } from '../training/run-store.js';
+
+export interface RunModel {
+  tf: Tf;
+  backend: string;
+  model: tfjs.LayersModel;
+  run: Run;
+}
+
+export async function loadRunModel(db: Database, workspaceDir: string, runId: number): Promise<RunModel> {
+  const run = getRun(db, runId);
+  const checkpoint = loadCheckpoint(runDir(workspaceDir, runId), 'best');
+  if (!checkpoint) {
+    throw new FacetError('not-found', `Run ${runId} has no trained weights to export (status: ${run.status}).`, {
+      field: 'RUN',
+      hint: 'Wait for at least one epoch to finish, or pick a completed run (facet runs).',
+    });
+  }
+  const { tf, info } = await loadEngine();
+  const hp = run.hyperparameters;
+  const model = buildSeedCnn(tf, {
+    imageSize: hp.imageSize,
+    channels: hp.colorMode === 'rgb' ? 3 : 1,
+    numClasses: run.classes.length,
+    filters: hp.filters,
+    denseUnits: hp.denseUnits,
+    dropout: hp.dropout,
+    seed: hp.seed,
+  });
+  if (model.weights.length !== checkpoint.weights.length) {
+    model.dispose();
+    throw new FacetError('internal', `Run ${runId}'s checkpoint has ${checkpoint.weights.length} weight tensors but its model has ${model.weights.length}.`, { field: 'RUN' });
+  }
+  // Checkpoints store weights in model.weights order; check shapes, then load them.
+  const tensors = model.weights.map((w, i) => {
+    const saved = checkpoint.weights[i]!;
+    if (saved.shape.join('x') !== w.shape.join('x')) {
+      throw new FacetError('internal', `Run ${runId}'s checkpoint weight ${saved.name} has shape [${saved.shape}], the model expects [${w.shape}].`, { field: 'RUN' });
+    }
+    return tf.tensor(saved.data, saved.shape, 'float32');
+  });
+  model.setWeights(tensors);
+  tf.dispose(tensors);
+  return { tf, backend: info.backend, model, run };
+}

@@ -1,0 +1,139 @@
+// Training forward pass of a Sequential model with Conv2D and Dense layers run as fused ops:
+// one XNNPACK call does convolution (or matmul) + bias + ReLU, and the gradient is written out by
+// hand: dz = dy where y > 0 (one pass), dW and dx by the gradient kernels, db = Σ dz. tfjs-layers
+// itself cannot fuse while recording gradients, so it runs conv → add → relu and differentiates
+// them one by one (three extra passes forward, three back). Other layers run as tfjs-layers does.
+import type * as tfjs from '@tensorflow/tfjs';
+import { RELU_GRAD } from './kernels/relu-grad.js';
+import type { Tf } from './types.js';
+
+type Forward = (x: tfjs.Tensor) => tfjs.Tensor;
+
+interface ConvConfig {
+  filters: number;
+  strides: number[];
+  padding: 'valid' | 'same' | 'causal';
+  dataFormat: 'channelsFirst' | 'channelsLast';
+  dilationRate: number | number[];
+  activation: string;
+  useBias: boolean;
+}
+
+interface DenseConfig {
+  activation: string;
+  useBias: boolean;
+}
+
+function weight(layer: tfjs.layers.Layer, suffix: string): tfjs.Variable | undefined {
+  const found = layer.trainableWeights.find((w) => w.originalName.endsWith(`/${suffix}`));
+  return found?.read() as tfjs.Variable | undefined;
+}
+
+/**
+ * The fused training forward of `model`, or null when the model is not a plain chain of layers
+ * (then the caller uses model.apply). Only for the wasm backend (it uses Facet's wasm kernels).
+ */
+export function fusedTrainingForward(tf: Tf, model: tfjs.LayersModel): Forward | null {
+  if (!(model instanceof tf.Sequential)) return null;
+  const steps: Forward[] = [];
+  let gradientBelow = false; // does any earlier layer have trainable weights?
+  for (const layer of model.layers) {
+    const needsInputGrad = gradientBelow;
+    steps.push(fusedStep(tf, layer, needsInputGrad) ?? ((x) => layer.apply(x, { training: true }) as tfjs.Tensor));
+    if (layer.trainableWeights.length > 0) gradientBelow = true;
+  }
+  return (x) => steps.reduce((t, step) => step(t), x);
+}
+
+function fusedStep(tf: Tf, layer: tfjs.layers.Layer, needsInputGrad: boolean): Forward | null {
+  const kind = layer.getClassName();
+  if (kind === 'Conv2D') {
+    const c = layer.getConfig() as unknown as ConvConfig;
+    const dilations = Array.isArray(c.dilationRate) ? c.dilationRate : [c.dilationRate, c.dilationRate];
+    const kernel = weight(layer, 'kernel');
+    const bias = c.useBias ? weight(layer, 'bias') : undefined;
+    if (c.dataFormat !== 'channelsLast' || c.padding === 'causal' || dilations.some((d) => d !== 1)) return null;
+    if ((c.activation !== 'relu' && c.activation !== 'linear') || kernel === undefined || (c.useBias && bias === undefined)) return null;
+    return fusedConv2d(tf, kernel, bias, c.strides as [number, number], c.padding, c.activation, needsInputGrad);
+  }
+  if (kind === 'Dense') {
+    const c = layer.getConfig() as unknown as DenseConfig;
+    const kernel = weight(layer, 'kernel');
+    const bias = c.useBias ? weight(layer, 'bias') : undefined;
+    if ((c.activation !== 'relu' && c.activation !== 'linear') || kernel === undefined || (c.useBias && bias === undefined)) return null;
+    return (x) => (x.rank === 2 ? fusedDense(tf, x as tfjs.Tensor2D, kernel as tfjs.Tensor2D, bias, c.activation, needsInputGrad) : layer.apply(x, { training: true }) as tfjs.Tensor);
+  }
+  return null;
+}
+
+/** dz = dy · relu'(y) from the ReLU's output y (y > 0 exactly where the pre-activation is). */
+function activationGrad(tf: Tf, activation: string, dy: tfjs.Tensor, y: tfjs.Tensor): tfjs.Tensor {
+  return activation === 'relu' ? tf.engine().runKernel(RELU_GRAD, { dy, y }) as tfjs.Tensor : dy;
+}
+
+function fusedConv2d(
+  tf: Tf, kernel: tfjs.Variable, bias: tfjs.Variable | undefined, strides: [number, number],
+  pad: 'valid' | 'same', activation: string, needsInputGrad: boolean,
+): Forward {
+  const attrs = { strides, pad, dataFormat: 'NHWC', dilations: [1, 1], activation };
+  const run = (x: tfjs.Tensor, filter: tfjs.Tensor, b: tfjs.Tensor | undefined, save: tfjs.GradSaveFunc) => {
+    const y = tf.engine().runKernel('FusedConv2D', b === undefined ? { x, filter } : { x, filter, bias: b }, attrs as never) as tfjs.Tensor4D;
+    save([x, filter, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tfjs.Tensor, saved: tfjs.Tensor[]) => {
+        const [sx, sf, sy] = saved as [tfjs.Tensor4D, tfjs.Tensor4D, tfjs.Tensor4D];
+        const dz = activationGrad(tf, activation, dy, sy) as tfjs.Tensor4D;
+        const grads: tfjs.Tensor[] = [];
+        if (needsInputGrad) {
+          grads.push(tf.engine().runKernel('Conv2DBackpropInput', { dy: dz, filter: sf }, {
+            strides, pad, dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: sx.shape,
+          } as never) as tfjs.Tensor);
+        }
+        grads.push(tf.engine().runKernel('Conv2DBackpropFilter', { x: sx, dy: dz }, {
+          strides, pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: sf.shape,
+        } as never) as tfjs.Tensor);
+        if (b !== undefined) grads.push(tf.sum(dz, [0, 1, 2]));
+        return grads;
+      },
+    };
+  };
+  return (x) => {
+    // Without an input gradient, x is a constant of the op rather than one of its inputs.
+    const op = needsInputGrad
+      ? tf.customGrad((xi, f, ...rest) => run(xi as tfjs.Tensor, f as tfjs.Tensor, bias === undefined ? undefined : rest[0] as tfjs.Tensor, rest[rest.length - 1] as tfjs.GradSaveFunc))
+      : tf.customGrad((f, ...rest) => run(x, f as tfjs.Tensor, bias === undefined ? undefined : rest[0] as tfjs.Tensor, rest[rest.length - 1] as tfjs.GradSaveFunc));
+    const inputs = [...(needsInputGrad ? [x] : []), kernel, ...(bias === undefined ? [] : [bias])];
+    return op(...inputs);
+  };
+}
+
+function fusedDense(
+  tf: Tf, x: tfjs.Tensor2D, kernel: tfjs.Tensor2D, bias: tfjs.Tensor | undefined, activation: string, needsInputGrad: boolean,
+): tfjs.Tensor {
+  const run = (xi: tfjs.Tensor2D, w: tfjs.Tensor2D, b: tfjs.Tensor | undefined, save: tfjs.GradSaveFunc) => {
+    // The wasm kernel takes rank-3 operands (batch of matrices), like tf.fused.matMul passes them.
+    const a3 = tf.reshape(xi, [1, ...xi.shape]);
+    const b3 = tf.reshape(w, [1, ...w.shape]);
+    const y3 = tf.engine().runKernel('_FusedMatMul', b === undefined ? { a: a3, b: b3 } : { a: a3, b: b3, bias: b },
+      { transposeA: false, transposeB: false, activation } as never) as tfjs.Tensor3D;
+    const y = tf.reshape(y3, [xi.shape[0], w.shape[1]]) as tfjs.Tensor2D;
+    save([xi, w, y]);
+    return {
+      value: y,
+      gradFunc: (dy: tfjs.Tensor, saved: tfjs.Tensor[]) => {
+        const [sx, sw, sy] = saved as [tfjs.Tensor2D, tfjs.Tensor2D, tfjs.Tensor2D];
+        const dz = activationGrad(tf, activation, dy, sy) as tfjs.Tensor2D;
+        const grads: tfjs.Tensor[] = [];
+        if (needsInputGrad) grads.push(tf.matMul(dz, sw, false, true));
+        grads.push(tf.matMul(sx, dz, true, false));
+        if (b !== undefined) grads.push(tf.sum(dz, 0));
+        return grads;
+      },
+    };
+  };
+  const op = needsInputGrad
+    ? tf.customGrad((xi, w, ...rest) => run(xi as tfjs.Tensor2D, w as tfjs.Tensor2D, bias === undefined ? undefined : rest[0] as tfjs.Tensor, rest[rest.length - 1] as tfjs.GradSaveFunc))
+    : tf.customGrad((w, ...rest) => run(x, w as tfjs.Tensor2D, bias === undefined ? undefined : rest[0] as tfjs.Tensor, rest[rest.length - 1] as tfjs.GradSaveFunc));
+  return op(...(needsInputGrad ? [x] : []), kernel, ...(bias === undefined ? [] : [bias]));
+}
