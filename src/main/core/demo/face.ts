@@ -79,14 +79,16 @@ export function randomIdentity(rand: Random): Identity {
   ];
   const hair = pick(rand, hairPalette);
   const bgHue = backgroundHue(rand);
+  // Not too dark, and no steep light-to-dark gradient: dark corners are the phone's vignette.
+  const bgLight = uniform(rand, 0.3, 0.9);
   return {
     skin,
     hair: mix(hair, BLACK, uniform(rand, 0, 0.2)),
     hairStyle: pick(rand, HAIR_STYLES),
     iris: pick(rand, [hsl(28, 0.55, 0.22), hsl(200, 0.5, 0.42), hsl(100, 0.35, 0.35), hsl(30, 0.4, 0.35)]),
     lips: mix(skin, hsl(355, 0.55, 0.45), uniform(rand, 0.35, 0.65)),
-    background: hsl(bgHue, uniform(rand, 0, 0.7), uniform(rand, 0.2, 0.9)),
-    background2: hsl(backgroundHue(rand, bgHue), uniform(rand, 0, 0.7), uniform(rand, 0.2, 0.9)),
+    background: hsl(bgHue, uniform(rand, 0, 0.7), bgLight),
+    background2: hsl(backgroundHue(rand, bgHue), uniform(rand, 0, 0.7), Math.min(0.9, Math.max(0.3, bgLight + uniform(rand, -0.3, 0.3)))),
     shirt: hsl(uniform(rand, 0, 360), uniform(rand, 0, 0.8), uniform(rand, 0.12, 0.85)),
     headRx: uniform(rand, 46, 58),
     headRy: uniform(rand, 62, 74),
@@ -104,9 +106,9 @@ export function randomIdentity(rand: Random): Identity {
 }
 
 // Backgrounds fill most of a portrait, so their hue sets its overall cast: keep them out of the
-// yellow / olive band (36°–100°) that the phone's cast pushes everything towards, so no person's own
-// colours look like that medium. Skin, hair and shirt stay free: they are too small to tint a photo.
-const CAST_BAND = [36, 100] as const;
+// yellow / olive / green band (36°–140°) that the phone's cast pushes everything towards, so no person's
+// own colours look like that medium. Skin, hair and shirt stay free: they are too small to tint a photo.
+const CAST_BAND = [36, 140] as const;
 function backgroundHue(rand: Random, near?: number): number {
   const span = 360 - (CAST_BAND[1] - CAST_BAND[0]);
   const h = near === undefined ? uniform(rand, 0, span) : toFree(near) + uniform(rand, -40, 40);
@@ -128,7 +130,7 @@ export function randomPose(rand: Random): Pose {
     gazeX: uniform(rand, -2, 2),
     gazeY: uniform(rand, -1, 1),
     lightAngle: intBetween(rand, 0, 359),
-    lightStrength: uniform(rand, 0.05, 0.3),
+    lightStrength: uniform(rand, 0.05, 0.2),
     exposure: uniform(rand, -1, 1),
   };
 }
