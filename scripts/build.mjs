@@ -33,4 +33,9 @@ if (existsSync(path.join(root, 'src/renderer/index.html'))) {
   console.log('build: renderer (vite)');
   run(bin('vite'), ['build', '--config', 'vite.config.ts', '--logLevel', 'warn']);
 }
+if (existsSync(path.join(root, 'assets/icon.svg'))) {
+  const { renderIcons } = await import('./icons.mjs');
+  const { rendered } = await renderIcons({ onlyIfStale: true });
+  console.log(rendered ? 'build: icons (sharp → build/)' : 'build: icons up to date');
+}
 console.log('build: done');
