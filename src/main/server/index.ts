@@ -122,6 +122,29 @@ function readBody(req: IncomingMessage): Promise<string> {
   });
 }
 
+/**
+ * The request target as a URL on our own origin, or null when it is not a plain path. Resolving it
+ * against a base would read "//x/y" as another host (or throw on "//%25", which in the upgrade
+ * handler would take the whole server down).
+ */
+function requestUrl(raw: string, port: number): URL | null {
+  if (!raw.startsWith('/')) return null;
+  try {
+    return new URL(`http://127.0.0.1:${port}${raw}`);
+  } catch {
+    return null;
+  }
+}
+
+/** A malformed escape (%E0%A4%A) is the caller's mistake: 400, not a URIError and a 500. */
+function decodeCallName(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    throw new HttpError(400, { code: 'invalid-argument', message: 'The call name in the URL is not valid percent-encoding.', field: 'call' });
+  }
+}
+
 async function handleCall(core: Core, req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
   if (req.method !== 'POST') throw new HttpError(405, { code: 'invalid-argument', message: 'Calls are POST requests with a JSON body.' });
   if (!isCallName(name)) throw new HttpError(404, { code: 'not-found', message: `Unknown call "${name}".`, field: 'call' });
@@ -155,14 +178,15 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     }
     // Refuse dot segments and backslashes before any decoding or normalisation can hide them.
     if (/\.\.|%2e|%5c|\\|%00/i.test(raw)) throw new HttpError(400, { code: 'invalid-argument', message: 'The path may not contain dot segments or backslashes.' });
-    const url = new URL(raw, `http://127.0.0.1:${port}`);
+    const url = requestUrl(raw, port);
+    if (!url) throw new HttpError(400, { code: 'invalid-argument', message: 'The request target must be a path such as /api/datasets/list.' });
     const pathname = url.pathname;
     const isData = pathname.startsWith('/api/') || pathname.startsWith('/thumbs/') || pathname.startsWith('/images/');
     if (isData && !sameToken(token, requestToken(req, url))) {
       throw new HttpError(401, { code: 'invalid-argument', message: 'Missing or wrong token.', hint: 'Open the URL that `facet serve` printed, including its #token=… part.' });
     }
     if (pathname.startsWith('/api/')) {
-      await handleCall(core, req, res, decodeURIComponent(pathname.slice('/api/'.length)));
+      await handleCall(core, req, res, decodeCallName(pathname.slice('/api/'.length)));
       return;
     }
     const head = req.method === 'HEAD';
@@ -195,10 +219,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024, handleProtocols: () => WS_PROTOCOL });
   server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    const url = requestUrl(req.url ?? '/', port);
     const refuse = (status: number, text: string) => {
       socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
     };
+    if (!url) return refuse(400, 'Bad Request');
     if (!trustedHostAndOrigin(req, port)) return refuse(403, 'Forbidden');
     if (url.pathname !== '/events') return refuse(404, 'Not Found');
     if (!sameToken(token, websocketToken(req))) return refuse(401, 'Unauthorized');

@@ -144,6 +144,8 @@ export async function exportDataset(db: Database, opts: ExportDatasetOptions): P
           copied++;
           written.add(e.target);
         } catch (error) {
+          // A copy cut short (disk full) must not stay behind as a truncated image.
+          await fs.rm(dest, { force: true }).catch(() => undefined);
           const code = (error as NodeJS.ErrnoException).code;
           failed.push({ path: e.source, reason: code === 'ENOENT' ? 'the file is gone: rescan the dataset' : `cannot copy: ${code ?? (error as Error).message}` });
         }

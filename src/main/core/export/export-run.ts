@@ -59,61 +59,67 @@ export async function exportRun(db: Database, workspaceDir: string, opts: Export
       : null;
     const tfjsFiles = opts.format === 'tfjs' ? await serializeLayersModel(tf, model) : null;
     const out = prepareOut(opts.out);
+    // Everything this export writes; on any failure all of it goes, so no half-written export remains.
+    const planned = [...(onnxBytes ? [ONNX_FILE] : []), ...(tfjsFiles ? tfjsFiles.keys() : []), 'labels.json', 'preprocessing.json', 'MODEL_CARD.md'];
+    try {
+      const files: string[] = [];
+      if (onnxBytes) {
+        await writeFileAtomic(path.join(out, ONNX_FILE), onnxBytes);
+        files.push(ONNX_FILE);
+      }
+      if (tfjsFiles) files.push(...(await writeLayersModel(out, tfjsFiles)));
 
-    const files: string[] = [];
-    if (onnxBytes) {
-      await writeFileAtomic(path.join(out, ONNX_FILE), onnxBytes);
-      files.push(ONNX_FILE);
-    }
-    if (tfjsFiles) files.push(...(await writeLayersModel(out, tfjsFiles)));
-
-    let check: ExportCheck | null = null;
-    let checkSkipped: string | undefined;
-    const count = opts.check ?? DEFAULT_CHECK_IMAGES;
-    if (count === 0) checkSkipped = 'turned off';
-    else {
-      const images = await sampleRunImages(db, run, count);
-      if (images.paths.length === 0) checkSkipped = 'no readable images of the run were found to compare on';
-      else if (opts.format === 'onnx') {
-        const loaded = await loadOnnxRuntime();
-        if (loaded.ort === null) checkSkipped = loaded.reason;
-        else {
-          const session = await onnxPredictor(loaded.ort, path.join(out, ONNX_FILE));
+      let check: ExportCheck | null = null;
+      let checkSkipped: string | undefined;
+      const count = opts.check ?? DEFAULT_CHECK_IMAGES;
+      if (count === 0) checkSkipped = 'turned off';
+      else {
+        const images = await sampleRunImages(db, run, count);
+        if (images.paths.length === 0) checkSkipped = 'no readable images of the run were found to compare on';
+        else if (opts.format === 'onnx') {
+          const loaded = await loadOnnxRuntime();
+          if (loaded.ort === null) checkSkipped = loaded.reason;
+          else {
+            const session = await onnxPredictor(loaded.ort, path.join(out, ONNX_FILE));
+            try {
+              check = await compareOn(images, run.classes.length, tfjsPredictor(tf, model), session.predict, `onnxruntime-node ${loaded.version}`);
+            } finally {
+              await session.close();
+            }
+          }
+        } else {
+          const reloaded = await tf.loadLayersModel(fileModelHandler(tf, out));
           try {
-            check = await compareOn(images, run.classes.length, tfjsPredictor(tf, model), session.predict, `onnxruntime-node ${loaded.version}`);
+            check = await compareOn(images, run.classes.length, tfjsPredictor(tf, model), tfjsPredictor(tf, reloaded), `tfjs ${tf.version.tfjs} (reloaded from ${out})`);
           } finally {
-            await session.close();
+            reloaded.dispose();
           }
         }
-      } else {
-        const reloaded = await tf.loadLayersModel(fileModelHandler(tf, out));
-        try {
-          check = await compareOn(images, run.classes.length, tfjsPredictor(tf, model), tfjsPredictor(tf, reloaded), `tfjs ${tf.version.tfjs} (reloaded from ${out})`);
-        } finally {
-          reloaded.dispose();
-        }
       }
+
+      await writeFileAtomic(path.join(out, 'labels.json'), `${JSON.stringify(run.classes, null, 2)}\n`);
+      await writeFileAtomic(path.join(out, 'preprocessing.json'), `${JSON.stringify(preprocessing, null, 2)}\n`);
+      files.push('labels.json', 'preprocessing.json', 'MODEL_CARD.md');
+      const card = renderModelCard({ run: detail, snapshot: loadSnapshot(db, run.snapshotId), format: opts.format, files, check, checkSkipped, appVersion: version, date: new Date() });
+      await writeFileAtomic(path.join(out, 'MODEL_CARD.md'), card);
+
+      const result: ModelExportResult = {
+        runId: run.id,
+        format: opts.format,
+        out,
+        files,
+        classes: run.classes,
+        imageSize: run.hyperparameters.imageSize,
+        colorMode: run.hyperparameters.colorMode,
+        inputLayout: 'NHWC',
+        check,
+      };
+      if (checkSkipped !== undefined) result.checkSkipped = checkSkipped;
+      return result;
+    } catch (error) {
+      for (const f of planned) fs.rmSync(path.join(out, f), { force: true });
+      throw error;
     }
-
-    await writeFileAtomic(path.join(out, 'labels.json'), `${JSON.stringify(run.classes, null, 2)}\n`);
-    await writeFileAtomic(path.join(out, 'preprocessing.json'), `${JSON.stringify(preprocessing, null, 2)}\n`);
-    files.push('labels.json', 'preprocessing.json', 'MODEL_CARD.md');
-    const card = renderModelCard({ run: detail, snapshot: loadSnapshot(db, run.snapshotId), format: opts.format, files, check, checkSkipped, appVersion: version, date: new Date() });
-    await writeFileAtomic(path.join(out, 'MODEL_CARD.md'), card);
-
-    const result: ModelExportResult = {
-      runId: run.id,
-      format: opts.format,
-      out,
-      files,
-      classes: run.classes,
-      imageSize: run.hyperparameters.imageSize,
-      colorMode: run.hyperparameters.colorMode,
-      inputLayout: 'NHWC',
-      check,
-    };
-    if (checkSkipped !== undefined) result.checkSkipped = checkSkipped;
-    return result;
   } finally {
     model.dispose();
   }

@@ -2,6 +2,7 @@
 // since tfjs has no restoreBestWeights) and `last` (weights + optimizer state, for --resume).
 import fs from 'node:fs';
 import path from 'node:path';
+import { writeError } from '../util/write-error.js';
 import type { WeightSet } from './engine/types.js';
 
 export interface CheckpointMeta {
@@ -49,16 +50,23 @@ function pack(sets: WeightSet[]): { entries: TensorEntry[][]; data: Buffer } {
  * older .bin files: a kill at any moment leaves a consistent pair.
  */
 export function saveCheckpoint(dir: string, name: 'best' | 'last', meta: CheckpointMeta, weights: WeightSet, optimizer: WeightSet = []): void {
-  fs.mkdirSync(dir, { recursive: true });
   const { entries, data } = pack([weights, optimizer]);
   const file: CheckpointFile = { meta, weights: entries[0]!, optimizer: entries[1]! };
   const binName = `${name}-${meta.epoch}.bin`;
   const bin = path.join(dir, binName);
   const json = path.join(dir, `${name}.json`);
-  fs.writeFileSync(`${bin}.tmp`, data);
-  fs.renameSync(`${bin}.tmp`, bin);
-  fs.writeFileSync(`${json}.tmp`, JSON.stringify({ ...file, bin: binName, bytes: data.length }));
-  fs.renameSync(`${json}.tmp`, json);
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(`${bin}.tmp`, data);
+    fs.renameSync(`${bin}.tmp`, bin);
+    fs.writeFileSync(`${json}.tmp`, JSON.stringify({ ...file, bin: binName, bytes: data.length }));
+    fs.renameSync(`${json}.tmp`, json);
+  } catch (error) {
+    // A full or read-only disk: drop the partial files; the previous pair stays the checkpoint.
+    for (const partial of [`${bin}.tmp`, `${json}.tmp`]) fs.rmSync(partial, { force: true });
+    if (!fs.existsSync(json) || !fs.readFileSync(json, 'utf8').includes(`"bin":"${binName}"`)) fs.rmSync(bin, { force: true });
+    throw writeError(error, bin, `the ${name} checkpoint of epoch ${meta.epoch}`);
+  }
   for (const f of fs.readdirSync(dir)) {
     if (f.startsWith(`${name}-`) && f.endsWith('.bin') && f !== binName) fs.rmSync(path.join(dir, f), { force: true });
   }

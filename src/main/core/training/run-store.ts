@@ -1,4 +1,5 @@
 // Rows of runs, epochs and evaluations: every state change is committed here before it is shown.
+import fs from 'node:fs';
 import { FacetError } from '../../../shared/errors.js';
 import { HyperparametersSchema, type Hyperparameters } from '../../../shared/hyperparameters.js';
 import type { BackendName, EpochMetrics, Evaluation, Run, RunDetail, RunStatus } from '../../../shared/runs.js';
@@ -118,7 +119,8 @@ export function recordEpoch(db: Database, runId: number, m: EpochMetrics, best: 
       `INSERT OR REPLACE INTO epoch_metrics (run_id, epoch, loss, accuracy, val_loss, val_accuracy, seconds, images_per_second, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(runId, m.epoch, m.loss, m.accuracy, m.valLoss, m.valAccuracy, m.seconds, m.imagesPerSecond, nowIso());
-    db.prepare('UPDATE runs SET epochs_done = ?, train_seconds = train_seconds + ? WHERE id = ?').run(m.epoch, m.seconds, runId);
+    // A sum, not an increment: an epoch redone after a crash replaces its row and is counted once.
+    db.prepare('UPDATE runs SET epochs_done = ?, train_seconds = (SELECT COALESCE(SUM(seconds), 0) FROM epoch_metrics WHERE run_id = ?) WHERE id = ?').run(m.epoch, runId, runId);
     if (best) db.prepare('UPDATE runs SET best_epoch = ?, best_val_loss = ?, best_val_accuracy = ? WHERE id = ?').run(best.epoch, best.valLoss, best.valAccuracy, runId);
   });
 }
@@ -130,9 +132,16 @@ export function finishRun(db: Database, runId: number, status: RunStatus, error:
 function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A trainer killed along with its parent stays a zombie until init reaps it; kill(pid, 0) still
+  // succeeds on a zombie, which would leave its run 'running' forever. Linux tells us the state.
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return true;
   }
 }
 
