@@ -1,4 +1,5 @@
 // Renderer entry: pick the api (Electron bridge or browser client), then mount the app.
+import './zod-setup.js';
 import { createPinia } from 'pinia';
 import { createApp } from 'vue';
 import App from './App.vue';

@@ -16,8 +16,10 @@ import type {
 import { SKIP_CODES, SPLITS } from './domain.js';
 import { SplitPercentSchema } from './splits.js';
 import { HyperparametersSchema } from './hyperparameters.js';
-import type { EngineSummary, PredictOutcome, Run, RunDetail, RunFinished, TrainProgress, EpochMetrics } from './runs.js';
+import type { EngineSummary, ImagePrediction, PredictOutcome, Run, RunComparison, RunDetail, RunFinished, TrainProgress, EpochMetrics } from './runs.js';
 import { MODEL_FORMATS, type DatasetExportResult, type ModelExportResult } from './export.js';
+import { FACE_DETECTORS, FACE_FILTERS, type FaceLeakReport, type FacesProgress, type FacesSummary, type IdentityGroups, type ImageFaces } from './faces.js';
+import { AuditSettingsSchema, LEAK_ACTIONS, type Audit, type AuditFinished, type AuditProgress, type AuditReport, type LeakResolution } from './quality.js';
 
 /** A phantom value that carries a result type through `typeof`. */
 function returns<T>(): T {
@@ -61,10 +63,23 @@ export const ImageQuery = z.object({
   split: z.enum(SPLITS).optional(),
   status: z.enum(['ok', 'unreadable', 'missing', 'all']).optional(),
   search: z.string().max(500).optional(),
-  sort: z.enum(['path', 'class']).optional(),
+  sort: z.enum(['path', 'class', 'confidence']).optional(),
+  /** Exactly these images (e.g. one confusion-matrix cell). */
+  imageIds: z.array(id).max(100_000).optional(),
+  /** A run whose test predictions filter and sort the list (needed by the three below and sort 'confidence'). */
+  runId: id.optional(),
+  /** The snapshot label the run was scored against, and the class it predicted. */
+  trueClass: z.string().min(1).max(100).optional(),
+  predictedClass: z.string().min(1).max(100).optional(),
+  /** Only images whose prediction differs from their current label. */
+  disagree: z.boolean().optional(),
+  /** Images by their face analysis: no face, one, several, analysed at all or not yet. */
+  faces: z.enum(FACE_FILTERS).optional(),
   offset: z.number().int().min(0).optional(),
   limit: z.number().int().min(1).max(100_000).optional(),
 });
+
+const faceThreshold = z.number().gt(0, 'a distance threshold must be more than 0').max(2, 'face descriptor distances are at most 2');
 
 export const calls = {
   'workspace/info': { args: z.object({}), result: returns<WorkspaceInfo>() },
@@ -107,6 +122,14 @@ export const calls = {
   'runs/cancel': { args: z.object({ runId: id }), result: returns<Run>() },
   'runs/list': { args: z.object({ datasetId: id.optional() }), result: returns<Run[]>() },
   'runs/get': { args: z.object({ runId: id }), result: returns<RunDetail>() },
+  'runs/rename': { args: z.object({ runId: id, name: z.string().trim().min(1, 'a run name cannot be empty').max(200, 'a run name is at most 200 characters') }), result: returns<Run>() },
+  'runs/delete': { args: z.object({ runId: id }), result: returns<{ deleted: number }>() },
+  'runs/compare': { args: z.object({ runIds: z.array(id).min(2, 'pick at least two runs').max(12, 'compare at most 12 runs') }), result: returns<RunComparison>() },
+  /** A run's test predictions with today's labels, most confident first. */
+  'runs/predictions': {
+    args: z.object({ runId: id, misclassified: z.boolean().optional(), trueClass: z.string().min(1).max(100).optional(), predictedClass: z.string().min(1).max(100).optional() }),
+    result: returns<ImagePrediction[]>(),
+  },
   'runs/predict': {
     args: z.object({ runId: id, paths: z.array(z.string().min(1)).min(1).max(10_000) }),
     result: returns<PredictOutcome>(),
@@ -120,6 +143,37 @@ export const calls = {
     result: returns<DatasetExportResult>(),
   },
   'engine/info': { args: z.object({}), result: returns<EngineSummary>() },
+  /** Label quality (issue 10): K fold models give every image an out-of-sample prediction; confident learning ranks suspects. */
+  'audit/start': { args: z.object({ datasetId: id, settings: AuditSettingsSchema.partial().optional() }), result: returns<Audit>() },
+  'audit/cancel': { args: z.object({ auditId: id }), result: returns<Audit>() },
+  /** An audit's report (the latest of the dataset, or by id); suspects already fixed or kept are left out. */
+  'audit/get': {
+    args: z
+      .object({ datasetId: id.optional(), auditId: id.optional(), limit: z.number().int().min(1).max(100_000).optional() })
+      .refine((a) => a.datasetId !== undefined || a.auditId !== undefined, 'give the dataset (its latest audit) or the audit id'),
+    result: returns<AuditReport>(),
+  },
+  /** Relabel suspects with their suggestion, or with classId when given (source 'suggestion', undoable). */
+  'audit/accept': { args: z.object({ auditId: id, imageIds: z.array(id).min(1).max(100_000), classId: id.optional() }), result: returns<LabelChange>() },
+  /** "The label is right": not suggested again while the image's label stays unchanged. */
+  'audit/keep': { args: z.object({ auditId: id, imageIds: z.array(id).min(1).max(100_000) }), result: returns<{ kept: number }>() },
+  /** A near-duplicate pair across splits: move imageId into otherImageId's split, or drop (exclude) imageId. */
+  'audit/resolveLeak': { args: z.object({ imageId: id, otherImageId: id, action: z.enum(LEAK_ACTIONS), auditId: id.optional() }), result: returns<LeakResolution>() },
+  /** Detect faces, landmarks and descriptors of every image not analysed yet (in its own process); resolves when done. */
+  'faces/analyse': {
+    args: z.object({ datasetId: id, detector: z.enum(FACE_DETECTORS).optional(), minScore: z.number().min(0.05).max(0.99).optional(), redo: z.boolean().optional() }),
+    result: returns<FacesSummary>(),
+  },
+  'faces/cancel': { args: z.object({ datasetId: id }), result: returns<{ cancelled: boolean }>() },
+  /** One image's face boxes, landmarks and group key (for the large preview). */
+  'faces/image': { args: z.object({ imageId: id }), result: returns<ImageFaces>() },
+  /** Cluster face descriptors into identity groups (group keys face:N); resplit moves existing images too. */
+  'faces/group': {
+    args: z.object({ datasetId: id, threshold: faceThreshold.optional(), resplit: z.boolean().optional() }),
+    result: returns<IdentityGroups>(),
+  },
+  /** Near-duplicate faces in different splits. */
+  'faces/leaks': { args: z.object({ datasetId: id, threshold: faceThreshold.optional() }), result: returns<FaceLeakReport>() },
 } as const;
 
 /**
@@ -141,6 +195,10 @@ export const events = {
   'train/progress': returns<TrainProgress>(),
   'train/epoch': returns<{ runId: number; metrics: EpochMetrics }>(),
   'train/finished': returns<RunFinished>(),
+  'faces/progress': returns<FacesProgress>(),
+  'faces/finished': returns<FacesSummary>(),
+  'audit/progress': returns<AuditProgress>(),
+  'audit/finished': returns<AuditFinished>(),
   /** Sent by the desktop shell (never the core) when the user picks File › Open folder…. */
   'shell/folderChosen': returns<{ path: string }>(),
 } as const;

@@ -2,7 +2,8 @@
 // "The seed's model"): 256×256 RGB, batch 32, 50 epochs, Adam lr 0.001, flip + rotation.
 import { z } from 'zod';
 
-export const PRESETS = ['seed-cnn'] as const;
+/** seed-cnn: the seed report's CNN on pixels. face-embedding: a dense head on frozen 128-d face descriptors (needs `facet faces`). */
+export const PRESETS = ['seed-cnn', 'face-embedding'] as const;
 export type PresetName = (typeof PRESETS)[number];
 
 export const AugmentationSchema = z.object({
@@ -15,6 +16,13 @@ export const AugmentationSchema = z.object({
   contrast: z.number().min(0).max(1, 'contrast is at most 1').default(0),
 });
 export type Augmentation = z.infer<typeof AugmentationSchema>;
+
+/** Train on the most confident face's box, widened by `margin` × its size on each side (needs `facet faces`). */
+export const CropToFaceSchema = z.object({
+  enabled: z.boolean().default(false),
+  margin: z.number().min(0, 'the face margin must be 0 or more').max(1, 'the face margin is at most 1 (a box three times the face)').default(0.2),
+});
+export type CropToFace = z.infer<typeof CropToFaceSchema>;
 
 export const HyperparametersSchema = z.object({
   preset: z.enum(PRESETS).default('seed-cnn'),
@@ -37,6 +45,7 @@ export const HyperparametersSchema = z.object({
   patience: z.number().int().min(0).max(1000).default(0),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
   augmentation: AugmentationSchema.default({ flip: true, rotation: 0.1, zoom: 0, contrast: 0 }),
+  cropToFace: CropToFaceSchema.default({ enabled: false, margin: 0.2 }),
 });
 export type Hyperparameters = z.infer<typeof HyperparametersSchema>;
 export type HyperparametersInput = z.input<typeof HyperparametersSchema>;

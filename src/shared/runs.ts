@@ -116,3 +116,35 @@ export interface EngineSummary {
   platform: string;
   cpus: number;
 }
+
+/** One test image as a run's evaluation saw it, with its label today. */
+export interface ImagePrediction {
+  imageId: number;
+  path: string;
+  hash: string | null;
+  /** The label in the run's snapshot: what the model was scored against. */
+  trueClass: string;
+  predictedClass: string;
+  confidence: number;
+  /** The image's label now; it differs from trueClass once someone relabels it. */
+  currentClassId: number | null;
+  currentClass: string | null;
+}
+
+/** How the labels of two runs' snapshots differ: images present in both whose class name changed. */
+export interface LabelDiff {
+  fromRunId: number;
+  toRunId: number;
+  /** Images in both snapshots with a different class name. */
+  changed: number;
+  /** Images only in the later snapshot / only in the earlier one. */
+  added: number;
+  removed: number;
+  examples: { imageId: number; path: string; from: string; to: string }[];
+}
+
+/** Runs side by side: their details, and label changes of each run's snapshot against the first's. */
+export interface RunComparison {
+  runs: RunDetail[];
+  labelChanges: LabelDiff[];
+}

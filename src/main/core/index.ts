@@ -13,7 +13,17 @@ import { engineSummary } from './training/doctor.js';
 import { exportDataset, exportRun } from './export/index.js';
 import { predictWithRun } from './training/predict.js';
 import { getRun, getRunDetail, listRuns } from './training/run-store.js';
+import { compareRuns, deleteRun, renameRun } from './training/run-admin.js';
+import { listPredictions } from './training/evaluation-queries.js';
 import { RunManager, type TrainerLauncher } from './training/runs.js';
+import { Audits, type AuditorLauncher } from './quality/audits.js';
+import { latestAuditId } from './quality/audit-store.js';
+import { acceptSuggestions, keepLabels, resolveLeak } from './quality/decisions.js';
+import { auditReport } from './quality/report.js';
+import { asStoreError } from './store/db.js';
+import { FaceJobs, type FacesLauncher } from './faces/face-jobs.js';
+import { getImageFaces } from './faces/face-store.js';
+import { findFaceLeaks, groupByIdentity } from './faces/identity.js';
 import type { Workspace } from './workspace.js';
 
 export interface CoreOptions {
@@ -27,6 +37,8 @@ export class Core {
   readonly events = new CoreEvents();
   readonly handlers: Handlers;
   readonly runs: RunManager;
+  readonly audits: Audits;
+  readonly faces: FaceJobs;
 
   constructor(
     readonly workspace: Workspace,
@@ -35,6 +47,9 @@ export class Core {
     const ws = workspace;
     const db = ws.db;
     this.runs = new RunManager(ws, this.events, options.launcher);
+    // An audit process speaks its own messages over the same kind of channel as a training process.
+    this.audits = new Audits(ws, this.events, options.launcher as AuditorLauncher | undefined);
+    this.faces = new FaceJobs(ws, this.events, options.launcher as FacesLauncher | undefined);
     const progress = (p: Parameters<CoreEvents['emit']>[1] & object) => this.events.emit('import/progress', p as never);
     this.handlers = {
       'workspace/info': () => ws.info(),
@@ -62,10 +77,25 @@ export class Core {
       'runs/cancel': (a) => this.runs.cancel(a.runId),
       'runs/list': (a) => listRuns(db, a.datasetId),
       'runs/get': (a) => getRunDetail(db, a.runId),
+      'runs/rename': (a) => renameRun(db, a.runId, a.name),
+      'runs/delete': (a) => deleteRun(db, ws.dir, a.runId, (id) => this.runs.isActive(id)),
+      'runs/compare': (a) => compareRuns(db, a.runIds),
+      'runs/predictions': (a) => listPredictions(db, a.runId, a),
       'runs/predict': (a) => predictWithRun(db, ws.dir, getRun(db, a.runId).id, a.paths),
       'runs/export': (a) => exportRun(db, ws.dir, a),
       'datasets/export': (a) => exportDataset(db, a),
       'engine/info': () => engineSummary(),
+      'audit/start': (a) => this.audits.start({ datasetId: a.datasetId, settings: a.settings }),
+      'audit/cancel': (a) => this.audits.cancel(a.auditId),
+      'audit/get': (a) => auditReport(db, a.auditId ?? latestAuditId(db, a.datasetId!), a.limit),
+      'audit/accept': (a) => acceptSuggestions(db, a.auditId, a.imageIds, a.classId),
+      'audit/keep': (a) => keepLabels(db, a.auditId, a.imageIds),
+      'audit/resolveLeak': (a) => resolveLeak(db, a),
+      'faces/analyse': (a) => this.faces.analyse(a),
+      'faces/cancel': (a) => this.faces.cancel(a.datasetId),
+      'faces/image': (a) => getImageFaces(db, a.imageId),
+      'faces/group': (a) => groupByIdentity(db, a.datasetId, a),
+      'faces/leaks': (a) => findFaceLeaks(db, a.datasetId, a.threshold),
     };
   }
 
@@ -81,7 +111,12 @@ export class Core {
       throw new FacetError('invalid-argument', `Invalid arguments for ${name}: ${issue?.message ?? 'bad value'}`, field ? { field } : {});
     }
     const handler = this.handlers[name] as (args: unknown) => unknown;
-    return await handler(parsed.data);
+    try {
+      return await handler(parsed.data);
+    } catch (error) {
+      // Writes outside writeTransaction meet locks, read-only and full disks too: same messages.
+      throw asStoreError(this.workspace.db, error);
+    }
   }
 
   /** Typed in-process call, for the CLI and tests. */
@@ -91,6 +126,8 @@ export class Core {
 
   async close(): Promise<void> {
     await this.runs.stopAll();
+    await this.audits.stopAll();
+    await this.faces.stopAll();
     this.workspace.close();
   }
 }

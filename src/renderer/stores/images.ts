@@ -3,6 +3,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef } from 'vue';
 import type { ImageItem, SplitName } from '../../shared/domain.js';
+import type { ImagePrediction } from '../../shared/runs.js';
 import type { ErrorPayload } from '../../shared/errors.js';
 import { api } from '../api/index.js';
 import { useClassesStore } from './classes.js';
@@ -12,7 +13,21 @@ export interface ImageFilters {
   classId: number | null;
   split: SplitName | null;
   status: 'ok' | 'unreadable' | 'missing' | 'all';
-  sort: 'path' | 'class';
+  sort: 'path' | 'class' | 'confidence';
+  /** The run whose test predictions show on thumbnails (model columns). */
+  runId: number | null;
+  /** One confusion-matrix cell: the snapshot label and the predicted class. */
+  trueClass: string | null;
+  predictedClass: string | null;
+  /** Only images whose prediction differs from their current label. */
+  disagree: boolean;
+}
+
+export const NO_FILTERS: ImageFilters = { classId: null, split: null, status: 'ok', sort: 'path', runId: null, trueClass: null, predictedClass: null, disagree: false };
+
+export interface ShownPrediction {
+  predictedClass: string;
+  confidence: number;
 }
 
 /** The first page paints the grid; the rest streams in behind it. */
@@ -25,7 +40,10 @@ export const useImagesStore = defineStore('images', () => {
   const items = shallowRef<ImageItem[]>([]);
   const total = ref(0);
   const loading = ref(false);
-  const filters = ref<ImageFilters>({ classId: null, split: null, status: 'ok', sort: 'path' });
+  const filters = ref<ImageFilters>({ ...NO_FILTERS });
+  /** Predictions of filters.runId by image id (test-split images only: a run predicts its test split). */
+  const predictions = shallowRef(new Map<number, ShownPrediction>());
+  let predictionsOf: number | null = null;
   const selection = shallowRef(new Set<number>());
   const focus = ref(0);
   const anchor = ref(0);
@@ -45,7 +63,7 @@ export const useImagesStore = defineStore('images', () => {
   async function open(id: number): Promise<void> {
     if (datasetId.value !== id) {
       datasetId.value = id;
-      filters.value = { classId: null, split: null, status: 'ok', sort: 'path' };
+      filters.value = { ...NO_FILTERS };
       setSelection([]);
       focus.value = 0;
       anchor.value = 0;
@@ -64,10 +82,15 @@ export const useImagesStore = defineStore('images', () => {
       ...(f.classId !== null ? { classId: f.classId } : {}),
       ...(f.split !== null ? { split: f.split } : {}),
       sort: f.sort,
+      ...(f.runId !== null ? { runId: f.runId, disagree: f.disagree } : {}),
+      ...(f.runId !== null && f.trueClass !== null ? { trueClass: f.trueClass } : {}),
+      ...(f.runId !== null && f.predictedClass !== null ? { predictedClass: f.predictedClass } : {}),
     };
     loading.value = true;
     error.value = null;
     try {
+      await loadPredictions(f.runId);
+      if (mine !== generation) return;
       const first = await api().call('images/list', { ...query, offset: 0, limit: FIRST_PAGE });
       if (mine !== generation) return;
       const focusedId = items.value[focus.value]?.id;
@@ -90,6 +113,22 @@ export const useImagesStore = defineStore('images', () => {
     } finally {
       if (mine === generation) loading.value = false;
     }
+  }
+
+  async function loadPredictions(runId: number | null): Promise<void> {
+    if (runId === predictionsOf) return;
+    const rows: ImagePrediction[] = runId === null ? [] : await api().call('runs/predictions', { runId });
+    predictions.value = new Map(rows.map((p) => [p.imageId, { predictedClass: p.predictedClass, confidence: p.confidence }]));
+    predictionsOf = runId;
+  }
+
+  /** Opens a dataset with these filters set (from another view, e.g. a confusion-matrix cell). */
+  function preset(id: number, next: Partial<ImageFilters>): void {
+    datasetId.value = id;
+    filters.value = { ...NO_FILTERS, ...next };
+    setSelection([]);
+    focus.value = 0;
+    anchor.value = 0;
   }
 
   function setFilters(next: Partial<ImageFilters>): Promise<void> {
@@ -196,6 +235,8 @@ export const useImagesStore = defineStore('images', () => {
     total,
     loading,
     filters,
+    predictions,
+    preset,
     selection,
     selectedIds,
     focus,

@@ -28,7 +28,7 @@ export function createSnapshot(db: Database, datasetId: number): Snapshot {
     const rows = db
       .prepare(
         `SELECT i.id, i.path, i.hash, i.split, i.class_id, c.name FROM images i JOIN classes c ON c.id = i.class_id
-         WHERE i.dataset_id = ? AND i.status = 'ok' AND i.split IS NOT NULL AND c.deleted_at IS NULL ORDER BY i.path`,
+         WHERE i.dataset_id = ? AND i.status = 'ok' AND i.excluded = 0 AND i.split IS NOT NULL AND c.deleted_at IS NULL ORDER BY i.path`,
       )
       .all(datasetId) as { id: number; path: string; hash: string; split: SplitName; class_id: number; name: string }[];
     // Classes with at least one image, in name order: the model's output order.

@@ -16,6 +16,8 @@ import { PixelCache } from './pixel-cache.js';
 import { BatchStream, type Sample } from './pipeline.js';
 import { finishRun, getRun, markRunning, recordEpoch, saveEvaluation } from './run-store.js';
 import { loadSnapshot, type SnapshotItem } from './snapshots.js';
+import { trainEmbeddingRun } from './embedding-preset.js';
+import { FaceCropCache } from '../faces/crop.js';
 
 export class CancelledError extends Error {
   constructor() {
@@ -80,6 +82,8 @@ export async function predictAll(trainer: StepTrainer, stream: BatchStream, numC
 export async function trainRun(db: Database, runId: number, opts: TrainOptions): Promise<TrainOutcome> {
   const run = getRun(db, runId);
   const hp = run.hyperparameters;
+  // The face-embedding preset trains a dense head on stored face descriptors, not pixels.
+  if (hp.preset === 'face-embedding') return trainEmbeddingRun(db, runId, opts);
   const dataset = getDataset(db, run.datasetId);
   const snapshot = loadSnapshot(db, run.snapshotId);
   const k = snapshot.classes.length;
@@ -94,7 +98,9 @@ export async function trainRun(db: Database, runId: number, opts: TrainOptions):
     throw new FacetError('invalid-argument', 'The snapshot has no training images.', { field: 'split', hint: 'Give the train split a share, e.g. --split 80/10/10.' });
   }
 
-  const cache = new PixelCache(opts.cacheDir, hp.imageSize, hp.colorMode);
+  const cache = hp.cropToFace.enabled
+    ? new FaceCropCache(db, opts.cacheDir, hp.imageSize, hp.colorMode, hp.cropToFace.margin)
+    : new PixelCache(opts.cacheDir, hp.imageSize, hp.colorMode);
   emit({ ...base, phase: 'preparing', epoch: 0, prepared: 0, toPrepare: 0 });
   await cache.ensure(
     snapshot.items.map((it) => ({ hash: it.hash, absPath: path.join(dataset.root, it.path) })),
@@ -183,9 +189,12 @@ export async function trainRun(db: Database, runId: number, opts: TrainOptions):
         ? { epoch, bestEpoch: epoch, bestValLoss: valLoss, bestValAccuracy: valAccuracy, staleEpochs: 0 }
         : { ...meta, epoch, staleEpochs: meta.staleEpochs + 1 };
       const current = await trainer.getWeights();
+      // Order matters for a kill at any moment: the epoch row is committed before the `last`
+      // checkpoint moves on, so a resume either redoes this epoch (its row is replaced) or continues
+      // after it — it never skips a row.
       if (improved) saveCheckpoint(dir, 'best', meta, current);
-      saveCheckpoint(dir, 'last', meta, current, await trainer.getOptimizerState());
       recordEpoch(db, runId, metrics, improved ? { epoch, valLoss, valAccuracy } : null);
+      saveCheckpoint(dir, 'last', meta, current, await trainer.getOptimizerState());
       epochs.push(metrics);
       opts.onEpoch?.(metrics);
       if (hp.patience > 0 && meta.staleEpochs >= hp.patience) break;

@@ -39,6 +39,11 @@ class ReplicaWorker {
     this.pending.clear();
   }
 
+  /** Why this worker can no longer answer (crashed, exited, or terminated), if it cannot. */
+  get failed(): Error | undefined {
+    return this.failure;
+  }
+
   call(request: WorkerRequest): Promise<WorkerReply> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
     const id = this.nextId++;
@@ -67,6 +72,11 @@ export class ParallelStepTrainer implements StepTrainer {
   /** The last step's update, not yet applied by the replicas. */
   private pending: PendingUpdate | undefined;
   private step = 0;
+  /**
+   * Set when a step failed half-way or a worker died: the replicas may then disagree, so no
+   * further call runs.
+   */
+  private broken: Error | undefined;
 
   private constructor(
     readonly info: EngineInfo,
@@ -100,6 +110,10 @@ export class ParallelStepTrainer implements StepTrainer {
   /** Runs calls one at a time: a step must finish on every replica before the next starts. */
   private serial<T>(task: () => Promise<T>): Promise<T> {
     if (this.disposed) return Promise.reject(new Error('This trainer was disposed.'));
+    this.broken ??= this.workers.find((w) => w.failed !== undefined)?.failed;
+    if (this.broken !== undefined) {
+      return Promise.reject(new Error(`This trainer stopped after a failed step (${this.broken.message}); create a new one from the last weights.`));
+    }
     const run = this.queue.then(task, task);
     this.queue = run.catch(() => undefined);
     return run;
@@ -157,13 +171,16 @@ export class ParallelStepTrainer implements StepTrainer {
       this.pending = undefined;
       // Workers without a shard this time still apply the previous update.
       const idle = this.workers.filter((w) => !shards.some((s) => s.worker === w));
-      const [replies] = await Promise.all([
+      const [replies] = await Promise.all<[Promise<WorkerReply[]>, Promise<unknown>]>([
         Promise.all(shards.map((s) => s.worker.call({
           type: 'gradients', start: s.start, count: s.count, weight: s.count / n, bank,
           ...(applyFirst === undefined ? {} : { applyFirst }),
         }))),
-        applyFirst === undefined ? [] : Promise.all(idle.map((w) => w.call({ type: 'apply', update: applyFirst }))),
-      ]);
+        applyFirst === undefined ? Promise.resolve() : Promise.all(idle.map((w) => w.call({ type: 'apply', update: applyFirst }))),
+      ]).catch((error: unknown) => {
+        this.broken = error instanceof Error ? error : new Error(String(error));
+        throw error;
+      });
       let loss = 0;
       let correct = 0;
       replies.forEach((reply, i) => {

@@ -13,7 +13,7 @@ export interface ShardGradients {
   loss: number;
   /** Correct predictions in the shard. */
   correct: number;
-  /** Gradient of the shard's mean loss, one tensor per trainable variable (caller disposes). */
+  /** Gradient of scale × the shard's mean loss, one tensor per trainable variable (caller disposes). */
   grads: tfjs.Tensor[];
 }
 

@@ -54,6 +54,8 @@ function convOutSize(size: number, k: number, s: number, pad: 'same' | 'valid') 
 // [batch, height, width, inChannels, outChannels, kernel]
 const convShapes: [number, number, number, number, number, number][] = [
   [1, 9, 9, 1, 4, 3], [32, 11, 11, 3, 8, 3], [2, 16, 13, 3, 5, 3], [3, 12, 10, 16, 8, 2], [1, 8, 8, 3, 4, 5],
+  // The seed model's first layers (direct SIMD filter gradient for 'valid', stride 1).
+  [32, 20, 18, 3, 16, 3], [16, 14, 14, 1, 16, 3], [4, 9, 9, 4, 32, 2], [8, 13, 13, 16, 32, 3],
 ];
 const convCases = convShapes.flatMap((shape) =>
   ([1, 2] as const).flatMap((stride) => (['same', 'valid'] as const).map((pad) => ({ shape, stride, pad }))));

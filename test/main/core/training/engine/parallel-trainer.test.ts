@@ -84,6 +84,16 @@ describe('data-parallel step trainer', () => {
     await expect(two.setWeights(weights)).rejects.toThrow(/Training worker \d failed: Weight 2 .* has shape \[7\]/);
   }, 60_000);
 
+  it('rejects calls with a clear message when a worker thread dies, instead of hanging', async () => {
+    const two = await trainer(2);
+    // Kill one replica's thread from outside, as a crash would.
+    const internals = two as unknown as { workers: { worker: { terminate(): Promise<number> } }[] };
+    await internals.workers[1]!.worker.terminate();
+    const { x, y } = makeBatch(4, SIZE, 1, 4, 3);
+    await expect(two.trainBatch(x, y, 4)).rejects.toThrow(/Training worker 1 stopped/);
+    await expect(two.getWeights()).rejects.toThrow(/failed step|Training worker 1 stopped/);
+  }, 60_000);
+
   it('fails to start with a clear message when the model cannot be built', async () => {
     await expect(createStepTrainer({
       modelJson: { class_name: 'NoSuchModel', config: {} }, optimizer: { name: 'sgd', learningRate: 0.1 },

@@ -1,4 +1,6 @@
-// Conv2DBackpropFilter (the weight gradient of a convolution) as one XNNPACK forward convolution.
+// Conv2DBackpropFilter (the weight gradient of a convolution). Small filters with stride 1 and no
+// padding (the seed CNN's first two layers) take a generated SIMD loop (conv-filter-grad-direct.ts);
+// everything else is one XNNPACK forward convolution:
 //
 // dW[kh,kw,ci,co] = Σ_{n,oh,ow} x[n, oh·s + kh − pt, ow·s + kw − pl, ci] · dy[n, oh, ow, co]
 //
@@ -14,7 +16,8 @@ import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import type { Tf } from '../types.js';
 import { nhwcToCropCHWN } from './layout.js';
 import type { StockKernels } from './stock.js';
-import { allocate, asWasmBackend, f32View, release, type KernelArgs } from './wasm-backend.js';
+import { directFilterGrad } from './conv-filter-grad-direct.js';
+import { allocate, asWasmBackend, f32View, heapOffset, release, type KernelArgs } from './wasm-backend.js';
 import { xnnConv2d } from './xnn-conv.js';
 
 type PadAttr = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -38,6 +41,17 @@ export function conv2dBackpropFilterConfig(tf: Tf, stock: StockKernels): KernelC
     const pl = info.padInfo.left;
     const pb = kh + (oh - 1) * sh - h - pt;
     const pr = kw + (ow - 1) * sw - w - pl;
+
+    // Small filters, stride 1, no padding: the direct SIMD loop (see conv-filter-grad-direct.ts).
+    const co = filterShape[3];
+    const direct = sh === 1 && sw === 1 && pt === 0 && pl === 0 && pb === 0 && pr === 0
+      ? directFilterGrad(backend.wasm.asm?.memory, { kh, kw, ci, co }) : null;
+    if (direct !== null) {
+      const out = allocate(backend, [kh, kw, ci, co]);
+      f32View(backend, out).fill(0);
+      direct(heapOffset(backend, x), heapOffset(backend, dy), heapOffset(backend, out), n, h, w, oh, ow);
+      return out;
+    }
 
     let xT: TensorInfo;
     if (pb < 0 || pr < 0) {

@@ -51,6 +51,7 @@ export const op = {
   end: [0x0b],
   brIf: (depth: number) => [0x0d, ...uleb(depth)],
   br: (depth: number) => [0x0c, ...uleb(depth)],
+  f32Load: (offset = 0) => [0x2a, 2, ...uleb(offset)], // f32.load, align 4
   // SIMD (prefix 0xfd)
   load: (offset = 0) => [0xfd, ...uleb(0), 4, ...uleb(offset)], // v128.load, align 16
   store: (offset = 0) => [0xfd, ...uleb(11), 4, ...uleb(offset)], // v128.store, align 16
@@ -61,6 +62,8 @@ export const op = {
   andNot: [0xfd, ...uleb(79)], // a & ~b
   or: [0xfd, ...uleb(80)],
   bitselect: [0xfd, ...uleb(82)], // (a & mask) | (b & ~mask)
+  f32x4Add: [0xfd, ...uleb(228)],
+  f32x4Mul: [0xfd, ...uleb(230)],
 };
 
 /** for (i = 0; i < limit; i++) { body } — `i` and `limit` are local indices. */

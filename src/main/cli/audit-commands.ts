@@ -1,0 +1,187 @@
+// `facet audit`: find labels that are probably wrong (confident learning over K fold models), the
+// same picture under two labels, near-duplicates leaking across splits, and class imbalance.
+import { Option, type Command } from 'commander';
+import { FacetError } from '../../shared/errors.js';
+import { DEFAULT_AUDIT_SETTINGS, SUSPECT_RANKINGS, type AuditProgress, type AuditReport, type AuditSettingsInput, type SuspectRanking } from '../../shared/quality.js';
+import { findDataset } from '../core/datasets/queries.js';
+import { table } from './output.js';
+import type { CliContext } from './training-commands.js';
+
+function intFlag(flag: string, min: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value) || Number(value) < min) throw new FacetError('invalid-argument', `${flag} must be a whole number ≥ ${min}, got "${value}".`, { field: flag });
+    return Number(value);
+  };
+}
+
+/** The stable --json document (DESIGN.md): auditId, suspects [{ path, label, suggested, score }], duplicates, leaks; more fields welcome. */
+export function auditJson(r: AuditReport) {
+  return {
+    auditId: r.auditId,
+    datasetId: r.datasetId,
+    status: r.status,
+    error: r.error,
+    suspects: r.suspects.map((s) => ({
+      path: s.path,
+      label: s.label,
+      suggested: s.suggested,
+      score: s.score,
+      imageId: s.imageId,
+      split: s.split,
+      selfConfidence: s.selfConfidence,
+      margin: s.margin,
+      suggestedConfidence: s.suggestedConfidence,
+    })),
+    duplicates: r.duplicates.map((d) => ({ hash: d.hash, labels: d.labels, paths: d.images.map((i) => i.path), images: d.images })),
+    leaks: r.leaks.map((l) => ({ a: l.a, b: l.b, distance: l.distance, correlation: l.correlation, exact: l.exact })),
+    imbalance: r.imbalance,
+    resolved: r.resolved,
+    images: r.images,
+    folds: r.folds,
+    accuracy: r.accuracy,
+    ranking: r.settings.ranking,
+    settings: r.settings,
+    confidentJoint: r.confidentJoint,
+    backend: r.backend,
+    seconds: r.seconds,
+  };
+}
+
+const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
+
+export function renderAudit(r: AuditReport, top: number): string {
+  const lines = [
+    `Audit ${r.auditId} ${r.status}${r.error ? `: ${r.error}` : ''} · ${r.images} images · ${r.folds} folds · out-of-sample accuracy ${pct(r.accuracy)} · ${r.seconds !== null ? `${r.seconds.toFixed(0)} s` : '-'} · backend ${r.backend ?? '-'}`,
+    '',
+  ];
+  if (r.suspects.length === 0) lines.push('No suspected wrong labels.');
+  else {
+    lines.push(`Suspected wrong labels: ${r.suspects.length} (most suspect first, ranked by ${r.settings.ranking}; showing ${Math.min(top, r.suspects.length)})`);
+    lines.push(
+      table(
+        ['#', 'path', 'label', 'suggested', 'p(label)', 'p(suggested)', 'split'],
+        r.suspects.slice(0, top).map((s, i) => [i + 1, s.path, s.label, s.suggested, s.selfConfidence.toFixed(3), s.suggestedConfidence.toFixed(3), s.split ?? '-']),
+      ),
+    );
+  }
+  if (r.resolved.relabelled || r.resolved.kept) lines.push(`(${r.resolved.relabelled} relabelled and ${r.resolved.kept} kept as right since the audit are not listed)`);
+  lines.push('');
+  if (r.duplicates.length) {
+    lines.push(`Identical files with different labels: ${r.duplicates.length}`);
+    for (const d of r.duplicates.slice(0, top)) lines.push(`  ${d.images.map((i) => `${i.path} (${i.label ?? '-'})`).join('  =  ')}`);
+  } else lines.push('Identical files with different labels: none');
+  if (r.leaks.length) {
+    lines.push(`Near-duplicates across splits (leakage): ${r.leaks.length}`);
+    lines.push(
+      table(
+        ['distance', 'correlation', 'image', 'split', 'twin', 'split '],
+        r.leaks.slice(0, top).map((l) => [l.distance, l.correlation.toFixed(3), l.a.path, l.a.split ?? '-', l.b.path, l.b.split ?? '-']),
+      ),
+    );
+  } else lines.push('Near-duplicates across splits (leakage): none');
+  if (r.imbalance) {
+    const im = r.imbalance;
+    lines.push(
+      `Classes: ${im.counts.map((c) => `${c.class} ${c.count}`).join(' · ')} · largest/smallest ${im.ratio === null ? '∞' : im.ratio.toFixed(2)}${im.rare.length ? ` · rare: ${im.rare.join(', ')}` : ''}`,
+    );
+  }
+  return lines.join('\n');
+}
+
+export function registerAuditCommands(program: Command, ctx: CliContext): void {
+  const d = DEFAULT_AUDIT_SETTINGS;
+  program
+    .command('audit')
+    .description('find probably wrong labels (K fold models + confident learning), duplicates with different labels, train/test leakage and class imbalance')
+    .argument('<dataset>', 'dataset id or name')
+    .option('--folds <k>', `fold models: each image is predicted by the one that never saw it (default ${d.folds})`, intFlag('--folds', 2))
+    .option('--epochs <n>', `epochs per fold model (default ${d.epochs})`, intFlag('--epochs', 1))
+    .option('--image-size <n>', `input size of the fold models (default ${d.imageSize})`, intFlag('--image-size', 16))
+    .option('--seed <n>', `seed of the folds and models (default ${d.seed})`, intFlag('--seed', 0))
+    .addOption(new Option('--ranking <how>', `rank suspects by (default ${d.ranking})`).choices([...SUSPECT_RANKINGS]))
+    .option('--distance <bits>', `near-duplicate dHash distance (default ${d.nearDuplicateDistance})`, intFlag('--distance', 0))
+    .option('--threads <n>', 'engine threads (default: all cores)', intFlag('--threads', 1))
+    .option('--top <n>', 'rows to show per section (text output)', intFlag('--top', 1), 20)
+    .option('--last', 'show the latest audit of the dataset instead of running a new one')
+    .action(
+      async (
+        ref: string,
+        opts: { folds?: number; epochs?: number; imageSize?: number; seed?: number; ranking?: SuspectRanking; distance?: number; threads?: number; top: number; last?: boolean },
+      ) => {
+        const o = ctx.out();
+        const core = ctx.open();
+        const dataset = findDataset(core.workspace.db, ref);
+        if (opts.last) {
+          const report = await core.call('audit/get', { datasetId: dataset.id });
+          o.result(auditJson(report), () => renderAudit(report, opts.top));
+          return;
+        }
+        const settings: AuditSettingsInput = {
+          folds: opts.folds,
+          epochs: opts.epochs,
+          imageSize: opts.imageSize,
+          seed: opts.seed,
+          ranking: opts.ranking,
+          nearDuplicateDistance: opts.distance,
+          threads: opts.threads,
+        };
+        for (const key of Object.keys(settings) as (keyof AuditSettingsInput)[]) if (settings[key] === undefined) delete settings[key];
+
+        const tty = Boolean(o.io.stderr.isTTY);
+        let line = '';
+        let lastLogged = '';
+        const unsubscribe = core.events.on('audit/progress', (p: AuditProgress) => {
+          const text = progressText(p);
+          if (tty) {
+            o.io.stderr.write(`\r\x1b[K${text}`);
+            line = text;
+            return;
+          }
+          // Without a terminal, one line per step (each epoch's end, each phase's end), not per batch.
+          const key =
+            p.phase === 'training' ? (p.batch === p.batches ? `train:${p.fold}:${p.epoch}` : null)
+            : p.phase === 'preparing' || p.phase === 'hashing' ? (p.done === p.total && (p.total ?? 0) > 0 ? p.phase : null)
+            : `${p.phase}:${p.fold}`;
+          if (key && key !== lastLogged) {
+            lastLogged = key;
+            o.log(text);
+          }
+        });
+        const audit = await core.call('audit/start', { datasetId: dataset.id, settings });
+        const s = audit.settings;
+        o.log(`Audit ${audit.id} of "${dataset.name}": ${audit.images} images, ${audit.classes.length} classes · ${s.folds} fold models · ${s.imageSize} px · ${s.epochs} epochs · filters [${s.filters.join(', ')}]`);
+        const onSigint = () => {
+          o.log('\nCancelling after the current batch… (Ctrl+C again to force)');
+          process.removeListener('SIGINT', onSigint);
+          void core.audits.cancel(audit.id);
+        };
+        process.on('SIGINT', onSigint);
+        try {
+          const finished = await core.audits.wait(audit.id);
+          if (tty && line) o.io.stderr.write('\r\x1b[K');
+          if (finished.status === 'failed') ctx.setExit(1);
+          if (finished.status === 'cancelled' || finished.status === 'interrupted') ctx.setExit(130);
+        } finally {
+          process.removeListener('SIGINT', onSigint);
+          unsubscribe();
+        }
+        const report = await core.call('audit/get', { auditId: audit.id });
+        o.result(auditJson(report), () => renderAudit(report, opts.top));
+      },
+    );
+}
+
+function progressText(p: AuditProgress): string {
+  switch (p.phase) {
+    case 'preparing':
+      return `Preparing pixels: ${p.done ?? 0}/${p.total ?? 0} images decoded`;
+    case 'hashing':
+      return `Hashing for near-duplicates: ${p.done ?? 0}/${p.total ?? 0}`;
+    case 'training':
+      return `fold ${p.fold}/${p.folds}  epoch ${p.epoch}/${p.epochs}  batch ${p.batch}/${p.batches}  loss ${p.loss?.toFixed(4) ?? '-'}  acc ${pct(p.accuracy)}`;
+    case 'predicting':
+      return `fold ${p.fold}/${p.folds}: predicting the images it never saw`;
+    case 'done':
+      return 'Audit done.';
+  }
+}

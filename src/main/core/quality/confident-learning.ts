@@ -1,0 +1,116 @@
+// Finding label errors by confident learning, from out-of-sample predicted probabilities.
+//
+// Reference: Curtis G. Northcutt, Lu Jiang, Isaac L. Chuang, "Confident Learning: Estimating
+// Uncertainty in Dataset Labels", Journal of Artificial Intelligence Research 70 (2021) 1373–1411.
+//
+// Notation (section 2 of the paper): n images, m classes; ỹ(x) is the given (possibly wrong) label,
+// p̂(ỹ = j; x) the out-of-sample probability a model that never saw x gives to class j.
+//
+//   1. Per-class threshold (eq. 2): t_j = mean over { x : ỹ(x) = j } of p̂(ỹ = j; x)
+//      — the average self-confidence of the images labelled j. A model that is over- or
+//      under-confident for one class gets a threshold that follows it, so no calibration is needed.
+//   2. Confident joint (eq. 1): C[i][j] counts the images x labelled i for which j is a confident
+//      class, p̂(ỹ = j; x) ≥ t_j; when several classes pass, x counts once, for the argmax of
+//      p̂ among them. Images for which no class passes are not counted.
+//   3. Label issues ("C_confusion" / off-diagonals, section 3.1): the images counted off the
+//      diagonal, C[i][j] with j ≠ i — they are labelled i but confidently look like j. The
+//      suggested label is that j.
+//   4. Ranking (section 3.2, as cleanlab's `rank_by`): by self-confidence p̂(ỹ = i; x), lowest first,
+//      or by the normalized margin p̂(ỹ = i; x) − max_{k ≠ i} p̂(ỹ = k; x), lowest first.
+//
+// Written here rather than taken from cleanlab (Python): the maths is a few loops.
+import type { SuspectRanking } from '../../../shared/quality.js';
+
+/** Row-major n·m probabilities, and the given label of each row. */
+export interface ProbabilityMatrix {
+  probs: ArrayLike<number>;
+  labels: ArrayLike<number>;
+  classes: number;
+}
+
+export interface LabelIssue {
+  /** Row in the matrix. */
+  index: number;
+  label: number;
+  /** The confident class j (≠ label). */
+  suggested: number;
+  selfConfidence: number;
+  margin: number;
+  suggestedConfidence: number;
+  /** The ranking value: lower is more suspect. */
+  score: number;
+}
+
+export interface ConfidentLearningResult {
+  thresholds: number[];
+  /** joint[i][j]: images labelled i confidently of class j. */
+  joint: number[][];
+  /** Off-diagonal images, most suspect first. */
+  issues: LabelIssue[];
+}
+
+/** t_j, eq. 2. A class nobody is labelled with gets threshold Infinity (it can never be confident). */
+export function perClassThresholds(m: ProbabilityMatrix): number[] {
+  const k = m.classes;
+  const sums = new Array<number>(k).fill(0);
+  const counts = new Array<number>(k).fill(0);
+  for (let i = 0; i < m.labels.length; i++) {
+    const label = m.labels[i]!;
+    sums[label]! += m.probs[i * k + label]!;
+    counts[label]! += 1;
+  }
+  return sums.map((s, j) => (counts[j]! > 0 ? s / counts[j]! : Infinity));
+}
+
+/** The confident class of row `row`: argmax of p̂_j over the j with p̂_j ≥ t_j, or -1 when none passes. */
+export function confidentClass(m: ProbabilityMatrix, row: number, thresholds: number[]): number {
+  const k = m.classes;
+  let best = -1;
+  let bestP = -Infinity;
+  for (let j = 0; j < k; j++) {
+    const p = m.probs[row * k + j]!;
+    if (p >= thresholds[j]! && p > bestP) {
+      best = j;
+      bestP = p;
+    }
+  }
+  return best;
+}
+
+/** p̂(label) − max over the other classes (section 3.2's normalized margin); in [-1, 1]. */
+export function normalizedMargin(m: ProbabilityMatrix, row: number, label: number): number {
+  const k = m.classes;
+  let other = -Infinity;
+  for (let j = 0; j < k; j++) if (j !== label) other = Math.max(other, m.probs[row * k + j]!);
+  return m.probs[row * k + label]! - (k > 1 ? other : 0);
+}
+
+export function confidentLearning(m: ProbabilityMatrix, ranking: SuspectRanking = 'self-confidence'): ConfidentLearningResult {
+  const k = m.classes;
+  const n = m.labels.length;
+  if (m.probs.length !== n * k) throw new Error(`expected ${n}×${k} probabilities, got ${m.probs.length}`);
+  const thresholds = perClassThresholds(m);
+  const joint = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  const issues: LabelIssue[] = [];
+  for (let row = 0; row < n; row++) {
+    const label = m.labels[row]!;
+    const j = confidentClass(m, row, thresholds);
+    if (j < 0) continue;
+    joint[label]![j]! += 1;
+    if (j === label) continue;
+    const selfConfidence = m.probs[row * k + label]!;
+    const margin = normalizedMargin(m, row, label);
+    issues.push({
+      index: row,
+      label,
+      suggested: j,
+      selfConfidence,
+      margin,
+      suggestedConfidence: m.probs[row * k + j]!,
+      score: ranking === 'self-confidence' ? selfConfidence : margin,
+    });
+  }
+  // Ties broken by the row so the order is stable whatever the sort implementation.
+  issues.sort((a, b) => a.score - b.score || a.index - b.index);
+  return { thresholds, joint, issues };
+}

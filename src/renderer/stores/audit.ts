@@ -1,0 +1,77 @@
+// Label quality audits of the open dataset: the latest report, a running audit's progress, and the
+// decisions taken on its findings (accept a suggestion, keep a label, resolve a leak).
+import { defineStore } from 'pinia';
+import { ref } from 'vue';
+import type { ErrorPayload } from '../../shared/errors.js';
+import type { AuditProgress, AuditReport, AuditSettingsInput, Leak, LeakAction } from '../../shared/quality.js';
+import { api } from '../api/index.js';
+import { asPayload } from './errors.js';
+
+export const useAuditStore = defineStore('audit', () => {
+  const datasetId = ref<number | null>(null);
+  const report = ref<AuditReport | null>(null);
+  /** The audit running for this dataset, if any. */
+  const runningId = ref<number | null>(null);
+  const progress = ref<AuditProgress | null>(null);
+  const error = ref<ErrorPayload | null>(null);
+  let listening = false;
+
+  function listen(): void {
+    if (listening) return;
+    listening = true;
+    api().on('audit/progress', (p) => {
+      if (p.auditId === runningId.value) progress.value = p;
+    });
+    api().on('audit/finished', (f) => {
+      if (f.auditId !== runningId.value) return;
+      runningId.value = null;
+      progress.value = null;
+      if (f.error) error.value = { code: 'engine', message: `The audit ${f.status}: ${f.error}` };
+      void load(datasetId.value!);
+    });
+  }
+
+  /** The dataset's latest audit (none yet is not an error). */
+  async function load(id: number): Promise<void> {
+    listen();
+    datasetId.value = id;
+    try {
+      report.value = await api().call('audit/get', { datasetId: id });
+      if (report.value.status === 'running' || report.value.status === 'queued') runningId.value = report.value.auditId;
+    } catch (e) {
+      const payload = asPayload(e);
+      if (payload.code !== 'not-found') throw e;
+      report.value = null;
+    }
+  }
+
+  async function act(work: () => Promise<unknown>): Promise<boolean> {
+    error.value = null;
+    try {
+      await work();
+      if (datasetId.value !== null) await load(datasetId.value);
+      return true;
+    } catch (e) {
+      error.value = asPayload(e);
+      return false;
+    }
+  }
+
+  const start = (settings: AuditSettingsInput = {}) =>
+    act(async () => {
+      listen();
+      const audit = await api().call('audit/start', { datasetId: datasetId.value!, settings });
+      runningId.value = audit.id;
+      progress.value = null;
+    });
+  const cancel = () => act(() => api().call('audit/cancel', { auditId: runningId.value! }));
+  /** Relabel with the suggestion, or with `classId` when the user picked another class. */
+  const accept = (imageId: number, classId?: number) =>
+    act(() => api().call('audit/accept', { auditId: report.value!.auditId, imageIds: [imageId], ...(classId !== undefined ? { classId } : {}) }));
+  const keep = (imageId: number) => act(() => api().call('audit/keep', { auditId: report.value!.auditId, imageIds: [imageId] }));
+  /** Acts on the pair's later-split image (val / test): move it to the train side, or drop it. */
+  const resolveLeak = (leak: Leak, action: LeakAction) =>
+    act(() => api().call('audit/resolveLeak', { imageId: leak.b.imageId, otherImageId: leak.a.imageId, action, auditId: report.value!.auditId }));
+
+  return { datasetId, report, runningId, progress, error, load, start, cancel, accept, keep, resolveLeak };
+});

@@ -1,0 +1,65 @@
+// `facet audit` end to end through the forked audit process (uses the built dist/: npm test builds
+// first): the --json fields scripts rely on, progress on stderr, --last, and the readable report.
+import { Writable } from 'node:stream';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerAuditCommands } from '../../../src/main/cli/audit-commands.js';
+import { Output } from '../../../src/main/cli/output.js';
+import type { Core } from '../../../src/main/core/index.js';
+import { toyCore } from '../core/training/helpers.js';
+
+class Capture extends Writable {
+  text = '';
+  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString();
+    done();
+  }
+}
+
+let ctx: { core: Core; datasetId: number };
+beforeAll(async () => {
+  ctx = await toyCore(16, 32);
+}, 120_000);
+afterAll(async () => ctx.core.close());
+
+/** The audit command alone on a fresh program, over the test's core (program.ts wires the same function). */
+async function facetAudit(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = new Capture();
+  const stderr = new Capture();
+  let code = 0;
+  const program = new Command('facet').option('--json').exitOverride();
+  registerAuditCommands(program, { out: () => new Output({ stdout, stderr }, Boolean(program.opts<{ json?: boolean }>().json)), open: () => ctx.core, setExit: (c) => (code = c) });
+  await program.parseAsync(argv, { from: 'user' });
+  return { code, stdout: stdout.text, stderr: stderr.text };
+}
+
+describe('facet audit', () => {
+  it('trains the fold models in a child process and prints the ranked findings as JSON', async () => {
+    const r = await facetAudit('--json', 'audit', String(ctx.datasetId), '--folds', '2', '--epochs', '2', '--image-size', '32', '--threads', '1');
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as Record<string, unknown> & { suspects: { path: string; label: string; suggested: string; score: number }[] };
+    expect(json.auditId).toEqual(expect.any(Number));
+    expect(json.status).toBe('completed');
+    expect(json.folds).toBe(2);
+    expect(Array.isArray(json.suspects)).toBe(true);
+    expect(Array.isArray(json.duplicates)).toBe(true);
+    expect(Array.isArray(json.leaks)).toBe(true);
+    for (const s of json.suspects) expect(Object.keys(s)).toEqual(expect.arrayContaining(['path', 'label', 'suggested', 'score']));
+    const scores = json.suspects.map((s) => s.score);
+    expect(scores).toEqual([...scores].sort((a, b) => a - b));
+    expect(json.accuracy).toEqual(expect.any(Number));
+    // Progress went to stderr, one line per epoch of each fold.
+    expect(r.stderr).toMatch(/fold 1\/2 {2}epoch 2\/2/);
+    expect(r.stderr).toMatch(/fold 2\/2/);
+    const stored = ctx.core.workspace.db.prepare('SELECT COUNT(*) AS n FROM audit_predictions WHERE audit_id = ? AND probabilities IS NOT NULL').get(json.auditId) as { n: number };
+    expect(stored.n).toBe(32);
+  }, 240_000);
+
+  it('shows the latest audit again with --last, readable by default', async () => {
+    const r = await facetAudit('audit', String(ctx.datasetId), '--last');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^Audit \d+ completed · 32 images · 2 folds/);
+    expect(r.stdout).toMatch(/Near-duplicates across splits/);
+    expect(r.stdout).toMatch(/Classes: bright 16 · dark 16/);
+  });
+});

@@ -1,0 +1,128 @@
+// Face analysis of a dataset end to end: stored faces, resume, filters, identity groups, leakage,
+// crop to face and the face-embedding preset, on face crops of real photos (see photos.ts).
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Core } from '../../../../src/main/core/index.js';
+import { Workspace } from '../../../../src/main/core/workspace.js';
+import { analyseDataset } from '../../../../src/main/core/faces/analyse.js';
+import { FaceCropCache } from '../../../../src/main/core/faces/crop.js';
+import { createSnapshot } from '../../../../src/main/core/training/snapshots.js';
+import { createRunRow, getRunDetail } from '../../../../src/main/core/training/run-store.js';
+import { trainRun } from '../../../../src/main/core/training/trainer.js';
+import { exportEmbeddingHead } from '../../../../src/main/core/training/embedding-preset.js';
+import { HyperparametersSchema } from '../../../../src/shared/hyperparameters.js';
+import { samplePhotos, writePeopleDataset } from './photos.js';
+
+let dir: string;
+let core: Core;
+let datasetId: number;
+let root: string;
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facet-faces-'));
+  root = path.join(dir, 'people');
+  await writePeopleDataset(root, 3, 8);
+  // A picture with no face, and a group photo with three.
+  const noise = Buffer.alloc(96 * 96 * 3);
+  for (let i = 0; i < noise.length; i++) noise[i] = (i * 37) % 251;
+  await sharp(noise, { raw: { width: 96, height: 96, channels: 3 } }).png().toFile(path.join(root, 'person1', 'no-face.png'));
+  await sharp(samplePhotos()[0]!).resize(960).jpeg().toFile(path.join(root, 'person2', 'group.jpg'));
+  core = new Core(Workspace.open(path.join(dir, 'ws')));
+  datasetId = (await core.call('datasets/import', { folder: root })).datasetId;
+}, 120_000);
+
+afterAll(async () => {
+  await core.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('face analysis of a dataset', () => {
+  it('stores faces, flags no-face and multi-face images, and resumes by content hash', async () => {
+    const events: string[] = [];
+    const first = await analyseDataset(core.workspace.db, datasetId, { onProgress: (p) => events.push(p.phase) });
+    expect(first).toMatchObject({ images: 26, analysedImages: 26, newlyAnalysed: 26, noFace: 1, multiFace: 1, status: 'completed', failed: [] });
+    expect(first.faces).toBe(24 + 3);
+    expect(events).toContain('analysing');
+    const again = await analyseDataset(core.workspace.db, datasetId);
+    expect(again.newlyAnalysed).toBe(0);
+    expect(again.faces).toBe(first.faces);
+  });
+
+  it('filters images/list by face analysis', async () => {
+    const noFace = await core.call('images/list', { datasetId, faces: 'no-face' });
+    expect(noFace.items.map((i) => i.path)).toEqual(['person1/no-face.png']);
+    const multi = await core.call('images/list', { datasetId, faces: 'multi-face' });
+    expect(multi.items.map((i) => i.path)).toEqual(['person2/group.jpg']);
+    expect((await core.call('images/list', { datasetId, faces: 'one-face' })).total).toBe(24);
+    expect((await core.call('images/list', { datasetId, faces: 'not-analysed' })).total).toBe(0);
+    const group = multi.items[0]!;
+    const detail = await core.call('faces/image', { imageId: group.id });
+    expect(detail.faces).toHaveLength(3);
+    expect(detail.faces[0]!.landmarks).toHaveLength(68);
+    expect(detail.width).toBe(960);
+  });
+
+  it('groups images by identity without touching existing splits, and re-splits only when asked', async () => {
+    const before = (await core.call('images/list', { datasetId })).items.map((i) => [i.path, i.split]);
+    const groups = await core.call('faces/group', { datasetId });
+    // The three people, plus the group photo whose most confident face is someone else.
+    expect(groups.sharedGroups).toBe(3);
+    expect(groups.keysWritten).toBe(25);
+    expect(groups.moved).toBe(0);
+    expect((await core.call('images/list', { datasetId })).items.map((i) => [i.path, i.split])).toEqual(before);
+    const items = (await core.call('images/list', { datasetId })).items.filter((i) => i.path.startsWith('person3/'));
+    expect(new Set(items.map((i) => i.groupKey)).size).toBe(1);
+
+    const resplit = await core.call('faces/group', { datasetId, resplit: true });
+    expect(resplit.straddling).toBe(0);
+    const after = (await core.call('images/list', { datasetId })).items;
+    for (const p of ['person1/', 'person2/v', 'person3/']) {
+      expect(new Set(after.filter((i) => i.path.startsWith(p) && i.groupKey !== null).map((i) => i.split)).size).toBe(1);
+    }
+  });
+
+  it('reports near-duplicate faces across splits as leakage', async () => {
+    const images = (await core.call('images/list', { datasetId })).items;
+    const trainImage = images.find((i) => i.split === 'train' && i.path.startsWith('person1/v'))!;
+    // Put one copy of a training face into the test split by hand: a leak.
+    core.workspace.db.prepare(`UPDATE images SET split = 'test' WHERE id = ?`).run(images.find((i) => i.groupKey === trainImage.groupKey && i.id !== trainImage.id)!.id);
+    const report = await core.call('faces/leaks', { datasetId, threshold: 0.3 });
+    expect(report.leaks.length).toBeGreaterThan(0);
+    expect(report.leaks.every((l) => l.a.split !== l.b.split && l.distance < 0.3)).toBe(true);
+  });
+
+  it('crops training pixels to the face, in a cache apart from whole images', async () => {
+    const cache = new FaceCropCache(core.workspace.db, core.workspace.cacheDir, 32, 'rgb', 0.2);
+    expect(cache.dir).toContain(path.join('face-crop', 'margin-0.2'));
+    const image = (await core.call('images/list', { datasetId, faces: 'multi-face' })).items[0]!;
+    await cache.ensure([{ hash: image.hash!, absPath: path.join(root, image.path) }]);
+    const pixels = new Uint8Array(cache.bytesPerImage);
+    await cache.read(image.hash!, pixels);
+    expect(pixels.some((v) => v !== pixels[0])).toBe(true);
+  });
+
+  it('trains the face-embedding preset in seconds and evaluates it like any run', async () => {
+    const snapshot = createSnapshot(core.workspace.db, datasetId);
+    const hp = HyperparametersSchema.parse({ preset: 'face-embedding', epochs: 30, batchSize: 8, denseUnits: 32, learningRate: 0.01 });
+    const runId = createRunRow(core.workspace.db, datasetId, snapshot.id, 'embedding', hp);
+    const started = performance.now();
+    const outcome = await trainRun(core.workspace.db, runId, { workspaceDir: core.workspace.dir, cacheDir: core.workspace.cacheDir });
+    expect(performance.now() - started).toBeLessThan(20_000);
+    expect(outcome.status).toBe('completed');
+    const detail = getRunDetail(core.workspace.db, runId);
+    expect(detail.status).toBe('completed');
+    expect(detail.epochs).toHaveLength(30);
+    expect(detail.test).not.toBeNull();
+    expect(detail.epochs.at(-1)!.accuracy).toBeGreaterThan(0.8);
+    const predictions = await core.call('runs/predictions', { runId });
+    expect(predictions.length).toBe(detail.test!.images);
+
+    const out = path.join(dir, 'head');
+    const exported = await exportEmbeddingHead(core.workspace.db, core.workspace.dir, runId, out);
+    expect(exported.files).toContain('model.json');
+    expect(fs.readFileSync(path.join(out, 'README.md'), 'utf8')).toContain('faceRecognitionNet');
+  });
+});
