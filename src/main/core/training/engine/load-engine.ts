@@ -8,7 +8,7 @@ import type { BackendName, Engine, EngineInfo, LoadEngineOptions, Tf } from './t
 
 const NATIVE_HINT =
   'Reinstall Facet (npm ci) on a machine with network access so @tensorflow/tfjs-node can fetch ' +
-  'libtensorflow (native training uses libtensorflow's own multithreaded kernels).';
+  'libtensorflow, the native engine with its own multithreaded kernels.';
 
 const loaded = new Map<string, Promise<Engine>>();
 
