@@ -1,0 +1,25 @@
+// npm run bench — every benchmark in turn, printing its figures. Targets live here, not in unit tests.
+// Run one alone with npm run bench:<name>; pass --only name,name to pick some.
+import { spawnSync } from 'node:child_process';
+
+const all = [
+  ['import', ['--count', '2000']],
+  ['engine', ['--quick']],
+  ['train', []],
+  ['ui', []],
+  ['audit', []],
+  ['faces', []],
+];
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt >= 0 ? new Set(process.argv[onlyAt + 1].split(',')) : null;
+const failed = [];
+for (const [name, args] of all) {
+  if (only && !only.has(name)) continue;
+  console.log(`\n=== bench:${name} ${args.join(' ')} ===`);
+  const r = spawnSync('npm', ['run', '--silent', `bench:${name}`, '--', ...args], { stdio: 'inherit' });
+  if (r.status !== 0) failed.push(name);
+}
+if (failed.length) {
+  console.log(`\nbenchmarks that failed: ${failed.join(', ')}`);
+  process.exitCode = 1;
+}
