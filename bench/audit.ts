@@ -1,7 +1,8 @@
 // npm run bench:audit — the label audit on the demo data set with its planted wrong labels: precision
 // and recall of the suspects at k and 2k (k = number planted) and the audit's time. Targets (issue 10):
 // recall@2k ≥ 0.9, under 5 minutes for the default demo set (600 images) with the default settings.
-//   npm run bench:audit -- [--count 600] [--folds 5] [--epochs 8] [--image-size 64] [--ranking self-confidence|normalized-margin] [--fork]
+//   npm run bench:audit -- [--count 600] [--folds 5] [--epochs 8] [--image-size 64] [--ranking self-confidence|normalized-margin]
+//                          [--fork: through the audit process] [--leaks: leak distances] [--dump FILE: probabilities as JSON]
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -55,6 +56,15 @@ async function main(): Promise<void> {
     const cpu = process.cpuUsage(cpuStart);
     const cpuSeconds = (cpu.user + cpu.system) / 1e6;
     const report = auditReport(core.workspace.db, auditId);
+    const dump = arg('dump');
+    if (dump) {
+      // The out-of-sample probabilities with the labels and the planted truth, for offline analysis.
+      const rows = core.workspace.db
+        .prepare('SELECT i.path, p.class_index AS label, p.probabilities FROM audit_predictions p JOIN images i ON i.id = p.image_id WHERE p.audit_id = ? ORDER BY i.path')
+        .all(auditId) as { path: string; label: number; probabilities: string }[];
+      const planted = new Set(manifest.wrongLabels.map((w) => w.path));
+      fs.writeFileSync(dump, JSON.stringify(rows.map((r) => ({ path: r.path, label: r.label, probs: JSON.parse(r.probabilities) as number[], planted: planted.has(r.path) }))));
+    }
     const truth = new Set(manifest.wrongLabels.map((w) => w.path));
     const ranked = report.suspects.map((s) => s.path);
     const k = truth.size;

@@ -78,6 +78,8 @@ export interface Suspect {
   margin: number;
   /** p(suggested class). */
   suggestedConfidence: number;
+  /** How confident learning found it: off the diagonal of the confident joint, or pruned by noise rate. */
+  rule: 'confident-joint' | 'noise-rate';
   probabilities: Record<string, number>;
 }
 
@@ -119,6 +121,8 @@ export interface ConfidentJointSummary {
   /** Rows: given label; columns: the class the image confidently belongs to (Northcutt et al. 2021). */
   classes: string[];
   joint: number[][];
+  /** The joint rescaled to the label counts: estimated images per (given label, true class). */
+  calibrated: number[][];
   thresholds: number[];
 }
 

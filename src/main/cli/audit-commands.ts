@@ -31,6 +31,7 @@ export function auditJson(r: AuditReport) {
       selfConfidence: s.selfConfidence,
       margin: s.margin,
       suggestedConfidence: s.suggestedConfidence,
+      rule: s.rule,
     })),
     duplicates: r.duplicates.map((d) => ({ hash: d.hash, labels: d.labels, paths: d.images.map((i) => i.path), images: d.images })),
     leaks: r.leaks.map((l) => ({ a: l.a, b: l.b, distance: l.distance, correlation: l.correlation, exact: l.exact })),

@@ -12,6 +12,7 @@ import { defaultRendererDir, startServer } from '../server/index.js';
 import { Output, table, type Io } from './output.js';
 import { followRun, registerTrainingCommands, renderTrainResult } from './training-commands.js';
 import { registerExportCommands } from './export-commands.js';
+import { registerFacesCommands, runFaceAnalysis } from './faces-commands.js';
 
 /** Settings that make the demo's first training run finish in a few minutes on a 2-core CPU. */
 export const DEMO_HYPERPARAMETERS = { imageSize: 64, epochs: 12, batchSize: 32, patience: 4 };
@@ -103,7 +104,8 @@ export async function runCli(argv: string[], io: Io = { stdout: process.stdout, 
     .option('--split <train/val/test>', 'split percentages, e.g. 80/10/10 or 62.5/12.5/25', '80/10/10')
     .option('--seed <n>', 'split seed', intOption('--seed'))
     .option('--group-by <key>', 'keep groups in one split: "subfolder" or a file-name regex such as ^(id\\d+)_')
-    .action(async (folder: string, opts: { name?: string; split: string; seed?: number; groupBy?: string }, cmd: Command) => {
+    .option('--faces', 'then detect faces, landmarks and embeddings in every image (facet faces)')
+    .action(async (folder: string, opts: { name?: string; split: string; seed?: number; groupBy?: string; faces?: boolean }, cmd: Command) => {
       const o = out();
       const c = open();
       let split;
@@ -124,7 +126,10 @@ export async function runCli(argv: string[], io: Io = { stdout: process.stdout, 
           groupBy: opts.groupBy,
         });
         progress.stop();
-        o.result(summary, () => renderImport(summary));
+        const faces = opts.faces ? await runFaceAnalysis(c, summary.datasetId, {}, o) : null;
+        o.result(faces ? { ...summary, faces } : summary, () =>
+          renderImport(summary) + (faces ? `\nfaces: ${faces.faces} in ${faces.images} images · ${faces.noFace} without a face · ${faces.multiFace} with several` : ''),
+        );
         if (summary.skipped.length > 0) exitCode = EXIT.skipped;
       } finally {
         progress.stop();
@@ -277,6 +282,7 @@ export async function runCli(argv: string[], io: Io = { stdout: process.stdout, 
   const ctxFor = () => ({ out, open, setExit: (code: number) => (exitCode = code) });
   registerTrainingCommands(program, ctxFor());
   registerExportCommands(program, ctxFor());
+  registerFacesCommands(program, ctxFor());
 
   program
     .command('serve')

@@ -1,7 +1,7 @@
 // Training commands of the `facet` CLI: train, runs, eval, compare, predict, doctor.
 import { Option, type Command } from 'commander';
 import { FacetError } from '../../shared/errors.js';
-import { DEFAULT_HYPERPARAMETERS, type HyperparametersInput } from '../../shared/hyperparameters.js';
+import { DEFAULT_HYPERPARAMETERS, PRESETS, type HyperparametersInput } from '../../shared/hyperparameters.js';
 import type { EpochMetrics, Evaluation, Run, TrainProgress } from '../../shared/runs.js';
 import type { Core } from '../core/index.js';
 import { findDataset } from '../core/datasets/queries.js';
@@ -142,7 +142,7 @@ export function renderTrainResult(r: ReturnType<typeof trainJson>): string {
 export function addHyperparameterOptions(cmd: Command): Command {
   const d = DEFAULT_HYPERPARAMETERS;
   return cmd
-    .addOption(new Option('--preset <name>', 'model preset').choices(['seed-cnn']).default('seed-cnn'))
+    .addOption(new Option('--preset <name>', 'model preset (face-embedding needs `facet faces` first)').choices([...PRESETS]).default('seed-cnn'))
     .option('--epochs <n>', `epochs (default ${d.epochs})`, numberOption('--epochs', { integer: true, min: 1 }))
     .option('--batch-size <n>', `batch size (default ${d.batchSize})`, numberOption('--batch-size', { integer: true, min: 1 }))
     .option('--learning-rate <x>', `learning rate (default ${d.learningRate})`, numberOption('--learning-rate'))
@@ -157,7 +157,8 @@ export function addHyperparameterOptions(cmd: Command): Command {
     .option('--no-flip', 'no random horizontal flip')
     .option('--rotation <x>', `random rotation, fraction of a turn (default ${d.augmentation.rotation})`, numberOption('--rotation'))
     .option('--zoom <x>', 'random zoom fraction (default 0: off)', numberOption('--zoom'))
-    .option('--contrast <x>', 'random contrast factor (default 0: off)', numberOption('--contrast'));
+    .option('--contrast <x>', 'random contrast factor (default 0: off)', numberOption('--contrast'))
+    .option('--crop-to-face [margin]', `train on the face box (needs \`facet faces\` first); margin around it (default ${d.cropToFace.margin})`);
 }
 
 export function hyperparametersFrom(opts: Record<string, unknown>, base: HyperparametersInput = {}): HyperparametersInput {
@@ -167,6 +168,11 @@ export function hyperparametersFrom(opts: Record<string, unknown>, base: Hyperpa
     colorMode: 'colorMode', denseUnits: 'denseUnits', dropout: 'dropout', seed: 'seed', patience: 'patience',
   };
   for (const [opt, key] of Object.entries(map)) if (opts[opt] !== undefined) hp[key] = opts[opt];
+  if (opts.cropToFace !== undefined) {
+    const margin = opts.cropToFace === true ? DEFAULT_HYPERPARAMETERS.cropToFace.margin : Number(opts.cropToFace);
+    if (!Number.isFinite(margin) || margin < 0) throw new FacetError('invalid-argument', `--crop-to-face margin must be a number ≥ 0, got "${String(opts.cropToFace)}".`, { field: '--crop-to-face' });
+    hp.cropToFace = { enabled: true, margin };
+  }
   if (typeof opts.filters === 'string') {
     const list = opts.filters.split(',').map((f) => Number(f.trim()));
     if (list.some((f) => !Number.isInteger(f) || f < 1)) throw new FacetError('invalid-argument', `--filters must be a comma-separated list of whole numbers, got "${opts.filters}".`, { field: '--filters' });

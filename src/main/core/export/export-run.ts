@@ -45,6 +45,12 @@ function prepareOut(out: string): string {
 
 export async function exportRun(db: Database, workspaceDir: string, opts: ExportRunOptions): Promise<ModelExportResult> {
   const detail = getRunDetail(db, opts.runId);
+  if (detail.hyperparameters.preset === 'face-embedding') {
+    throw new FacetError('invalid-argument', `Run ${opts.runId} is a face-embedding run: its model is a head on face descriptors, not an image model.`, {
+      field: 'run',
+      hint: `Export its head with \`facet export-face-head ${opts.runId} --out DIR\`.`,
+    });
+  }
   const { tf, model, run } = await loadRunModel(db, workspaceDir, opts.runId);
   try {
     const version = appVersion();

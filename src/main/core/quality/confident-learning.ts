@@ -15,7 +15,13 @@
 //   3. Label issues ("C_confusion" / off-diagonals, section 3.1): the images counted off the
 //      diagonal, C[i][j] with j ≠ i — they are labelled i but confidently look like j. The
 //      suggested label is that j.
-//   4. Ranking (section 3.2, as cleanlab's `rank_by`): by self-confidence p̂(ỹ = i; x), lowest first,
+//   4. Prune by noise rate (section 3.1, "PBNR"): C only counts the images above a threshold, so it
+//      undercounts; calibrated to the label counts (eq. 3), n·Q̂[i][j] = C[i][j] · n_i / Σ_k C[i][k]
+//      estimates how many images labelled i really are j. For each off-diagonal cell, the round(n·Q̂[i][j])
+//      images labelled i with the largest margin p̂(ỹ = j; x) − p̂(ỹ = i; x) are issues too. As cleanlab
+//      does, a PBNR pick whose most probable class is its label is dropped. This finds images the model
+//      gets right with confidence just under a high threshold (a class learnt very well has t_j ≈ 0.95).
+//   5. Ranking (section 3.2, as cleanlab's `rank_by`): by self-confidence p̂(ỹ = i; x), lowest first,
 //      or by the normalized margin p̂(ỹ = i; x) − max_{k ≠ i} p̂(ỹ = k; x), lowest first.
 //
 // Written here rather than taken from cleanlab (Python): the maths is a few loops.
@@ -39,12 +45,16 @@ export interface LabelIssue {
   suggestedConfidence: number;
   /** The ranking value: lower is more suspect. */
   score: number;
+  /** Which rule found it: an off-diagonal entry of the confident joint, or prune by noise rate. */
+  rule: 'confident-joint' | 'noise-rate';
 }
 
 export interface ConfidentLearningResult {
   thresholds: number[];
   /** joint[i][j]: images labelled i confidently of class j. */
   joint: number[][];
+  /** n·Q̂[i][j]: the joint calibrated to the label counts (eq. 3), the estimated images labelled i that are j. */
+  calibrated: number[][];
   /** Off-diagonal images, most suspect first. */
   issues: LabelIssue[];
 }
@@ -89,28 +99,63 @@ export function confidentLearning(m: ProbabilityMatrix, ranking: SuspectRanking 
   const k = m.classes;
   const n = m.labels.length;
   if (m.probs.length !== n * k) throw new Error(`expected ${n}×${k} probabilities, got ${m.probs.length}`);
+  const p = (row: number, j: number) => m.probs[row * k + j]!;
   const thresholds = perClassThresholds(m);
   const joint = Array.from({ length: k }, () => new Array<number>(k).fill(0));
-  const issues: LabelIssue[] = [];
+  const labelCounts = new Array<number>(k).fill(0);
+  const found = new Map<number, { suggested: number; rule: LabelIssue['rule'] }>();
   for (let row = 0; row < n; row++) {
     const label = m.labels[row]!;
+    labelCounts[label]! += 1;
     const j = confidentClass(m, row, thresholds);
     if (j < 0) continue;
     joint[label]![j]! += 1;
-    if (j === label) continue;
-    const selfConfidence = m.probs[row * k + label]!;
+    if (j !== label) found.set(row, { suggested: j, rule: 'confident-joint' });
+  }
+
+  // Eq. 3: rows rescaled so each sums to the number of images carrying that label.
+  const calibrated = joint.map((r, i) => {
+    const sum = r.reduce((a, b) => a + b, 0);
+    return r.map((c) => (sum > 0 ? (c * labelCounts[i]!) / sum : 0));
+  });
+  const byLabel = Array.from({ length: k }, () => [] as number[]);
+  for (let row = 0; row < n; row++) byLabel[m.labels[row]!]!.push(row);
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) {
+      const take = j === i ? 0 : Math.round(calibrated[i]![j]!);
+      if (take === 0) continue;
+      const picks = [...byLabel[i]!].sort((a, b) => p(b, j) - p(b, i) - (p(a, j) - p(a, i)) || a - b).slice(0, take);
+      for (const row of picks) {
+        const before = found.get(row);
+        if (before?.rule === 'confident-joint' || argmaxRow(m, row) === i) continue;
+        // Picked for two cells: suggest the more probable class.
+        if (!before || p(row, j) > p(row, before.suggested)) found.set(row, { suggested: j, rule: 'noise-rate' });
+      }
+    }
+  }
+
+  const issues: LabelIssue[] = [...found].map(([row, f]) => {
+    const label = m.labels[row]!;
+    const selfConfidence = p(row, label);
     const margin = normalizedMargin(m, row, label);
-    issues.push({
+    return {
       index: row,
       label,
-      suggested: j,
+      suggested: f.suggested,
       selfConfidence,
       margin,
-      suggestedConfidence: m.probs[row * k + j]!,
+      suggestedConfidence: p(row, f.suggested),
       score: ranking === 'self-confidence' ? selfConfidence : margin,
-    });
-  }
+      rule: f.rule,
+    };
+  });
   // Ties broken by the row so the order is stable whatever the sort implementation.
   issues.sort((a, b) => a.score - b.score || a.index - b.index);
-  return { thresholds, joint, issues };
+  return { thresholds, joint, calibrated, issues };
+}
+
+function argmaxRow(m: ProbabilityMatrix, row: number): number {
+  let best = 0;
+  for (let j = 1; j < m.classes; j++) if (m.probs[row * m.classes + j]! > m.probs[row * m.classes + best]!) best = j;
+  return best;
 }

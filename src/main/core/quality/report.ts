@@ -54,11 +54,13 @@ export function auditReport(db: Database, auditId: number, limit = 10_000): Audi
   const suspects: Suspect[] = [];
   const resolved = { relabelled: 0, kept: 0 };
   let joint: number[][] | null = null;
+  let calibrated: number[][] = [];
   let thresholds: number[] = [];
   // Only a finished audit has an out-of-sample probability for every image; thresholds need them all.
   if (audit.status === 'completed' && rows.length > 0) {
     const cl = confidentLearning({ probs, labels, classes: k }, audit.settings.ranking);
     joint = cl.joint;
+    calibrated = cl.calibrated.map((r) => r.map((v) => Math.round(v * 100) / 100));
     thresholds = cl.thresholds;
     for (const issue of cl.issues) {
       const row = rows[issue.index]!;
@@ -87,6 +89,7 @@ export function auditReport(db: Database, auditId: number, limit = 10_000): Audi
         selfConfidence: issue.selfConfidence,
         margin: issue.margin,
         suggestedConfidence: issue.suggestedConfidence,
+        rule: issue.rule,
         probabilities: Object.fromEntries(classes.map((c, j) => [c.name, p[j]!])),
       });
     }
@@ -126,7 +129,7 @@ export function auditReport(db: Database, auditId: number, limit = 10_000): Audi
     duplicates,
     leaks,
     imbalance: findings?.imbalance ?? null,
-    confidentJoint: joint ? { classes: classes.map((c) => c.name), joint, thresholds } : null,
+    confidentJoint: joint ? { classes: classes.map((c) => c.name), joint, calibrated, thresholds } : null,
     createdAt: audit.createdAt,
     finishedAt: audit.finishedAt,
   };

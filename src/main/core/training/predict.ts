@@ -43,6 +43,12 @@ export async function predictWithRun(db: Database, workspaceDir: string, runId: 
     });
   }
   const hp = run.hyperparameters;
+  if (hp.preset === 'face-embedding') {
+    throw new FacetError('invalid-argument', `Run ${runId} is a face-embedding run: predicting new photos with it needs their face analysis first, which predict does not do yet.`, {
+      field: 'run',
+      hint: 'Use a seed-cnn run, or export its head with `facet export-face-head`.',
+    });
+  }
   const k = run.classes.length;
   const { files, failed } = await expandImagePaths(inputs);
   const { modelJson } = await initialWeights(hp, k);

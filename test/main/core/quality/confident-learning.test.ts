@@ -64,6 +64,24 @@ describe('confident learning', () => {
     expect(normalizedMargin(m, 7, 2)).toBeCloseTo(-0.35, 10);
   });
 
+  it('calibrates the joint to the label counts and prunes by noise rate the images it undercounts', () => {
+    // Labelled 0: four right, two confidently 1, two that are 1 by argmax but under t_1 = 0.95.
+    // Labelled 1: four right. Row 0 of C is [4, 2] over 8 images: n·Q̂[0][1] = 2 · 8 / 6 ≈ 2.67 → 3.
+    const q = {
+      probs: [0.99, 0.01, 0.99, 0.01, 0.99, 0.01, 0.99, 0.01, 0.04, 0.96, 0.04, 0.96, 0.3, 0.7, 0.3, 0.7, 0.05, 0.95, 0.05, 0.95, 0.05, 0.95, 0.05, 0.95],
+      labels: [0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1],
+      classes: 2,
+    };
+    const r = confidentLearning(q);
+    expect(r.joint[0]).toEqual([4, 2]);
+    expect(r.calibrated[0]![1]).toBeCloseTo(8 / 3, 10);
+    expect(r.issues.map((i) => [i.index, i.suggested, i.rule])).toEqual([
+      [4, 1, 'confident-joint'],
+      [5, 1, 'confident-joint'],
+      [6, 1, 'noise-rate'],
+    ]);
+  });
+
   it('finds no suspects when every image agrees with its label', () => {
     const clean = confidentLearning({ probs: [0.9, 0.1, 0.8, 0.2, 0.1, 0.9, 0.3, 0.7], labels: [0, 0, 1, 1], classes: 2 });
     expect(clean.issues).toEqual([]);

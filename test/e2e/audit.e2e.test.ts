@@ -1,0 +1,126 @@
+// The Audit view in Chromium against the browser-mode server: suspects ranked with label and
+// suggestion side by side, Enter accepts, 1–9 picks another class, Esc keeps the label (all checked
+// in facet.db), a leaking pair moved into one split, and a real audit started from the view.
+import BetterSqlite3 from 'better-sqlite3';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDemo } from '../../src/main/core/demo/generate.js';
+import { createAudit, finishAudit, loadAuditItems, saveAuditFindings, saveFoldProbabilities } from '../../src/main/core/quality/audit-store.js';
+import { AuditSettingsSchema } from '../../src/shared/quality.js';
+import { openSession, screenshot, tempDir, type Session } from './harness.js';
+
+let s: Session;
+let datasetId: number;
+/** The three images the seeded audit says are wrong, most suspect first. */
+let wrong: { imageId: number; label: string }[];
+let leak: { trainId: number; testId: number };
+
+function db<T>(fn: (d: BetterSqlite3.Database) => T): T {
+  const d = new BetterSqlite3(path.join(s.dir, 'workspace', 'facet.db'), { readonly: true });
+  try {
+    return fn(d);
+  } finally {
+    d.close();
+  }
+}
+const classOf = (imageId: number) => db((d) => (d.prepare('SELECT c.name FROM images i JOIN classes c ON c.id = i.class_id WHERE i.id = ?').get(imageId) as { name: string }).name);
+const splitOf = (imageId: number) => db((d) => (d.prepare('SELECT split FROM images WHERE id = ?').get(imageId) as { split: string }).split);
+
+beforeAll(async () => {
+  const dir = tempDir('facet-e2e-audit-');
+  const out = path.join(dir, 'faces');
+  await generateDemo({ out, count: 45, size: 64 });
+  s = await openSession(dir, { width: 1360, height: 900 });
+  datasetId = (await s.core.call('datasets/import', { folder: out, name: 'demo faces', groupBy: '^(id\\d+)_' })).datasetId;
+
+  // A finished audit with known probabilities (the fold models are tested elsewhere): every image
+  // agrees with its label except three, which look like the next class (camera → phone → social).
+  const wdb = s.core.workspace.db;
+  const auditId = createAudit(wdb, datasetId, AuditSettingsSchema.parse({ folds: 2 }));
+  const items = loadAuditItems(wdb, auditId);
+  const picks = [items[0]!, items[16]!, items[31]!];
+  const selfConfidence = [0.02, 0.05, 0.08];
+  saveFoldProbabilities(
+    wdb,
+    auditId,
+    items.map((it) => {
+      const at = picks.indexOf(it);
+      const p = [0.05, 0.05, 0.05];
+      if (at < 0) p[it.classIndex] = 0.9;
+      else {
+        p[it.classIndex] = selfConfidence[at]!;
+        p[(it.classIndex + 1) % 3] = 0.93 - selfConfidence[at]!;
+      }
+      return { imageId: it.imageId, probabilities: p };
+    }),
+  );
+  const classes = ['camera', 'phone', 'social'];
+  wrong = picks.map((p) => ({ imageId: p.imageId, label: classes[p.classIndex]! }));
+  const train = items.find((i) => i.split === 'train')!;
+  const test = items.find((i) => i.split === 'test')!;
+  leak = { trainId: train.imageId, testId: test.imageId };
+  const ref = (i: typeof train) => ({ imageId: i.imageId, path: i.path, hash: i.hash, label: classes[i.classIndex]!, split: i.split });
+  saveAuditFindings(wdb, auditId, {
+    duplicates: [],
+    leaks: [{ a: ref(train), b: ref(test), distance: 3, correlation: 0.995, exact: false }],
+    imbalance: { counts: classes.map((c) => ({ class: c, count: 15, share: 1 / 3 })), ratio: 1, rare: [] },
+  });
+  finishAudit(wdb, auditId, 'completed', null, 1);
+});
+
+afterAll(async () => {
+  await s?.close();
+});
+
+describe('the Audit view', () => {
+  it('lists the suspects most suspect first, with the label and the suggested class side by side', async () => {
+    await s.page.goto(s.server.url);
+    await s.page.click('[data-test=tab-audit]');
+    await s.page.locator('[data-test=suspect]').first().waitFor();
+    const rows = s.page.locator('[data-test=suspect]');
+    expect(await rows.count()).toBe(3);
+    expect(Number(await rows.nth(0).getAttribute('data-image-id'))).toBe(wrong[0]!.imageId);
+    expect(await rows.nth(0).getAttribute('data-label')).toBe(wrong[0]!.label);
+    expect(await rows.nth(0).innerText()).toMatch(/labelled[\s\S]*looks like/);
+    expect(await s.page.locator('[data-test=audit-summary]').innerText()).toMatch(/completed · 45 images · 2 folds/);
+    await screenshot(s.page, '40-audit-suspects');
+  });
+
+  it('accepts the suggestion with Enter, picks another class with a digit, keeps a label with Esc', async () => {
+    const first = wrong[0]!;
+    const suggested = s.page.locator(`[data-test=suspect][data-image-id="${first.imageId}"]`);
+    const target = await suggested.getAttribute('data-suggested');
+    await s.page.keyboard.press('Enter');
+    await suggested.waitFor({ state: 'detached' });
+    expect(classOf(first.imageId)).toBe(target);
+
+    // Next in line (a phone image that looks like social): 1 picks the first class instead, camera.
+    await s.page.keyboard.press('1');
+    await s.page.locator(`[data-test=suspect][data-image-id="${wrong[1]!.imageId}"]`).waitFor({ state: 'detached' });
+    expect(classOf(wrong[1]!.imageId)).toBe('camera');
+
+    await s.page.keyboard.press('Escape');
+    await s.page.locator('[data-test=no-suspects]').waitFor();
+    expect(classOf(wrong[2]!.imageId)).toBe(wrong[2]!.label);
+    expect(db((d) => d.prepare(`SELECT decision FROM audit_decisions WHERE image_id = ?`).all(wrong[2]!.imageId))).toEqual([{ decision: 'keep' }]);
+    expect(db((d) => (d.prepare(`SELECT source FROM label_history WHERE image_id = ? ORDER BY id DESC LIMIT 1`).get(first.imageId) as { source: string }).source)).toBe('suggestion');
+  });
+
+  it('moves a leaking test image into its twin\'s split', async () => {
+    const pair = s.page.locator('[data-test=leak]');
+    await pair.first().waitFor();
+    await screenshot(s.page, '41-audit-leak');
+    await pair.first().locator('[data-test=leak-move]').click();
+    await pair.first().waitFor({ state: 'detached' });
+    expect(splitOf(leak.testId)).toBe(splitOf(leak.trainId));
+  });
+
+  it('runs a real audit from the view, with progress, and shows its report', async () => {
+    await s.page.fill('[data-test=audit-folds]', '2');
+    await s.page.click('[data-test=audit-start]');
+    await s.page.locator('[data-test=audit-progress]').waitFor();
+    await s.page.locator('[data-test=audit-start]').waitFor({ timeout: 240_000 });
+    expect(await s.page.locator('[data-test=audit-summary]').innerText()).toMatch(/Audit 2 · completed · 45 images · 2 folds · out-of-sample accuracy/);
+    expect(s.consoleErrors).toEqual([]);
+  }, 300_000);
+});
