@@ -25,6 +25,8 @@ export const AuditSettingsSchema = z.object({
   flip: z.boolean().default(true),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
   ranking: z.enum(SUSPECT_RANKINGS).default('self-confidence'),
+  /** After the confident suspects, also list images whose most probable class is not their label. */
+  disagreements: z.boolean().default(true),
   /** Two images are near-duplicates when their 64-bit dHashes differ in at most this many bits. */
   nearDuplicateDistance: z.number().int().min(0).max(32).default(6),
   /**
@@ -78,8 +80,11 @@ export interface Suspect {
   margin: number;
   /** p(suggested class). */
   suggestedConfidence: number;
-  /** How confident learning found it: off the diagonal of the confident joint, or pruned by noise rate. */
-  rule: 'confident-joint' | 'noise-rate';
+  /**
+   * How it was found: off the diagonal of the confident joint, pruned by noise rate (both confident
+   * learning), or only because the most probable class is not the label (listed after the others).
+   */
+  rule: 'confident-joint' | 'noise-rate' | 'disagreement';
   probabilities: Record<string, number>;
 }
 

@@ -48,6 +48,12 @@ export function auditJson(r: AuditReport) {
   };
 }
 
+const RULES: Record<AuditReport['suspects'][number]['rule'], string> = {
+  'confident-joint': 'confident joint',
+  'noise-rate': 'noise rate',
+  disagreement: 'argmax only',
+};
+
 const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
 
 export function renderAudit(r: AuditReport, top: number): string {
@@ -60,8 +66,8 @@ export function renderAudit(r: AuditReport, top: number): string {
     lines.push(`Suspected wrong labels: ${r.suspects.length} (most suspect first, ranked by ${r.settings.ranking}; showing ${Math.min(top, r.suspects.length)})`);
     lines.push(
       table(
-        ['#', 'path', 'label', 'suggested', 'p(label)', 'p(suggested)', 'split'],
-        r.suspects.slice(0, top).map((s, i) => [i + 1, s.path, s.label, s.suggested, s.selfConfidence.toFixed(3), s.suggestedConfidence.toFixed(3), s.split ?? '-']),
+        ['#', 'path', 'label', 'suggested', 'p(label)', 'p(suggested)', 'split', 'found by'],
+        r.suspects.slice(0, top).map((s, i) => [i + 1, s.path, s.label, s.suggested, s.selfConfidence.toFixed(3), s.suggestedConfidence.toFixed(3), s.split ?? '-', RULES[s.rule]]),
       ),
     );
   }

@@ -13,6 +13,7 @@ import { Output, table, type Io } from './output.js';
 import { followRun, registerTrainingCommands, renderTrainResult } from './training-commands.js';
 import { registerExportCommands } from './export-commands.js';
 import { registerFacesCommands, runFaceAnalysis } from './faces-commands.js';
+import { registerAuditCommands } from './audit-commands.js';
 
 /** Settings that make the demo's first training run finish in a few minutes on a 2-core CPU. */
 export const DEMO_HYPERPARAMETERS = { imageSize: 64, epochs: 12, batchSize: 32, patience: 4 };
@@ -283,6 +284,7 @@ export async function runCli(argv: string[], io: Io = { stdout: process.stdout, 
   registerTrainingCommands(program, ctxFor());
   registerExportCommands(program, ctxFor());
   registerFacesCommands(program, ctxFor());
+  registerAuditCommands(program, ctxFor());
 
   program
     .command('serve')

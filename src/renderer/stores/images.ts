@@ -3,6 +3,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef } from 'vue';
 import type { ImageItem, SplitName } from '../../shared/domain.js';
+import type { FaceFilter } from '../../shared/faces.js';
 import type { ImagePrediction } from '../../shared/runs.js';
 import type { ErrorPayload } from '../../shared/errors.js';
 import { api } from '../api/index.js';
@@ -21,9 +22,11 @@ export interface ImageFilters {
   predictedClass: string | null;
   /** Only images whose prediction differs from their current label. */
   disagree: boolean;
+  /** By face analysis: no face, one, several, not analysed yet. */
+  faces: FaceFilter | null;
 }
 
-export const NO_FILTERS: ImageFilters = { classId: null, split: null, status: 'ok', sort: 'path', runId: null, trueClass: null, predictedClass: null, disagree: false };
+export const NO_FILTERS: ImageFilters = { classId: null, split: null, status: 'ok', sort: 'path', runId: null, trueClass: null, predictedClass: null, disagree: false, faces: null };
 
 export interface ShownPrediction {
   predictedClass: string;
@@ -81,6 +84,7 @@ export const useImagesStore = defineStore('images', () => {
       status: f.status,
       ...(f.classId !== null ? { classId: f.classId } : {}),
       ...(f.split !== null ? { split: f.split } : {}),
+      ...(f.faces !== null ? { faces: f.faces } : {}),
       sort: f.sort,
       ...(f.runId !== null ? { runId: f.runId, disagree: f.disagree } : {}),
       ...(f.runId !== null && f.trueClass !== null ? { trueClass: f.trueClass } : {}),

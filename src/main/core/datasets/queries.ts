@@ -24,7 +24,7 @@ interface DatasetRow {
 
 const DATASET_SELECT = `
   SELECT d.*,
-    (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id AND i.status = 'ok') AS images,
+    (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id AND i.status = 'ok' AND i.excluded = 0) AS images,
     (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id AND i.status = 'unreadable') AS skipped,
     (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id AND i.status = 'missing') AS missing,
     (SELECT COUNT(*) FROM classes c WHERE c.dataset_id = d.id AND c.deleted_at IS NULL) AS classes
@@ -80,10 +80,10 @@ export function listClasses(db: Database, datasetId: number): ClassDef[] {
   const rows = db
     .prepare(
       `SELECT c.id, c.dataset_id, c.name,
-         SUM(CASE WHEN i.status = 'ok' THEN 1 ELSE 0 END) AS count,
-         SUM(CASE WHEN i.status = 'ok' AND i.split = 'train' THEN 1 ELSE 0 END) AS train,
-         SUM(CASE WHEN i.status = 'ok' AND i.split = 'val' THEN 1 ELSE 0 END) AS val,
-         SUM(CASE WHEN i.status = 'ok' AND i.split = 'test' THEN 1 ELSE 0 END) AS test
+         SUM(CASE WHEN i.status = 'ok' AND i.excluded = 0 THEN 1 ELSE 0 END) AS count,
+         SUM(CASE WHEN i.status = 'ok' AND i.excluded = 0 AND i.split = 'train' THEN 1 ELSE 0 END) AS train,
+         SUM(CASE WHEN i.status = 'ok' AND i.excluded = 0 AND i.split = 'val' THEN 1 ELSE 0 END) AS val,
+         SUM(CASE WHEN i.status = 'ok' AND i.excluded = 0 AND i.split = 'test' THEN 1 ELSE 0 END) AS test
        FROM classes c LEFT JOIN images i ON i.class_id = c.id
        WHERE c.dataset_id = ? AND c.deleted_at IS NULL
        GROUP BY c.id ORDER BY c.name`,

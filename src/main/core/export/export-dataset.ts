@@ -39,7 +39,7 @@ function currentEntries(db: Database, datasetId: number, failed: DatasetExportRe
   const rows = db
     .prepare(
       `SELECT i.path, i.hash, i.split, c.name FROM images i JOIN classes c ON c.id = i.class_id
-       WHERE i.dataset_id = ? AND i.status = 'ok' AND c.deleted_at IS NULL ORDER BY i.path`,
+       WHERE i.dataset_id = ? AND i.status = 'ok' AND i.excluded = 0 AND c.deleted_at IS NULL ORDER BY i.path`,
     )
     .all(datasetId) as { path: string; hash: string; split: SplitName | null; name: string }[];
   const entries: Entry[] = [];

@@ -2,11 +2,11 @@
 // every image is predicted by the model that never saw it (out-of-sample probabilities, which
 // confident learning needs), plus dHashes for near-duplicates. Reuses the training engine: the pixel
 // cache, the batch stream and the step trainer.
-import path from 'node:path';
 import os from 'node:os';
+import path from 'node:path';
 import pLimit from 'p-limit';
 import { HyperparametersSchema } from '../../../shared/hyperparameters.js';
-import type { AuditProgress, AuditSettings } from '../../../shared/quality.js';
+import type { AuditProgress, AuditSettings, Leak } from '../../../shared/quality.js';
 import type { Database } from '../store/db.js';
 import { getDataset } from '../datasets/queries.js';
 import { createStepTrainer } from '../training/engine/index.js';
@@ -26,7 +26,6 @@ import {
 } from './audit-store.js';
 import { dHash } from './dhash.js';
 import { classImbalance, conflictingDuplicates, crossSplitCandidates, pixelCorrelation, type AuditedImage, type LeakCandidate } from './findings.js';
-import type { Leak } from '../../../shared/quality.js';
 
 export interface AuditRunOptions {
   cacheDir: string;

@@ -23,6 +23,10 @@
 //      gets right with confidence just under a high threshold (a class learnt very well has t_j ≈ 0.95).
 //   5. Ranking (section 3.2, as cleanlab's `rank_by`): by self-confidence p̂(ỹ = i; x), lowest first,
 //      or by the normalized margin p̂(ỹ = i; x) − max_{k ≠ i} p̂(ỹ = k; x), lowest first.
+//   6. Optionally, after all of the above, the rest of "C_confusion" (section 3.1's baseline): images
+//      whose most probable class is not their label but that no rule above picked, ranked the same
+//      way. They come last, so the confident suspects keep the top of the list; on a well-learnt
+//      set they are the real errors the thresholds were too strict for (p = 0.8 against t_j = 0.94).
 //
 // Written here rather than taken from cleanlab (Python): the maths is a few loops.
 import type { SuspectRanking } from '../../../shared/quality.js';
@@ -45,8 +49,8 @@ export interface LabelIssue {
   suggestedConfidence: number;
   /** The ranking value: lower is more suspect. */
   score: number;
-  /** Which rule found it: an off-diagonal entry of the confident joint, or prune by noise rate. */
-  rule: 'confident-joint' | 'noise-rate';
+  /** Which rule found it: an off-diagonal entry of the confident joint, prune by noise rate, or only argmax ≠ label. */
+  rule: 'confident-joint' | 'noise-rate' | 'disagreement';
 }
 
 export interface ConfidentLearningResult {
@@ -95,7 +99,7 @@ export function normalizedMargin(m: ProbabilityMatrix, row: number, label: numbe
   return m.probs[row * k + label]! - (k > 1 ? other : 0);
 }
 
-export function confidentLearning(m: ProbabilityMatrix, ranking: SuspectRanking = 'self-confidence'): ConfidentLearningResult {
+export function confidentLearning(m: ProbabilityMatrix, ranking: SuspectRanking = 'self-confidence', options: { disagreements?: boolean } = {}): ConfidentLearningResult {
   const k = m.classes;
   const n = m.labels.length;
   if (m.probs.length !== n * k) throw new Error(`expected ${n}×${k} probabilities, got ${m.probs.length}`);
@@ -134,6 +138,13 @@ export function confidentLearning(m: ProbabilityMatrix, ranking: SuspectRanking 
     }
   }
 
+  if (options.disagreements ?? true) {
+    for (let row = 0; row < n; row++) {
+      const predicted = argmaxRow(m, row);
+      if (predicted !== m.labels[row]! && !found.has(row)) found.set(row, { suggested: predicted, rule: 'disagreement' });
+    }
+  }
+
   const issues: LabelIssue[] = [...found].map(([row, f]) => {
     const label = m.labels[row]!;
     const selfConfidence = p(row, label);
@@ -149,8 +160,9 @@ export function confidentLearning(m: ProbabilityMatrix, ranking: SuspectRanking 
       rule: f.rule,
     };
   });
-  // Ties broken by the row so the order is stable whatever the sort implementation.
-  issues.sort((a, b) => a.score - b.score || a.index - b.index);
+  // Disagreements after the confident suspects; ties broken by the row so the order is stable.
+  const tier = (i: LabelIssue) => (i.rule === 'disagreement' ? 1 : 0);
+  issues.sort((a, b) => tier(a) - tier(b) || a.score - b.score || a.index - b.index);
   return { thresholds, joint, calibrated, issues };
 }
 

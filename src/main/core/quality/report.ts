@@ -58,7 +58,7 @@ export function auditReport(db: Database, auditId: number, limit = 10_000): Audi
   let thresholds: number[] = [];
   // Only a finished audit has an out-of-sample probability for every image; thresholds need them all.
   if (audit.status === 'completed' && rows.length > 0) {
-    const cl = confidentLearning({ probs, labels, classes: k }, audit.settings.ranking);
+    const cl = confidentLearning({ probs, labels, classes: k }, audit.settings.ranking, { disagreements: audit.settings.disagreements });
     joint = cl.joint;
     calibrated = cl.calibrated.map((r) => r.map((v) => Math.round(v * 100) / 100));
     thresholds = cl.thresholds;
