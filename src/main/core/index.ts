@@ -15,20 +15,21 @@ import { predictWithRun } from './training/predict.js';
 import { getRun, getRunDetail, listRuns } from './training/run-store.js';
 import { compareRuns, deleteRun, renameRun } from './training/run-admin.js';
 import { listPredictions } from './training/evaluation-queries.js';
-import { RunManager, type TrainerLauncher } from './training/runs.js';
-import { Audits, type AuditorLauncher } from './quality/audits.js';
+import { RunManager } from './training/runs.js';
+import type { ProcessLauncher } from './util/child-process.js';
+import { Audits } from './quality/audits.js';
 import { latestAuditId } from './quality/audit-store.js';
 import { acceptSuggestions, keepLabels, resolveLeak } from './quality/decisions.js';
 import { auditReport } from './quality/report.js';
 import { asStoreError } from './store/db.js';
-import { FaceJobs, type FacesLauncher } from './faces/face-jobs.js';
+import { FaceJobs } from './faces/face-jobs.js';
 import { getImageFaces } from './faces/face-store.js';
 import { findFaceLeaks, groupByIdentity } from './faces/identity.js';
 import type { Workspace } from './workspace.js';
 
 export interface CoreOptions {
   /** How training processes are started: child_process.fork by default, utilityProcess in Electron. */
-  launcher?: TrainerLauncher;
+  launcher?: ProcessLauncher;
 }
 
 export type Handlers = { [N in CallName]: (args: ParsedArgs<N>) => Promise<CallResult<N>> | CallResult<N> };
@@ -48,8 +49,8 @@ export class Core {
     const db = ws.db;
     this.runs = new RunManager(ws, this.events, options.launcher);
     // An audit process speaks its own messages over the same kind of channel as a training process.
-    this.audits = new Audits(ws, this.events, options.launcher as AuditorLauncher | undefined);
-    this.faces = new FaceJobs(ws, this.events, options.launcher as FacesLauncher | undefined);
+    this.audits = new Audits(ws, this.events, options.launcher);
+    this.faces = new FaceJobs(ws, this.events, options.launcher);
     const progress = (p: Parameters<CoreEvents['emit']>[1] & object) => this.events.emit('import/progress', p as never);
     this.handlers = {
       'workspace/info': () => ws.info(),

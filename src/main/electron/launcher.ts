@@ -1,18 +1,17 @@
-// Training processes under Electron: utilityProcess.fork instead of child_process.fork, so the
-// trainer runs in a Node process Electron manages (no second copy of the Electron binary's GUI).
+// Long-work processes (training, audits, face analysis) under Electron: utilityProcess.fork instead
+// of child_process.fork, so they run in Node processes Electron manages.
 import { utilityProcess } from 'electron';
-import type { TrainerLauncher } from '../core/training/runs.js';
-import type { ToTrainer } from '../core/training/train-process.js';
+import type { ProcessLauncher } from '../core/util/child-process.js';
 
-export const utilityProcessLauncher: TrainerLauncher = (entry, args) => {
-  const child = utilityProcess.fork(entry, args, { serviceName: 'Facet trainer', stdio: 'inherit' });
+export const utilityProcessLauncher: ProcessLauncher = (entry, args) => {
+  const child = utilityProcess.fork(entry, args, { serviceName: 'Facet worker', stdio: 'inherit' });
   let alive = true;
   child.on('exit', () => (alive = false));
   return {
     get pid() {
       return child.pid;
     },
-    send: (m: ToTrainer) => {
+    send: (m: unknown) => {
       if (alive) child.postMessage(m);
     },
     onMessage: (l) => child.on('message', (m) => l(m as Parameters<typeof l>[0])),

@@ -1,38 +1,17 @@
 // Face analysis passes of datasets, each in its own process (like training runs): this side starts
 // the process, relays its progress as 'faces/progress' events and resolves with the summary.
-import { fork } from 'node:child_process';
 import { FacetError, type ErrorPayload } from '../../../shared/errors.js';
 import type { FaceDetectorName, FacesSummary } from '../../../shared/faces.js';
 import type { CoreEvents } from '../events.js';
 import { getDataset } from '../datasets/queries.js';
 import { builtSibling } from '../util/built-file.js';
+import { forkLauncher, type ChildHandle, type ProcessLauncher } from '../util/child-process.js';
 import type { Workspace } from '../workspace.js';
 import type { FromFaces, ToFaces } from './faces-process.js';
 
 /** A child process that speaks the faces-process messages (fork, or Electron's utilityProcess). */
-export interface FacesChild {
-  readonly pid: number | undefined;
-  send(message: ToFaces): void;
-  onMessage(listener: (message: FromFaces) => void): void;
-  onExit(listener: (code: number | null) => void): void;
-  kill(): void;
-}
-export type FacesLauncher = (entry: string, args: string[]) => FacesChild;
-
-export const forkFacesLauncher: FacesLauncher = (entry, args) => {
-  const child = fork(entry, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
-  return {
-    get pid() {
-      return child.pid;
-    },
-    send: (m) => {
-      if (child.connected) child.send(m);
-    },
-    onMessage: (l) => child.on('message', (m) => l(m as FromFaces)),
-    onExit: (l) => child.on('exit', (code) => l(code)),
-    kill: () => child.kill('SIGKILL'),
-  };
-};
+export type FacesChild = ChildHandle<ToFaces, FromFaces>;
+export type FacesLauncher = ProcessLauncher;
 
 export interface AnalyseRequest {
   datasetId: number;
@@ -49,7 +28,7 @@ export class FaceJobs {
   constructor(
     private readonly ws: Workspace,
     private readonly events: CoreEvents,
-    private readonly launcher: FacesLauncher = forkFacesLauncher,
+    private readonly launcher: FacesLauncher = forkLauncher,
   ) {}
 
   /** Starts a pass (or joins the one running for this dataset) and resolves when it ends. */

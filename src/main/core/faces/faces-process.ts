@@ -1,6 +1,7 @@
 // Entry point of a face-analysis process (child_process.fork, or Electron's utilityProcess): one
 // dataset per process, so tfjs never runs on a UI or server event loop and a kill frees everything.
 import { toErrorPayload, type ErrorPayload } from '../../../shared/errors.js';
+import { parentHandle } from '../util/child-process.js';
 import type { FaceDetectorName, FacesProgress, FacesSummary } from '../../../shared/faces.js';
 import { Workspace } from '../workspace.js';
 import { analyseDataset } from './analyse.js';
@@ -11,24 +12,6 @@ export type FromFaces =
   | { type: 'finished'; summary: FacesSummary }
   | { type: 'failed'; error: ErrorPayload };
 
-interface ParentPort {
-  postMessage(message: FromFaces): void;
-  onMessage(listener: (m: ToFaces) => void): void;
-}
-
-/** process.send under child_process.fork; Electron's utilityProcess gives process.parentPort. */
-function parentPort(): ParentPort {
-  const electronPort = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', l: (ev: { data: ToFaces }) => void): void } }).parentPort;
-  if (electronPort) {
-    return { postMessage: (m) => electronPort.postMessage(m), onMessage: (l) => electronPort.on('message', (ev) => l(ev.data)) };
-  }
-  return {
-    postMessage: (m) => {
-      if (process.connected) process.send?.(m);
-    },
-    onMessage: (l) => process.on('message', (m) => l(m as ToFaces)),
-  };
-}
 
 /** argv: WORKSPACE DATASET_ID [--detector ssd|tiny] [--min-score X] [--redo] */
 function parseFacesArgs(argv: string[]): { workspaceDir: string; datasetId: number; detector?: FaceDetectorName; minScore?: number; redo: boolean } {
@@ -52,7 +35,7 @@ function parseFacesArgs(argv: string[]): { workspaceDir: string; datasetId: numb
 
 async function main(): Promise<void> {
   const args = parseFacesArgs(process.argv.slice(2));
-  const port = parentPort();
+  const port = parentHandle<ToFaces, FromFaces>();
   const controller = new AbortController();
   port.onMessage((m) => {
     if (m.type === 'cancel') controller.abort();

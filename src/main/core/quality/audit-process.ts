@@ -2,6 +2,7 @@
 // utilityProcess under the app): one audit per process, like a training run, so tfjs never runs on
 // a UI or server event loop and killing the process frees everything.
 import { toErrorPayload } from '../../../shared/errors.js';
+import { parentHandle } from '../util/child-process.js';
 import type { AuditFinished, AuditProgress } from '../../../shared/quality.js';
 import { Workspace } from '../workspace.js';
 import { runAudit } from './audit.js';
@@ -10,32 +11,14 @@ import { finishAudit } from './audit-store.js';
 export type ToAuditor = { type: 'cancel' };
 export type FromAuditor = { type: 'progress'; progress: AuditProgress } | { type: 'finished'; finished: AuditFinished };
 
-interface ParentPort {
-  postMessage(message: FromAuditor): void;
-  on(event: 'message', listener: (m: ToAuditor) => void): void;
-}
-
-/** process.send under child_process.fork; Electron's utilityProcess gives process.parentPort. */
-function parentPort(): ParentPort {
-  const electronPort = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', l: (ev: { data: ToAuditor }) => void): void } }).parentPort;
-  if (electronPort) {
-    return { postMessage: (m) => electronPort.postMessage(m), on: (_e, l) => electronPort.on('message', (ev) => l(ev.data)) };
-  }
-  return {
-    postMessage: (m) => {
-      if (process.connected) process.send?.(m);
-    },
-    on: (_e, l) => process.on('message', (m) => l(m as ToAuditor)),
-  };
-}
 
 async function main(): Promise<void> {
   const [workspaceDir, auditIdText] = process.argv.slice(2);
   const auditId = Number(auditIdText);
   if (!workspaceDir || !Number.isInteger(auditId)) throw new Error('usage: audit-process WORKSPACE AUDIT_ID');
-  const port = parentPort();
+  const port = parentHandle<ToAuditor, FromAuditor>();
   const controller = new AbortController();
-  port.on('message', (m) => {
+  port.onMessage((m) => {
     if (m.type === 'cancel') controller.abort();
   });
   process.on('SIGTERM', () => controller.abort());

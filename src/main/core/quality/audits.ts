@@ -1,40 +1,19 @@
 // Starting, cancelling and awaiting audits. Each audit works in its own process (audit-process.ts);
 // this side writes the audit row with the labels and folds it covers, launches the process and
 // relays its events — the same shape as the training runs service.
-import { fork } from 'node:child_process';
 import { FacetError } from '../../../shared/errors.js';
 import { minImageSize } from '../../../shared/hyperparameters.js';
 import { AuditSettingsSchema, type Audit, type AuditFinished, type AuditSettingsInput } from '../../../shared/quality.js';
 import type { CoreEvents } from '../events.js';
 import { builtSibling } from '../util/built-file.js';
+import { forkLauncher, type ChildHandle, type ProcessLauncher } from '../util/child-process.js';
 import type { Workspace } from '../workspace.js';
 import type { FromAuditor, ToAuditor } from './audit-process.js';
 import { createAudit, finishAudit, getAudit, markInterruptedAudits } from './audit-store.js';
 
 /** What the audits service needs of an audit process; Electron passes a utilityProcess-backed one. */
-export interface AuditorChild {
-  readonly pid: number | undefined;
-  send(message: ToAuditor): void;
-  onMessage(listener: (message: FromAuditor) => void): void;
-  onExit(listener: (code: number | null) => void): void;
-  kill(): void;
-}
-export type AuditorLauncher = (entry: string, args: string[]) => AuditorChild;
-
-export const forkAuditor: AuditorLauncher = (entry, args) => {
-  const child = fork(entry, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
-  return {
-    get pid() {
-      return child.pid;
-    },
-    send: (m) => {
-      if (child.connected) child.send(m);
-    },
-    onMessage: (l) => child.on('message', (m) => l(m as FromAuditor)),
-    onExit: (l) => child.on('exit', (code) => l(code)),
-    kill: () => child.kill('SIGKILL'),
-  };
-};
+export type AuditorChild = ChildHandle<ToAuditor, FromAuditor>;
+export type AuditorLauncher = ProcessLauncher;
 
 const CANCEL_GRACE_MS = 15_000;
 
@@ -49,7 +28,7 @@ export class Audits {
   constructor(
     private readonly ws: Workspace,
     private readonly events: CoreEvents,
-    private readonly launcher: AuditorLauncher = forkAuditor,
+    private readonly launcher: AuditorLauncher = forkLauncher,
   ) {
     markInterruptedAudits(ws.db);
   }

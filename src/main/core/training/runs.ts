@@ -1,40 +1,19 @@
 // Starting, resuming, cancelling and awaiting runs. Each run trains in its own process; this side
 // only writes the run row and snapshot, launches the process and relays its events.
-import { fork } from 'node:child_process';
 import { FacetError } from '../../../shared/errors.js';
 import { CheckedHyperparametersSchema, type HyperparametersInput } from '../../../shared/hyperparameters.js';
 import type { Run, RunFinished } from '../../../shared/runs.js';
 import type { CoreEvents } from '../events.js';
 import { builtSibling } from '../util/built-file.js';
+import { forkLauncher, type ChildHandle, type ProcessLauncher } from '../util/child-process.js';
 import type { Workspace } from '../workspace.js';
 import { createRunRow, finishRun, getRun, markInterruptedRuns } from './run-store.js';
 import { createSnapshot } from './snapshots.js';
 import type { FromTrainer, ToTrainer } from './train-process.js';
 
 /** What the runs service needs of a training process; Electron passes a utilityProcess-backed one. */
-export interface TrainerChild {
-  readonly pid: number | undefined;
-  send(message: ToTrainer): void;
-  onMessage(listener: (message: FromTrainer) => void): void;
-  onExit(listener: (code: number | null) => void): void;
-  kill(): void;
-}
-export type TrainerLauncher = (entry: string, args: string[]) => TrainerChild;
-
-export const forkLauncher: TrainerLauncher = (entry, args) => {
-  const child = fork(entry, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
-  return {
-    get pid() {
-      return child.pid;
-    },
-    send: (m) => {
-      if (child.connected) child.send(m);
-    },
-    onMessage: (l) => child.on('message', (m) => l(m as FromTrainer)),
-    onExit: (l) => child.on('exit', (code) => l(code)),
-    kill: () => child.kill('SIGKILL'),
-  };
-};
+export type TrainerChild = ChildHandle<ToTrainer, FromTrainer>;
+export type TrainerLauncher = ProcessLauncher;
 
 /** How long a cancel may take before the process is killed (the last resort; it frees everything). */
 const CANCEL_GRACE_MS = 15_000;

@@ -2,6 +2,7 @@
 // utilityProcess under the app): one run per process, so killing it frees every tensor, and tfjs
 // never runs on a UI or server event loop. Talks to its parent with the messages below.
 import { toErrorPayload } from '../../../shared/errors.js';
+import { parentHandle } from '../util/child-process.js';
 import type { EpochMetrics, RunFinished, TrainProgress } from '../../../shared/runs.js';
 import { Workspace } from '../workspace.js';
 import { finishRun } from './run-store.js';
@@ -13,32 +14,14 @@ export type FromTrainer =
   | { type: 'epoch'; runId: number; metrics: EpochMetrics }
   | { type: 'finished'; finished: RunFinished; dataWaitShare: number };
 
-interface ParentPort {
-  postMessage(message: FromTrainer): void;
-  on(event: 'message', listener: (m: ToTrainer) => void): void;
-}
-
-/** process.send under child_process.fork; Electron's utilityProcess gives process.parentPort. */
-function parentPort(): ParentPort {
-  const electronPort = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', l: (ev: { data: ToTrainer }) => void): void } }).parentPort;
-  if (electronPort) {
-    return { postMessage: (m) => electronPort.postMessage(m), on: (_e, l) => electronPort.on('message', (ev) => l(ev.data)) };
-  }
-  return {
-    postMessage: (m) => {
-      if (process.connected) process.send?.(m);
-    },
-    on: (_e, l) => process.on('message', (m) => l(m as ToTrainer)),
-  };
-}
 
 async function main(): Promise<void> {
   const [workspaceDir, runIdText, ...flags] = process.argv.slice(2);
   const runId = Number(runIdText);
   if (!workspaceDir || !Number.isInteger(runId)) throw new Error('usage: train-process WORKSPACE RUN_ID [--resume]');
-  const port = parentPort();
+  const port = parentHandle<ToTrainer, FromTrainer>();
   const controller = new AbortController();
-  port.on('message', (m) => {
+  port.onMessage((m) => {
     if (m.type === 'cancel') controller.abort();
   });
   process.on('SIGTERM', () => controller.abort());

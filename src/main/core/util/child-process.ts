@@ -1,0 +1,53 @@
+// One door to the long-work processes (training runs, audits, face analysis): the parent's handle on
+// a child, and the child's handle on its parent. child_process.fork under the CLI and the server;
+// Electron passes a utilityProcess-backed launcher with the same shape.
+import { fork } from 'node:child_process';
+
+/** The parent's view of a child process speaking messages ToChild → / ← FromChild. */
+export interface ChildHandle<ToChild, FromChild> {
+  readonly pid: number | undefined;
+  send(message: ToChild): void;
+  onMessage(listener: (message: FromChild) => void): void;
+  onExit(listener: (code: number | null) => void): void;
+  /** The last resort of cancel: frees every tensor and file handle of the child. */
+  kill(): void;
+}
+
+/** Starts `entry` (a built .js file) with `args`; message types are fixed by the caller. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each service narrows the message types
+export type ProcessLauncher = (entry: string, args: string[]) => ChildHandle<any, any>;
+
+export const forkLauncher: ProcessLauncher = (entry, args) => {
+  const child = fork(entry, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  return {
+    get pid() {
+      return child.pid;
+    },
+    send: (m) => {
+      if (child.connected) child.send(m);
+    },
+    onMessage: (l) => child.on('message', (m) => l(m)),
+    onExit: (l) => child.on('exit', (code) => l(code)),
+    kill: () => child.kill('SIGKILL'),
+  };
+};
+
+/** The child's view of its parent: process.send under fork, process.parentPort under Electron. */
+export interface ParentHandle<ToChild, FromChild> {
+  postMessage(message: FromChild): void;
+  onMessage(listener: (message: ToChild) => void): void;
+}
+
+export function parentHandle<ToChild, FromChild>(): ParentHandle<ToChild, FromChild> {
+  const electronPort = (process as unknown as { parentPort?: { postMessage(m: unknown): void; on(e: 'message', l: (ev: { data: ToChild }) => void): void } })
+    .parentPort;
+  if (electronPort) {
+    return { postMessage: (m) => electronPort.postMessage(m), onMessage: (l) => electronPort.on('message', (ev) => l(ev.data)) };
+  }
+  return {
+    postMessage: (m) => {
+      if (process.connected) process.send?.(m);
+    },
+    onMessage: (l) => process.on('message', (m) => l(m as ToChild)),
+  };
+}
