@@ -3,7 +3,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { ErrorPayload } from '../../shared/errors.js';
-import type { FaceFilter, FaceLeakReport, FacesProgress, FacesSummary, IdentityGroups } from '../../shared/faces.js';
+import type { FaceDetectorName, FaceFilter, FaceLeakReport, FacesProgress, FacesSummary, IdentityGroups } from '../../shared/faces.js';
 import { api } from '../api/index.js';
 import { asPayload } from './errors.js';
 
@@ -26,15 +26,32 @@ export const useFacesStore = defineStore('faces', () => {
   const leaks = ref<Record<number, FaceLeakReport>>({});
   const error = ref<ErrorPayload | null>(null);
 
-  let unsubscribe: (() => void) | null = null;
+  /** True when the pass shown was started elsewhere (before a page reload, or by another window). */
+  let adopted = false;
+  let listening = false;
   function listen(): void {
-    if (unsubscribe) return;
-    unsubscribe = api().on('faces/progress', (p) => {
+    if (listening) return;
+    listening = true;
+    api().on('faces/progress', (p) => {
+      if (running.value === null && p.phase !== 'done') {
+        running.value = p.datasetId;
+        adopted = true;
+      }
       if (p.datasetId === running.value) progress.value = p;
+    });
+    api().on('faces/finished', (s) => {
+      if (!adopted || s.datasetId !== running.value) return;
+      adopted = false;
+      summary.value = { ...summary.value, [s.datasetId]: s };
+      running.value = null;
+      progress.value = null;
+      cancelling.value = false;
+      void loadCounts(s.datasetId);
     });
   }
 
   async function loadCounts(datasetId: number): Promise<void> {
+    listen();
     const total = async (faces?: FaceFilter) => (await api().call('images/list', { datasetId, status: 'ok', limit: 1, ...(faces ? { faces } : {}) })).total;
     try {
       const [images, analysed, noFace, oneFace, multiFace] = await Promise.all([total(), total('analysed'), total('no-face'), total('one-face'), total('multi-face')]);
@@ -44,15 +61,16 @@ export const useFacesStore = defineStore('faces', () => {
     }
   }
 
-  async function analyse(datasetId: number): Promise<void> {
+  async function analyse(datasetId: number, opts: { detector?: FaceDetectorName; redo?: boolean } = {}): Promise<void> {
     if (running.value !== null) return;
     listen();
     running.value = datasetId;
+    adopted = false;
     progress.value = null;
     cancelling.value = false;
     error.value = null;
     try {
-      const s = await api().call('faces/analyse', { datasetId });
+      const s = await api().call('faces/analyse', { datasetId, ...opts });
       summary.value = { ...summary.value, [datasetId]: s };
     } catch (e) {
       error.value = asPayload(e);
