@@ -86,6 +86,20 @@ describe('the Audit view', () => {
     await screenshot(s.page, '40-audit-suspects');
   });
 
+  it('opens exactly the suspects in the labeller as a filter, and back to all images', async () => {
+    await s.page.click('[data-test=suspects-in-labeller]');
+    const banner = s.page.locator('[data-test=scope-filter]');
+    await banner.waitFor();
+    expect(await banner.innerText()).toMatch(/Audit suspects\s*: 3 image/);
+    const tiles = s.page.locator('[data-image-id]');
+    await expect.poll(async () => (await tiles.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-image-id'))))).sort((a, b) => a - b)).toEqual(wrong.map((w) => w.imageId).sort((a, b) => a - b));
+    await screenshot(s.page, '41-labeller-audit-suspects');
+    await s.page.click('[data-test=clear-scope]');
+    await banner.waitFor({ state: 'detached' });
+    await s.page.click('[data-test=tab-audit]');
+    await s.page.locator('[data-test=suspect]').first().waitFor();
+  });
+
   it('accepts the suggestion with Enter, picks another class with a digit, keeps a label with Esc', async () => {
     const first = wrong[0]!;
     const suggested = s.page.locator(`[data-test=suspect][data-image-id="${first.imageId}"]`);

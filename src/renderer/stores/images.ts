@@ -24,9 +24,11 @@ export interface ImageFilters {
   disagree: boolean;
   /** By face analysis: no face, one, several, not analysed yet. */
   faces: FaceFilter | null;
+  /** A fixed set of images (e.g. an audit's suspects), with what to call it in the banner. */
+  scope: { label: string; imageIds: number[] } | null;
 }
 
-export const NO_FILTERS: ImageFilters = { classId: null, split: null, status: 'ok', sort: 'path', runId: null, trueClass: null, predictedClass: null, disagree: false, faces: null };
+export const NO_FILTERS: ImageFilters = { classId: null, split: null, status: 'ok', sort: 'path', runId: null, trueClass: null, predictedClass: null, disagree: false, faces: null, scope: null };
 
 export interface ShownPrediction {
   predictedClass: string;
@@ -85,6 +87,7 @@ export const useImagesStore = defineStore('images', () => {
       ...(f.classId !== null ? { classId: f.classId } : {}),
       ...(f.split !== null ? { split: f.split } : {}),
       ...(f.faces !== null ? { faces: f.faces } : {}),
+      ...(f.scope !== null ? { imageIds: f.scope.imageIds } : {}),
       sort: f.sort,
       ...(f.runId !== null ? { runId: f.runId, disagree: f.disagree } : {}),
       ...(f.runId !== null && f.trueClass !== null ? { trueClass: f.trueClass } : {}),
