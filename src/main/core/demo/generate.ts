@@ -47,7 +47,8 @@ export class DemoError extends Error {
 export const DEMO_DEFAULTS = { count: 600, seed: 42, wrongFraction: 0.03, size: 256 } as const;
 export const DEMO_CLASSES: readonly Medium[] = MEDIA;
 const GENERATOR = 'facet-demo';
-const VERSION = 1;
+// 2: 100 people × 2 photos per medium and the v2 media looks; a v1 folder is not reused.
+const VERSION = 2;
 // ~2 photos per person per medium: many people, so a split by person still tests on a dozen or so
 // people (with 40 people × 5 photos the test split held 4, and one odd face skewed the whole score).
 const IMAGES_PER_IDENTITY = 6;
