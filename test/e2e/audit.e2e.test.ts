@@ -90,7 +90,7 @@ describe('the Audit view', () => {
     await s.page.click('[data-test=suspects-in-labeller]');
     const banner = s.page.locator('[data-test=scope-filter]');
     await banner.waitFor();
-    expect(await banner.innerText()).toMatch(/Audit suspects\s*: 3 image/);
+    expect(await banner.innerText()).toMatch(/Audit suspects\s*· 3 image/);
     const tiles = s.page.locator('[data-image-id]');
     await expect.poll(async () => (await tiles.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-image-id'))))).sort((a, b) => a - b)).toEqual(wrong.map((w) => w.imageId).sort((a, b) => a - b));
     await screenshot(s.page, '41-labeller-audit-suspects');
