@@ -1,9 +1,6 @@
 // "Crop to face": the training pixels of an image are its most confident face's box, widened by a
 // margin and made square, instead of the whole picture. Cached apart from whole-image pixels.
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
-import pLimit from 'p-limit';
 import sharp from 'sharp';
 import { FacetError } from '../../../shared/errors.js';
 import type { FaceBox } from '../../../shared/faces.js';
@@ -54,46 +51,20 @@ export class FaceCropCache extends PixelCache {
     super(path.join(cacheRoot, 'face-crop', `margin-${margin}`), size, colorMode);
   }
 
-  override async ensure(sources: PixelSource[], onProgress?: (done: number, total: number) => void): Promise<void> {
-    const missing: PixelSource[] = [];
-    for (const s of sources) {
-      const st = await fs.stat(this.fileFor(s.hash)).catch(() => null);
-      if (st?.size !== this.bytesPerImage) missing.push(s);
-    }
+  protected override async decoderFor(missing: PixelSource[], all: PixelSource[]): Promise<(s: PixelSource) => Promise<Buffer>> {
     const boxes = topFaceBoxes(this.db, missing.map((s) => s.hash));
-    if (missing.length > 0 && !anyAnalysed(this.db, sources.map((s) => s.hash))) {
+    if (missing.length > 0 && !anyAnalysed(this.db, all.map((s) => s.hash))) {
       throw new FacetError('conflict', 'Crop to face needs the face analysis of the dataset, and none of its images has one.', {
         field: 'cropToFace',
         hint: 'Run `facet faces DATASET` first (or turn crop to face off).',
       });
     }
-    const limit = pLimit(Math.max(2, os.availableParallelism()));
-    let done = 0;
-    onProgress?.(0, missing.length);
-    await Promise.all(
-      missing.map((s) =>
-        limit(async () => {
-          const box = boxes.get(s.hash);
-          try {
-            const data = box
-              ? await decodeFaceCrop(s.absPath, box, box.imageWidth, box.imageHeight, this.margin, this.size, this.colorMode)
-              : await decodeForModel(s.absPath, this.size, this.colorMode);
-            const file = this.fileFor(s.hash);
-            await fs.mkdir(path.dirname(file), { recursive: true });
-            const tmp = `${file}.${process.pid}.tmp`;
-            await fs.writeFile(tmp, data);
-            await fs.rename(tmp, file);
-          } catch (error) {
-            throw new FacetError('io', `Cannot decode an image for training: ${(error as Error).message}`, {
-              file: s.absPath,
-              hint: 'The file changed or vanished since the import: rescan the dataset, then start the run again.',
-            });
-          }
-          done++;
-          onProgress?.(done, missing.length);
-        }),
-      ),
-    );
+    return (s) => {
+      const box = boxes.get(s.hash);
+      return box
+        ? decodeFaceCrop(s.absPath, box, box.imageWidth, box.imageHeight, this.margin, this.size, this.colorMode)
+        : decodeForModel(s.absPath, this.size, this.colorMode);
+    };
   }
 }
 

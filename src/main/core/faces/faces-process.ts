@@ -1,7 +1,7 @@
 // Entry point of a face-analysis process (child_process.fork, or Electron's utilityProcess): one
 // dataset per process, so tfjs never runs on a UI or server event loop and a kill frees everything.
 import { toErrorPayload, type ErrorPayload } from '../../../shared/errors.js';
-import { parentHandle } from '../util/child-process.js';
+import { childCancellation } from '../util/child-process.js';
 import type { FaceDetectorName, FacesProgress, FacesSummary } from '../../../shared/faces.js';
 import { Workspace } from '../workspace.js';
 import { analyseDataset } from './analyse.js';
@@ -35,20 +35,15 @@ function parseFacesArgs(argv: string[]): { workspaceDir: string; datasetId: numb
 
 async function main(): Promise<void> {
   const args = parseFacesArgs(process.argv.slice(2));
-  const port = parentHandle<ToFaces, FromFaces>();
-  const controller = new AbortController();
-  port.onMessage((m) => {
-    if (m.type === 'cancel') controller.abort();
-  });
-  process.on('SIGTERM', () => controller.abort());
-  process.on('disconnect', () => controller.abort());
+  // Cancel, SIGTERM or the parent going away stop the work at its next check (resumable).
+  const { port, signal } = childCancellation<ToFaces, FromFaces>();
   const ws = Workspace.open(args.workspaceDir);
   try {
     const summary = await analyseDataset(ws.db, args.datasetId, {
       ...(args.detector ? { detector: args.detector } : {}),
       ...(args.minScore !== undefined ? { minScore: args.minScore } : {}),
       redo: args.redo,
-      signal: controller.signal,
+      signal: signal,
       onProgress: (progress) => port.postMessage({ type: 'progress', progress }),
     });
     port.postMessage({ type: 'finished', summary });

@@ -2,7 +2,7 @@
 // utilityProcess under the app): one audit per process, like a training run, so tfjs never runs on
 // a UI or server event loop and killing the process frees everything.
 import { toErrorPayload } from '../../../shared/errors.js';
-import { parentHandle } from '../util/child-process.js';
+import { childCancellation } from '../util/child-process.js';
 import type { AuditFinished, AuditProgress } from '../../../shared/quality.js';
 import { Workspace } from '../workspace.js';
 import { runAudit } from './audit.js';
@@ -16,19 +16,14 @@ async function main(): Promise<void> {
   const [workspaceDir, auditIdText] = process.argv.slice(2);
   const auditId = Number(auditIdText);
   if (!workspaceDir || !Number.isInteger(auditId)) throw new Error('usage: audit-process WORKSPACE AUDIT_ID');
-  const port = parentHandle<ToAuditor, FromAuditor>();
-  const controller = new AbortController();
-  port.onMessage((m) => {
-    if (m.type === 'cancel') controller.abort();
-  });
-  process.on('SIGTERM', () => controller.abort());
-  process.on('disconnect', () => controller.abort());
+  // Cancel, SIGTERM or the parent going away stop the work at its next check (resumable).
+  const { port, signal } = childCancellation<ToAuditor, FromAuditor>();
 
   const ws = Workspace.open(workspaceDir);
   try {
     const outcome = await runAudit(ws.db, auditId, {
       cacheDir: ws.cacheDir,
-      signal: controller.signal,
+      signal: signal,
       onProgress: (progress) => port.postMessage({ type: 'progress', progress }),
     });
     if (outcome.status === 'cancelled' && !process.connected && process.send) {

@@ -55,18 +55,14 @@ export class PixelCache {
     return path.join(this.dir, hash.slice(0, 2), `${hash}.u8`);
   }
 
-  /** Decodes (decodeForModel) every source not yet cached. */
+  /** Decodes every source not yet cached (`decode`), writing each entry through a renamed temp file. */
   async ensure(sources: PixelSource[], onProgress?: (done: number, total: number) => void): Promise<void> {
     const missing: PixelSource[] = [];
     for (const s of sources) {
-      try {
-        const st = await fs.stat(this.fileFor(s.hash));
-        if (st.size === this.bytesPerImage) continue;
-      } catch {
-        // not cached yet
-      }
-      missing.push(s);
+      const st = await fs.stat(this.fileFor(s.hash)).catch(() => null);
+      if (st?.size !== this.bytesPerImage) missing.push(s);
     }
+    const decode = await this.decoderFor(missing, sources);
     const limit = pLimit(Math.max(2, os.availableParallelism()));
     let done = 0;
     onProgress?.(0, missing.length);
@@ -74,8 +70,14 @@ export class PixelCache {
       missing.map((s) =>
         limit(async () => {
           try {
-            await this.decodeOne(s);
+            const data = await decode(s);
+            const file = this.fileFor(s.hash);
+            await fs.mkdir(path.dirname(file), { recursive: true });
+            const tmp = `${file}.${process.pid}.tmp`;
+            await fs.writeFile(tmp, data);
+            await fs.rename(tmp, file);
           } catch (error) {
+            if (error instanceof FacetError) throw error;
             throw new FacetError('io', `Cannot decode an image for training: ${(error as Error).message}`, {
               file: s.absPath,
               hint: 'The file changed or vanished since the import: rescan the dataset, then start the run again.',
@@ -88,13 +90,9 @@ export class PixelCache {
     );
   }
 
-  private async decodeOne(s: PixelSource): Promise<void> {
-    const data = await decodeForModel(s.absPath, this.size, this.colorMode);
-    const file = this.fileFor(s.hash);
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    await fs.writeFile(tmp, data);
-    await fs.rename(tmp, file);
+  /** How entries are made: the whole picture here; subclasses (face crops) look things up first. */
+  protected async decoderFor(_missing: PixelSource[], _all: PixelSource[]): Promise<(s: PixelSource) => Promise<Buffer>> {
+    return (s) => decodeForModel(s.absPath, this.size, this.colorMode);
   }
 
   async read(hash: string, into: Uint8Array): Promise<void> {

@@ -2,7 +2,7 @@
 // utilityProcess under the app): one run per process, so killing it frees every tensor, and tfjs
 // never runs on a UI or server event loop. Talks to its parent with the messages below.
 import { toErrorPayload } from '../../../shared/errors.js';
-import { parentHandle } from '../util/child-process.js';
+import { childCancellation } from '../util/child-process.js';
 import type { EpochMetrics, RunFinished, TrainProgress } from '../../../shared/runs.js';
 import { Workspace } from '../workspace.js';
 import { finishRun } from './run-store.js';
@@ -19,14 +19,8 @@ async function main(): Promise<void> {
   const [workspaceDir, runIdText, ...flags] = process.argv.slice(2);
   const runId = Number(runIdText);
   if (!workspaceDir || !Number.isInteger(runId)) throw new Error('usage: train-process WORKSPACE RUN_ID [--resume]');
-  const port = parentHandle<ToTrainer, FromTrainer>();
-  const controller = new AbortController();
-  port.onMessage((m) => {
-    if (m.type === 'cancel') controller.abort();
-  });
-  process.on('SIGTERM', () => controller.abort());
-  // Parent gone (killed): stop at the next batch; the run ends as interrupted, resumable.
-  process.on('disconnect', () => controller.abort());
+  // Cancel, SIGTERM or the parent going away stop the work at its next check (resumable).
+  const { port, signal } = childCancellation<ToTrainer, FromTrainer>();
 
   const ws = Workspace.open(workspaceDir);
   try {
@@ -34,7 +28,7 @@ async function main(): Promise<void> {
       workspaceDir: ws.dir,
       cacheDir: ws.cacheDir,
       resume: flags.includes('--resume'),
-      signal: controller.signal,
+      signal: signal,
       onProgress: (progress) => port.postMessage({ type: 'progress', progress }),
       onEpoch: (metrics) => port.postMessage({ type: 'epoch', runId, metrics }),
     });

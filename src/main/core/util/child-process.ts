@@ -51,3 +51,18 @@ export function parentHandle<ToChild, FromChild>(): ParentHandle<ToChild, FromCh
     onMessage: (l) => process.on('message', (m) => l(m as ToChild)),
   };
 }
+
+/**
+ * The child's side of cancel: a `{ type: 'cancel' }` message, SIGTERM, or the parent going away
+ * (disconnect: it was killed) all abort the signal; the work stops at its next check.
+ */
+export function childCancellation<ToChild extends { type: string }, FromChild>(): { port: ParentHandle<ToChild, FromChild>; signal: AbortSignal } {
+  const port = parentHandle<ToChild, FromChild>();
+  const controller = new AbortController();
+  port.onMessage((m) => {
+    if (m.type === 'cancel') controller.abort();
+  });
+  process.on('SIGTERM', () => controller.abort());
+  process.on('disconnect', () => controller.abort());
+  return { port, signal: controller.signal };
+}
