@@ -1,7 +1,7 @@
 // "Crop to face": the training pixels of an image are its most confident face's box, widened by a
 // margin and made square, instead of the whole picture. Cached apart from whole-image pixels.
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type OutputInfo } from 'sharp';
 import { FacetError } from '../../../shared/errors.js';
 import type { FaceBox } from '../../../shared/faces.js';
 import { MAX_INPUT_PIXELS } from '../datasets/probe.js';
@@ -24,15 +24,58 @@ export function faceCropRect(box: FaceBox, imageWidth: number, imageHeight: numb
   return { left, top, width: w, height: h };
 }
 
-/** Pixels of an image cropped to a face (upright coordinates), as decodeForModel returns them. */
-export async function decodeFaceCrop(file: string, box: FaceBox, imageWidth: number, imageHeight: number, margin: number, size: number, colorMode: ColorMode): Promise<Buffer> {
-  const upright = await sharp(file, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' }).rotate().toBuffer({ resolveWithObject: true });
+/** Where a point lands when sharp rotates a w×h image by `degrees` clockwise (the canvas grows to fit). */
+export function rotatedPoint(x: number, y: number, w: number, h: number, degrees: number): { x: number; y: number; width: number; height: number } {
+  const a = (degrees * Math.PI) / 180;
+  const cos = Math.cos(a);
+  const sin = Math.sin(a);
+  const width = Math.abs(w * cos) + Math.abs(h * sin);
+  const height = Math.abs(w * sin) + Math.abs(h * cos);
+  // Clockwise on screen (y down): x' = cos·dx − sin·dy, y' = sin·dx + cos·dy, about the centres.
+  const dx = x - w / 2;
+  const dy = y - h / 2;
+  return { x: width / 2 + cos * dx - sin * dy, y: height / 2 + sin * dx + cos * dy, width, height };
+}
+
+/** Below this roll the crop is not rotated: resampling would blur more than it levels. */
+const MIN_ROLL_DEGREES = 1;
+
+/**
+ * Pixels of an image cropped to a face, as decodeForModel returns them. Aligned: when the eye line is
+ * tilted (`roll`), the picture is first rotated about its centre so the eyes are level, and the box is
+ * carried along, so every crop shows an upright face.
+ */
+export async function decodeFaceCrop(
+  file: string,
+  box: FaceBox & { roll?: number },
+  imageWidth: number,
+  imageHeight: number,
+  margin: number,
+  size: number,
+  colorMode: ColorMode,
+): Promise<Buffer> {
+  // Raw pixels between the steps: no re-encoding (and no JPEG loss) before the model sees them.
+  const upright = await sharp(file, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' }).rotate().raw().toBuffer({ resolveWithObject: true });
+  const raw = (info: OutputInfo) => ({ raw: { width: info.width, height: info.height, channels: info.channels } });
   // The analysis may have seen a downscaled copy of a huge picture: boxes are in original pixels.
   const sx = upright.info.width / imageWidth;
   const sy = upright.info.height / imageHeight;
-  const scaled = { x: box.x * sx, y: box.y * sy, width: box.width * sx, height: box.height * sy };
-  const rect = faceCropRect(scaled, upright.info.width, upright.info.height, margin);
-  const crop = await sharp(upright.data).extract(rect).png().toBuffer();
+  let scaled = { x: box.x * sx, y: box.y * sy, width: box.width * sx, height: box.height * sy };
+  let source = sharp(upright.data, raw(upright.info));
+  let width = upright.info.width;
+  let height = upright.info.height;
+  const roll = box.roll ?? 0;
+  if (Math.abs(roll) >= MIN_ROLL_DEGREES) {
+    // Rotating by −roll levels the eyes; the box centre moves with the picture, its size stays.
+    const centre = rotatedPoint(scaled.x + scaled.width / 2, scaled.y + scaled.height / 2, width, height, -roll);
+    const rotated = await source.rotate(-roll, { background: { r: 128, g: 128, b: 128, alpha: 1 } }).raw().toBuffer({ resolveWithObject: true });
+    source = sharp(rotated.data, raw(rotated.info));
+    width = rotated.info.width;
+    height = rotated.info.height;
+    scaled = { x: centre.x - scaled.width / 2, y: centre.y - scaled.height / 2, width: scaled.width, height: scaled.height };
+  }
+  const rect = faceCropRect(scaled, width, height, margin);
+  const crop = await source.extract(rect).png().toBuffer();
   return decodeForModel(crop, size, colorMode);
 }
 

@@ -91,14 +91,44 @@ function faceRows(db: Database, hash: string): FaceRow[] {
 }
 
 /** The box of the most confident face of a picture, with the picture's upright size. */
-export function topFaceBoxes(db: Database, hashes: string[]): Map<string, { x: number; y: number; width: number; height: number; imageWidth: number; imageHeight: number }> {
+/** A face box with the picture size it was measured on and its roll (degrees, from the eye line). */
+export interface StoredFaceBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  imageWidth: number;
+  imageHeight: number;
+  /** Angle of the line from the left to the right eye centre (iBUG points 36–41 and 42–47); 0 = level. */
+  roll: number;
+}
+
+/** The eye line's angle in degrees (image coordinates, y down): positive when the right eye is lower. */
+export function eyeRoll(landmarks: Float32Array): number {
+  if (landmarks.length < 96) return 0;
+  const centre = (from: number, to: number): [number, number] => {
+    let x = 0;
+    let y = 0;
+    for (let i = from; i <= to; i++) {
+      x += landmarks[2 * i]!;
+      y += landmarks[2 * i + 1]!;
+    }
+    const n = to - from + 1;
+    return [x / n, y / n];
+  };
+  const [lx, ly] = centre(36, 41);
+  const [rx, ry] = centre(42, 47);
+  return (Math.atan2(ry - ly, rx - lx) * 180) / Math.PI;
+}
+
+export function topFaceBoxes(db: Database, hashes: string[]): Map<string, StoredFaceBox> {
   const stmt = db.prepare(
-    `SELECT f.x, f.y, f.width, f.height, fa.width AS iw, fa.height AS ih FROM faces f JOIN face_analyses fa ON fa.hash = f.hash WHERE f.hash = ? AND f.face_index = 0`,
+    `SELECT f.x, f.y, f.width, f.height, f.landmarks, fa.width AS iw, fa.height AS ih FROM faces f JOIN face_analyses fa ON fa.hash = f.hash WHERE f.hash = ? AND f.face_index = 0`,
   );
-  const out = new Map<string, { x: number; y: number; width: number; height: number; imageWidth: number; imageHeight: number }>();
+  const out = new Map<string, StoredFaceBox>();
   for (const h of hashes) {
-    const r = stmt.get(h) as { x: number; y: number; width: number; height: number; iw: number; ih: number } | undefined;
-    if (r) out.set(h, { x: r.x, y: r.y, width: r.width, height: r.height, imageWidth: r.iw, imageHeight: r.ih });
+    const r = stmt.get(h) as { x: number; y: number; width: number; height: number; landmarks: Buffer; iw: number; ih: number } | undefined;
+    if (r) out.set(h, { x: r.x, y: r.y, width: r.width, height: r.height, imageWidth: r.iw, imageHeight: r.ih, roll: eyeRoll(fromBlob(r.landmarks)) });
   }
   return out;
 }
