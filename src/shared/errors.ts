@@ -66,3 +66,14 @@ export function formatError(payload: ErrorPayload): string {
   const hint = payload.hint ? ` — ${payload.hint}` : '';
   return `${payload.message}${where}${hint}`;
 }
+
+/** Names an untrusted value in an error message without ever throwing (String() throws on objects
+ * whose toString is not callable) and without echoing more than 80 characters of it. */
+export function describeValue(value: unknown): string {
+  if (typeof value === 'string') return JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
+  if (value === null) return 'null';
+  if (typeof value === 'object') return Array.isArray(value) ? 'an array' : 'an object';
+  if (typeof value === 'function') return 'a function';
+  if (typeof value === 'symbol') return 'a symbol';
+  return String(value);
+}

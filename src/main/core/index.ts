@@ -2,7 +2,7 @@
 // HTTP server, the CLI) dispatches through here, so arguments are validated in one place.
 import path from 'node:path';
 import { calls, isCallName, type CallName, type CallResult, type ParsedArgs } from '../../shared/contract.js';
-import { FacetError } from '../../shared/errors.js';
+import { FacetError, describeValue } from '../../shared/errors.js';
 import { DemoError, generateDemo } from './demo/generate.js';
 import { addClass, deleteClass, mergeClasses, renameClass } from './datasets/classes.js';
 import { importFolder, rescanDataset } from './datasets/import.js';
@@ -103,7 +103,7 @@ export class Core {
   /** Validates raw arguments against the contract, then runs the handler. Throws FacetError. */
   async dispatch(name: unknown, rawArgs: unknown): Promise<unknown> {
     if (!isCallName(name)) {
-      throw new FacetError('invalid-argument', `Unknown call "${String(name)}".`, { field: 'call' });
+      throw new FacetError('invalid-argument', `Unknown call ${describeValue(name)}.`, { field: 'call' });
     }
     const parsed = calls[name].args.safeParse(rawArgs ?? {});
     if (!parsed.success) {

@@ -3,7 +3,7 @@
 // an envelope, because errors do not cross contextBridge as classes.
 import type { IpcMain, IpcMainInvokeEvent, WebContents } from 'electron';
 import { isCallName, isShellCallName, shellCalls, type ShellCallName } from '../../shared/contract.js';
-import { FacetError, toErrorPayload, type ErrorPayload } from '../../shared/errors.js';
+import { FacetError, describeValue, toErrorPayload, type ErrorPayload } from '../../shared/errors.js';
 import { isAppUrl } from './security.js';
 
 export const CALL_CHANNEL = 'facet:call';
@@ -42,7 +42,7 @@ export function createCallHandler(options: CallHandlerOptions) {
         if (!parsed.success) throw new FacetError('invalid-argument', `Invalid arguments for ${name}.`, { field: 'args' });
         return { ok: true, result: await options.shell[name]() };
       }
-      if (!isCallName(name)) throw new FacetError('invalid-argument', `Unknown call "${String(name)}".`, { field: 'call' });
+      if (!isCallName(name)) throw new FacetError('invalid-argument', `Unknown call ${describeValue(name)}.`, { field: 'call' });
       return { ok: true, result: await options.core.dispatch(name, args) };
     } catch (error) {
       return { ok: false, error: toErrorPayload(error) };

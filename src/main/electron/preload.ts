@@ -2,6 +2,7 @@
 // the contract here and again in the main process; nothing else of Electron reaches the page.
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
 import { isCallName, isEventName, isShellCallName } from '../../shared/contract.js';
+import { describeValue } from '../../shared/errors.js';
 
 const CALL_CHANNEL = 'facet:call';
 const EVENT_CHANNEL = 'facet:event';
@@ -9,7 +10,7 @@ const EVENT_CHANNEL = 'facet:event';
 const bridge = {
   call(name: unknown, args: unknown): Promise<unknown> {
     if (!isCallName(name) && !isShellCallName(name)) {
-      return Promise.resolve({ ok: false, error: { code: 'invalid-argument', message: `Unknown call "${String(name)}".`, field: 'call' } });
+      return Promise.resolve({ ok: false, error: { code: 'invalid-argument', message: `Unknown call ${describeValue(name)}.`, field: 'call' } });
     }
     return ipcRenderer.invoke(CALL_CHANNEL, name, args);
   },
