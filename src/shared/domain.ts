@@ -97,6 +97,8 @@ export interface ImportSummary {
   changed: number;
   removed: number;
   unchanged: number;
+  /** Unchanged images whose thumbnail had gone from the workspace cache and was made again. */
+  thumbnailsRestored: number;
   skipped: SkippedFile[];
   classes: { name: string; count: number }[];
   splits: SplitCounts;

@@ -343,6 +343,7 @@ export function renderImport(s: ImportSummary): string {
   lines.push('');
   lines.push(`splits: train ${s.splits.train} · val ${s.splits.val} · test ${s.splits.test}${s.groups !== null ? ` · ${s.groups} groups kept whole` : ''}`);
   if (s.emptyClasses.length) lines.push(`empty class folders: ${s.emptyClasses.join(', ')}`);
+  if (s.thumbnailsRestored) lines.push(`${s.thumbnailsRestored} thumbnails had gone from the workspace cache and were made again.`);
   if (s.duplicates.length) {
     const mixed = s.duplicates.filter((d) => d.classes.length > 1).length;
     lines.push(`exact duplicates: ${s.duplicates.length} group(s)${mixed ? `, ${mixed} with different labels` : ''}`);

@@ -1,6 +1,7 @@
 // Import and rescan of a class-folder data set into the workspace. A rescan picks up added, removed
 // and changed files and never touches labels or splits made in the studio: a known path keeps its
 // label and split; only new images take their folder's class and a split where one is short.
+import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -25,6 +26,7 @@ interface ExistingRow {
   size: number | null;
   mtime_ms: number | null;
   class_id: number | null;
+  hash: string | null;
 }
 
 /** Files are probed in parallel; sharp also uses libvips threads per image, so a few more than the cores. */
@@ -102,20 +104,21 @@ export async function rescanDataset(
 
   const classIdByFolder = ensureClasses(db, datasetId, scan.classFolders, scan.emptyClasses);
   const existing = new Map<string, ExistingRow>();
-  for (const row of db.prepare('SELECT id, path, status, size, mtime_ms, class_id FROM images WHERE dataset_id = ?').iterate(datasetId) as IterableIterator<ExistingRow>) {
+  for (const row of db.prepare('SELECT id, path, status, size, mtime_ms, class_id, hash FROM images WHERE dataset_id = ?').iterate(datasetId) as IterableIterator<ExistingRow>) {
     existing.set(row.path, row);
   }
 
-  // Unchanged files (same size and modification time, already read) need no work at all.
+  // Unchanged files (same size and modification time, already read) need no work at all, unless
+  // their thumbnail went missing from the cache: those are read again to restore it.
   const toProbe: ScannedFile[] = [];
-  let unchanged = 0;
+  const counts = { added: 0, changed: 0, removed: 0, unchanged: 0, thumbnailsRestored: 0 };
   for (const file of scan.files) {
     const row = existing.get(file.path);
-    if (row && row.status === 'ok' && row.size === file.size && row.mtime_ms === file.mtimeMs) unchanged++;
+    const same = row && row.status === 'ok' && row.size === file.size && row.mtime_ms === file.mtimeMs;
+    if (same && row.hash !== null && existsSync(ws.thumbnailPath(row.hash))) counts.unchanged++;
     else toProbe.push(file);
   }
 
-  const counts = { added: 0, changed: 0, removed: 0 };
   const total = toProbe.length;
   let done = 0;
   emit({ datasetId, phase: 'reading', done, total }, true);
@@ -172,7 +175,6 @@ export async function rescanDataset(
 
   return summarize(db, datasetId, {
     ...counts,
-    unchanged,
     emptyClasses: scan.emptyClasses,
     seconds: (performance.now() - started) / 1000,
   });
@@ -219,7 +221,7 @@ function saveProbed(
   existing: Map<string, ExistingRow>,
   classIdByFolder: Map<string, number>,
   source: 'import' | 'rescan',
-  counts: { added: number; changed: number },
+  counts: { added: number; changed: number; unchanged: number; thumbnailsRestored: number },
 ): void {
   const now = nowIso();
   const insert = db.prepare(
@@ -264,7 +266,10 @@ function saveProbed(
     }
     update.run({ ...values, id: row.id });
     if (!result.ok) continue;
-    if (row.status === 'ok') counts.changed++;
+    if (row.status === 'ok' && row.hash === result.image.hash && row.size === file.size) {
+      counts.unchanged++; // read again only because its thumbnail had gone from the cache
+      counts.thumbnailsRestored++;
+    } else if (row.status === 'ok') counts.changed++;
     else counts.added++; // back from missing, or readable now
     if (row.class_id === null) history.run(row.id, classId, source, now);
   }
@@ -303,7 +308,7 @@ function assignNewSplits(db: Database, datasetId: number, fractions: SplitFracti
 export function summarize(
   db: Database,
   datasetId: number,
-  extra: { added: number; changed: number; removed: number; unchanged: number; emptyClasses: string[]; seconds: number },
+  extra: { added: number; changed: number; removed: number; unchanged: number; thumbnailsRestored: number; emptyClasses: string[]; seconds: number },
 ): ImportSummary {
   const dataset = getDataset(db, datasetId);
   const classes = listClasses(db, datasetId);
@@ -339,6 +344,7 @@ export function summarize(
     changed: extra.changed,
     removed: extra.removed,
     unchanged: extra.unchanged,
+    thumbnailsRestored: extra.thumbnailsRestored,
     skipped,
     classes: classes.map((c) => ({ name: c.name, count: c.count })),
     splits,

@@ -1,4 +1,4 @@
-import { mkdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ImageItem, ImportProgress } from '../../../../src/shared/domain.js';
@@ -39,6 +39,30 @@ describe('rescan', () => {
     });
     expect(events.filter((e) => e.phase === 'reading').every((e) => e.total === 0)).toBe(true);
     expect(again.splits).toEqual(first.splits);
+  });
+
+  it('makes again the thumbnails that went from the cache, counting their images as unchanged', async () => {
+    await writeClassFolders(root, { cats: 3, dogs: 3 });
+    const first = await env.core.call('datasets/import', { folder: root });
+    const items = [...(await imagesByPath(first.datasetId, 'ok')).values()];
+    const gone = items.slice(0, 2).map((i) => env.ws.thumbnailPath(i.hash!));
+    const kept = env.ws.thumbnailPath(items[2]!.hash!);
+    const keptStat = await stat(kept);
+    for (const f of gone) await rm(f);
+    const labelsBefore = items.map((i) => [i.id, i.classId]);
+
+    const again = await env.core.call('datasets/rescan', { datasetId: first.datasetId });
+    expect({ added: again.added, changed: again.changed, removed: again.removed, unchanged: again.unchanged, restored: again.thumbnailsRestored }).toEqual({
+      added: 0,
+      changed: 0,
+      removed: 0,
+      unchanged: 6,
+      restored: 2,
+    });
+    for (const f of gone) expect((await stat(f)).size).toBeGreaterThan(0);
+    expect((await stat(kept)).mtimeMs).toBe(keptStat.mtimeMs);
+    const after = [...(await imagesByPath(first.datasetId, 'ok')).values()];
+    expect(after.map((i) => [i.id, i.classId])).toEqual(labelsBefore);
   });
 
   it('detects added, removed and changed files; a removed file becomes missing and keeps its label', async () => {
