@@ -146,6 +146,8 @@ export const calls = {
   /** Label quality (issue 10): K fold models give every image an out-of-sample prediction; confident learning ranks suspects. */
   'audit/start': { args: z.object({ datasetId: id, settings: AuditSettingsSchema.partial().optional() }), result: returns<Audit>() },
   'audit/cancel': { args: z.object({ auditId: id }), result: returns<Audit>() },
+  /** Continues an interrupted or cancelled audit: stored fold predictions are kept, the other folds train. */
+  'audit/resume': { args: z.object({ auditId: id }), result: returns<Audit>() },
   /** An audit's report (the latest of the dataset, or by id); suspects already fixed or kept are left out. */
   'audit/get': {
     args: z

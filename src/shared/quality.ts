@@ -140,6 +140,8 @@ export interface AuditReport {
   backend: BackendName | null;
   seconds: number | null;
   images: number;
+  /** Images a fold model has predicted so far (all of them once the audit completed). */
+  predicted: number;
   folds: number;
   /** Out-of-sample accuracy of the fold models against the given labels. */
   accuracy: number | null;

@@ -137,4 +137,26 @@ describe('the Audit view', () => {
     expect(await s.page.locator('[data-test=audit-summary]').innerText()).toMatch(/Audit 2 · completed · 45 images · 2 folds · out-of-sample accuracy/);
     expect(s.consoleErrors).toEqual([]);
   }, 300_000);
+
+  it('cancels a running audit, says what it covers, and resumes it to the end', async () => {
+    await s.page.fill('[data-test=audit-folds]', '3');
+    await s.page.click('[data-test=audit-start]');
+    await s.page.locator('[data-test=audit-progress]', { hasText: /Fold 2 of 3/ }).waitFor({ timeout: 240_000 });
+    await s.page.click('[data-test=audit-cancel]');
+    const stopped = s.page.locator('[data-test=audit-stopped]');
+    await stopped.waitFor({ timeout: 60_000 });
+    const text = await stopped.innerText();
+    const [, predicted, images] = /predicted (\d+) of (\d+) images/.exec(text) ?? [];
+    expect(Number(images)).toBe(45);
+    expect(Number(predicted)).toBeGreaterThan(0); // fold 1 was done
+    expect(Number(predicted)).toBeLessThan(45);
+    expect(await s.page.locator('[data-test=audit-summary]').innerText()).toMatch(/Audit 3 · cancelled/);
+    await screenshot(s.page, 'audit-cancelled');
+    await s.page.click('[data-test=audit-resume]');
+    await s.page.locator('[data-test=audit-progress]').waitFor();
+    await s.page.locator('[data-test=audit-start]').waitFor({ timeout: 240_000 });
+    expect(await s.page.locator('[data-test=audit-summary]').innerText()).toMatch(/Audit 3 · completed · 45 images · 3 folds · out-of-sample accuracy/);
+    expect(await stopped.count()).toBe(0);
+    expect(s.consoleErrors).toEqual([]);
+  }, 400_000);
 });

@@ -3,7 +3,8 @@
 import { Option, type Command } from 'commander';
 import { FacetError } from '../../shared/errors.js';
 import { DEFAULT_AUDIT_SETTINGS, SUSPECT_RANKINGS, type AuditProgress, type AuditReport, type AuditSettingsInput, type SuspectRanking } from '../../shared/quality.js';
-import { findDataset } from '../core/datasets/queries.js';
+import { findDataset, getDataset } from '../core/datasets/queries.js';
+import { getAudit } from '../core/quality/audit-store.js';
 import { table } from './output.js';
 import type { CliContext } from './training-commands.js';
 
@@ -12,6 +13,11 @@ function intFlag(flag: string, min: number) {
     if (!/^\d+$/.test(value) || Number(value) < min) throw new FacetError('invalid-argument', `${flag} must be a whole number ≥ ${min}, got "${value}".`, { field: flag });
     return Number(value);
   };
+}
+
+function auditRef(value: string): number {
+  if (!/^\d+$/.test(value) || Number(value) < 1) throw new FacetError('invalid-argument', `--resume takes an audit id (a whole number), got "${value}".`, { field: '--resume', hint: '`facet audit DATASET --last` shows the latest audit and its id.' });
+  return Number(value);
 }
 
 /** The stable --json document (DESIGN.md): auditId, suspects [{ path, label, suggested, score }], duplicates, leaks; more fields welcome. */
@@ -38,6 +44,7 @@ export function auditJson(r: AuditReport) {
     imbalance: r.imbalance,
     resolved: r.resolved,
     images: r.images,
+    predicted: r.predicted,
     folds: r.folds,
     accuracy: r.accuracy,
     ranking: r.settings.ranking,
@@ -61,7 +68,10 @@ export function renderAudit(r: AuditReport, top: number): string {
     `Audit ${r.auditId} ${r.status}${r.error ? `: ${r.error}` : ''} · ${r.images} images · ${r.folds} folds · out-of-sample accuracy ${pct(r.accuracy)} · ${r.seconds !== null ? `${r.seconds.toFixed(0)} s` : '-'} · backend ${r.backend ?? '-'}`,
     '',
   ];
-  if (r.suspects.length === 0) lines.push('No suspected wrong labels.');
+  const stopped = r.status === 'interrupted' || r.status === 'cancelled';
+  if (stopped) {
+    lines.push(`It stopped before it finished: ${r.predicted} of ${r.images} images predicted, and suspects need all of them. Finish it: facet audit --resume ${r.auditId}`);
+  } else if (r.suspects.length === 0) lines.push('No suspected wrong labels.');
   else {
     lines.push(`Suspected wrong labels: ${r.suspects.length} (most suspect first, ranked by ${r.settings.ranking}; showing ${Math.min(top, r.suspects.length)})`);
     lines.push(
@@ -100,7 +110,7 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
   program
     .command('audit')
     .description('find probably wrong labels (K fold models + confident learning), duplicates with different labels, train/test leakage and class imbalance')
-    .argument('<dataset>', 'dataset id or name')
+    .argument('[dataset]', 'dataset id or name (not needed with --resume)')
     .option('--folds <k>', `fold models: each image is predicted by the one that never saw it (default ${d.folds})`, intFlag('--folds', 2))
     .option('--epochs <n>', `epochs per fold model (default ${d.epochs})`, intFlag('--epochs', 1))
     .option('--image-size <n>', `input size of the fold models (default ${d.imageSize})`, intFlag('--image-size', 16))
@@ -110,14 +120,23 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
     .option('--threads <n>', 'engine threads (default: all cores)', intFlag('--threads', 1))
     .option('--top <n>', 'rows to show per section (text output)', intFlag('--top', 1), 20)
     .option('--last', 'show the latest audit of the dataset instead of running a new one')
+    .option('--resume <audit>', 'continue an interrupted or cancelled audit: folds already predicted are kept')
     .action(
       async (
-        ref: string,
-        opts: { folds?: number; epochs?: number; imageSize?: number; seed?: number; ranking?: SuspectRanking; distance?: number; threads?: number; top: number; last?: boolean },
+        ref: string | undefined,
+        opts: { folds?: number; epochs?: number; imageSize?: number; seed?: number; ranking?: SuspectRanking; distance?: number; threads?: number; top: number; last?: boolean; resume?: string },
       ) => {
         const o = ctx.out();
         const core = ctx.open();
-        const dataset = findDataset(core.workspace.db, ref);
+        const resumeId = opts.resume === undefined ? undefined : auditRef(opts.resume);
+        if (ref === undefined && resumeId === undefined) {
+          throw new FacetError('invalid-argument', 'Name the dataset to audit.', { field: 'dataset', hint: 'facet audit DATASET (facet datasets lists them), or facet audit --resume AUDIT.' });
+        }
+        const resumed = resumeId === undefined ? undefined : getAudit(core.workspace.db, resumeId);
+        const dataset = ref === undefined ? getDataset(core.workspace.db, resumed!.datasetId) : findDataset(core.workspace.db, ref);
+        if (resumed && resumed.datasetId !== dataset.id) {
+          throw new FacetError('invalid-argument', `Audit ${resumed.id} belongs to dataset ${resumed.datasetId}, not "${dataset.name}".`, { field: '--resume', hint: `Leave the dataset out: facet audit --resume ${resumed.id}` });
+        }
         if (opts.last) {
           const report = await core.call('audit/get', { datasetId: dataset.id });
           o.result(auditJson(report), () => renderAudit(report, opts.top));
@@ -154,9 +173,9 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
             o.log(text);
           }
         });
-        const audit = await core.call('audit/start', { datasetId: dataset.id, settings });
+        const audit = resumeId === undefined ? await core.call('audit/start', { datasetId: dataset.id, settings }) : await core.call('audit/resume', { auditId: resumeId });
         const s = audit.settings;
-        o.log(`Audit ${audit.id} of "${dataset.name}": ${audit.images} images, ${audit.classes.length} classes · ${s.folds} fold models · ${s.imageSize} px · ${s.epochs} epochs · filters [${s.filters.join(', ')}]`);
+        o.log(`${resumeId === undefined ? 'Audit' : 'Resuming audit'} ${audit.id} of "${dataset.name}": ${audit.images} images, ${audit.classes.length} classes · ${s.folds} fold models · ${s.imageSize} px · ${s.epochs} epochs · filters [${s.filters.join(', ')}]`);
         const onSigint = () => {
           o.log('\nCancelling after the current batch… (Ctrl+C again to force)');
           process.removeListener('SIGINT', onSigint);

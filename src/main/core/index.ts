@@ -88,6 +88,7 @@ export class Core {
       'engine/info': () => engineSummary(),
       'audit/start': (a) => this.audits.start({ datasetId: a.datasetId, settings: a.settings }),
       'audit/cancel': (a) => this.audits.cancel(a.auditId),
+      'audit/resume': (a) => this.audits.resume(a.auditId),
       'audit/get': (a) => auditReport(db, a.auditId ?? latestAuditId(db, a.datasetId!), a.limit),
       'audit/accept': (a) => acceptSuggestions(db, a.auditId, a.imageIds, a.classId),
       'audit/keep': (a) => keepLabels(db, a.auditId, a.imageIds),

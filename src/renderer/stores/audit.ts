@@ -65,6 +65,14 @@ export const useAuditStore = defineStore('audit', () => {
       progress.value = null;
     });
   const cancel = () => act(() => api().call('audit/cancel', { auditId: runningId.value! }));
+  /** Continues the shown audit where it stopped (its predicted folds are kept). */
+  const resume = () =>
+    act(async () => {
+      listen();
+      const audit = await api().call('audit/resume', { auditId: report.value!.auditId });
+      runningId.value = audit.id;
+      progress.value = null;
+    });
   /** Relabel with the suggestion, or with `classId` when the user picked another class. */
   const accept = (imageId: number, classId?: number) =>
     act(() => api().call('audit/accept', { auditId: report.value!.auditId, imageIds: [imageId], ...(classId !== undefined ? { classId } : {}) }));
@@ -73,5 +81,5 @@ export const useAuditStore = defineStore('audit', () => {
   const resolveLeak = (leak: Leak, action: LeakAction) =>
     act(() => api().call('audit/resolveLeak', { imageId: leak.b.imageId, otherImageId: leak.a.imageId, action, auditId: report.value!.auditId }));
 
-  return { datasetId, report, runningId, progress, error, load, start, cancel, accept, keep, resolveLeak };
+  return { datasetId, report, runningId, progress, error, load, start, cancel, resume, accept, keep, resolveLeak };
 });

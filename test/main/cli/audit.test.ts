@@ -62,4 +62,22 @@ describe('facet audit', () => {
     expect(r.stdout).toMatch(/Near-duplicates across splits/);
     expect(r.stdout).toMatch(/Classes: bright 16 · dark 16/);
   });
+
+  it('resumes a cancelled audit with --resume (no dataset needed) and refuses to resume a completed one', async () => {
+    const audit = await ctx.core.call('audit/start', { datasetId: ctx.datasetId, settings: { folds: 2, epochs: 1, imageSize: 32, threads: 1 } });
+    await ctx.core.call('audit/cancel', { auditId: audit.id });
+    const shown = await facetAudit('audit', String(ctx.datasetId), '--last');
+    expect(shown.stdout).toMatch(new RegExp(`^Audit ${audit.id} cancelled`));
+    expect(shown.stdout).toContain(`facet audit --resume ${audit.id}`);
+
+    const r = await facetAudit('--json', 'audit', '--resume', String(audit.id));
+    expect(r.code).toBe(0);
+    const json = JSON.parse(r.stdout) as { auditId: number; status: string; images: number; predicted: number };
+    expect(json).toMatchObject({ auditId: audit.id, status: 'completed', images: 32, predicted: 32 });
+    expect(r.stderr).toMatch(new RegExp(`Resuming audit ${audit.id}`));
+
+    await expect(facetAudit('audit', '--resume', String(audit.id))).rejects.toMatchObject({ code: 'invalid-argument', field: 'auditId' });
+    await expect(facetAudit('audit', '--resume', 'x')).rejects.toMatchObject({ field: '--resume' });
+    await expect(facetAudit('audit')).rejects.toMatchObject({ field: 'dataset' });
+  }, 240_000);
 });

@@ -156,6 +156,11 @@ export function saveFoldProbabilities(db: Database, auditId: number, rows: { ima
   });
 }
 
+/** An interrupted or cancelled audit goes back to the queue; its stored fold predictions stay. */
+export function reopenAudit(db: Database, auditId: number): void {
+  db.prepare(`UPDATE audits SET status = 'queued', error = NULL, finished_at = NULL, pid = NULL WHERE id = ? AND status IN ('interrupted', 'cancelled')`).run(auditId);
+}
+
 export function markAuditRunning(db: Database, auditId: number, pid: number, backend: BackendName, engine: unknown): void {
   db.prepare(`UPDATE audits SET status = 'running', pid = ?, backend = ?, engine = ? WHERE id = ?`).run(pid, backend, JSON.stringify(engine), auditId);
 }
@@ -186,7 +191,7 @@ export function markInterruptedAudits(db: Database): void {
   for (const r of rows) {
     if (r.pid !== null && pidAlive(r.pid)) continue;
     db.prepare(
-      `UPDATE audits SET status = 'interrupted', pid = NULL, error = COALESCE(error, 'The audit process stopped before it finished; start a new audit.')
+      `UPDATE audits SET status = 'interrupted', pid = NULL, error = COALESCE(error, 'The audit process stopped before it finished; resume it to finish the remaining folds.')
        WHERE id = ? AND (pid IS NOT NULL OR julianday('now') - julianday(created_at) > 60.0 / 86400)`,
     ).run(r.id);
   }

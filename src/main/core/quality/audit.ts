@@ -19,6 +19,7 @@ import {
   finishAudit,
   getAudit,
   loadAuditItems,
+  loadAuditProbabilities,
   markAuditRunning,
   saveAuditFindings,
   saveFoldProbabilities,
@@ -58,6 +59,8 @@ const toSamples = (items: AuditItem[]): Sample[] => items.map((it) => ({ hash: i
 export async function runAudit(db: Database, auditId: number, opts: AuditRunOptions): Promise<AuditOutcome> {
   const started = performance.now();
   const audit = getAudit(db, auditId);
+  // A resumed audit keeps the time its earlier attempts recorded (a killed process records none).
+  const earlierSeconds = audit.seconds ?? 0;
   const s = audit.settings;
   const classes = auditClasses(db, auditId);
   const k = classes.length;
@@ -96,16 +99,21 @@ export async function runAudit(db: Database, auditId: number, opts: AuditRunOpti
       ),
     });
 
+    // Resuming: a fold whose held-out images all have stored probabilities is done. Each fold is
+    // seeded, so the folds trained now give what they would have given in one go.
+    const predicted = loadAuditProbabilities(db, auditId);
+    let marked = false;
     for (let fold = 0; fold < s.folds; fold++) {
       check();
       const train = items.filter((it) => it.fold !== fold);
       const held = items.filter((it) => it.fold === fold);
-      if (held.length === 0) continue;
+      if (held.length === 0 || held.every((it) => predicted.has(it.imageId))) continue;
       const hp = foldHyperparameters(s, fold);
       const { modelJson, weights } = await initialWeights(hp, k);
       const trainer = await createStepTrainer({ modelJson, initialWeights: weights, optimizer: { name: 'adam', learningRate: s.learningRate }, threads: s.threads });
       try {
-        if (fold === 0) markAuditRunning(db, auditId, process.pid, trainer.info.backend, trainer.info);
+        if (!marked) markAuditRunning(db, auditId, process.pid, trainer.info.backend, trainer.info);
+        marked = true;
         await trainFold(trainer, cache, train, hp, fold, base, emit, check);
         emit({ ...base, phase: 'predicting', fold: fold + 1, epoch: s.epochs });
         const heldStream = new BatchStream(cache, toSamples(held), { batchSize: Math.max(64, s.batchSize), shuffle: false, seed: hp.seed });
@@ -119,12 +127,12 @@ export async function runAudit(db: Database, auditId: number, opts: AuditRunOpti
         await trainer.dispose();
       }
     }
-    const seconds = (performance.now() - started) / 1000;
+    const seconds = earlierSeconds + (performance.now() - started) / 1000;
     finishAudit(db, auditId, 'completed', null, seconds);
     emit({ ...base, phase: 'done', fold: s.folds, epoch: s.epochs });
     return { status: 'completed', seconds };
   } catch (error) {
-    const seconds = (performance.now() - started) / 1000;
+    const seconds = earlierSeconds + (performance.now() - started) / 1000;
     if (error instanceof CancelledError) {
       finishAudit(db, auditId, 'cancelled', null, seconds);
       return { status: 'cancelled', seconds };

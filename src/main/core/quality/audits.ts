@@ -9,7 +9,7 @@ import { builtSibling } from '../util/built-file.js';
 import { forkLauncher, type ChildHandle, type ProcessLauncher } from '../util/child-process.js';
 import type { Workspace } from '../workspace.js';
 import type { FromAuditor, ToAuditor } from './audit-process.js';
-import { createAudit, finishAudit, getAudit, markInterruptedAudits } from './audit-store.js';
+import { createAudit, finishAudit, getAudit, markInterruptedAudits, reopenAudit } from './audit-store.js';
 
 /** What the audits service needs of an audit process; Electron passes a utilityProcess-backed one. */
 export type AuditorChild = ChildHandle<ToAuditor, FromAuditor>;
@@ -51,6 +51,28 @@ export class Audits {
     return getAudit(this.ws.db, auditId);
   }
 
+  /**
+   * Continues an interrupted (or cancelled) audit in a new process: folds whose predictions are stored
+   * are kept, the others are trained again, with the labels and folds the audit started with.
+   */
+  resume(auditId: number): Audit {
+    const audit = getAudit(this.ws.db, auditId);
+    if (this.active.has(auditId) || audit.status === 'queued' || audit.status === 'running') {
+      throw new FacetError('conflict', `Audit ${auditId} is still running.`, { field: 'auditId', hint: 'Wait for it, or cancel it and resume it later.' });
+    }
+    if (audit.status !== 'interrupted' && audit.status !== 'cancelled') {
+      throw new FacetError('invalid-argument', `Audit ${auditId} is ${audit.status}; only an interrupted or cancelled audit can be resumed.`, {
+        field: 'auditId',
+        hint: 'Start a new audit to look at the current labels.',
+      });
+    }
+    const busy = [...this.active.keys()].map((id) => getAudit(this.ws.db, id)).find((a) => a.datasetId === audit.datasetId);
+    if (busy) throw new FacetError('conflict', `Audit ${busy.id} of this dataset is still running.`, { field: 'auditId', hint: 'Wait for it or cancel it first.' });
+    reopenAudit(this.ws.db, auditId);
+    this.launch(auditId);
+    return getAudit(this.ws.db, auditId);
+  }
+
   private launch(auditId: number): void {
     const entry = builtSibling(import.meta.url, './audit-process.js');
     const child = this.launcher(entry, [this.ws.dir, String(auditId)]);
@@ -67,7 +89,7 @@ export class Audits {
         if (!result) {
           // Died without reporting (killed, out of memory): the audit must not stay "running".
           const audit = getAudit(this.ws.db, auditId);
-          const error = `The audit process exited unexpectedly (code ${code ?? 'signal'}); start a new audit.`;
+          const error = `The audit process exited unexpectedly (code ${code ?? 'signal'}); resume it to finish the remaining folds.`;
           if (audit.status === 'running' || audit.status === 'queued') {
             finishAudit(this.ws.db, auditId, 'interrupted', error);
             result = { auditId, status: 'interrupted', error };

@@ -122,6 +122,7 @@ export function auditReport(db: Database, auditId: number, limit = 10_000): Audi
     backend: audit.backend,
     seconds: audit.seconds,
     images: audit.images,
+    predicted: rows.length,
     folds: audit.settings.folds,
     accuracy: rows.length > 0 ? correct / rows.length : null,
     suspects,
