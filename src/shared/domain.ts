@@ -120,6 +120,17 @@ export interface LabelChange {
   editId: number | null;
   changed: number;
   imageIds: number[];
+  /** Set when the edit undone or redone changed a class (added, renamed, merged or deleted it). */
+  classChange?: ClassChangeSummary;
+}
+
+/** What a class edit did, in words the UI can show ("Undid merge of cats into pets"). */
+export interface ClassChangeSummary {
+  kind: 'add' | 'rename' | 'merge' | 'delete';
+  /** The class added, renamed (its old name), merged away or deleted. */
+  className: string;
+  /** Rename: the new name; merge / delete: the class its images moved to. */
+  otherName?: string;
 }
 
 export interface ImagePage {

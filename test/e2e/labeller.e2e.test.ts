@@ -162,8 +162,21 @@ describe('labelling in the browser', () => {
     await s.page.click('[data-test=confirm]');
     await row('camera').waitFor({ state: 'detached' });
     expect(dbLiveClasses()).toEqual(['phone', 'social media']);
-    const cameraCells = await s.page.locator('[data-test=cell][data-class="camera"]').count();
-    expect(cameraCells).toBe(0);
+    // The grid follows the class list once it has reloaded.
+    await s.page.waitForFunction(() => document.querySelectorAll('[data-test=cell][data-class="camera"]').length === 0);
+
+    // A merge is an edit like a relabel: Ctrl+Z brings the class and its images back, Ctrl+Shift+Z merges again.
+    await s.page.locator('[data-test=grid]').click({ position: { x: 5, y: 5 } }).catch(() => undefined);
+    await s.page.keyboard.press('Control+z');
+    await row('camera').waitFor();
+    await s.page.locator('[data-test=last-action]', { hasText: /Undid merge of "camera" into "phone" \(\d+ images\)/ }).waitFor();
+    expect(dbLiveClasses()).toEqual(['camera', 'phone', 'social media']);
+    await s.page.waitForFunction(() => document.querySelectorAll('[data-test=cell][data-class="camera"]').length > 0);
+    await screenshot(s.page, '08b-merge-undone');
+    await s.page.keyboard.press('Control+Shift+z');
+    await row('camera').waitFor({ state: 'detached' });
+    expect(dbLiveClasses()).toEqual(['phone', 'social media']);
+    await s.page.waitForFunction(() => document.querySelectorAll('[data-test=cell][data-class="camera"]').length === 0);
   });
 
   it('shows errors in place with what to do (a duplicate class name)', async () => {

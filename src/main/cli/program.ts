@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import type { ImportSummary } from '../../shared/domain.js';
 import { SPLITS } from '../../shared/domain.js';
 import { FacetError, formatError, toErrorPayload } from '../../shared/errors.js';
+import { describeChange } from '../../shared/edits.js';
 import { parseSplitSpec } from '../../shared/splits.js';
 import { Core } from '../core/index.js';
 import { findClass, findDataset, findImagesByPath } from '../core/datasets/queries.js';
@@ -270,13 +271,13 @@ export async function runCli(argv: string[], io: Io = { stdout: process.stdout, 
   for (const direction of ['undo', 'redo'] as const) {
     program
       .command(direction)
-      .description(`${direction} the last label edit of a dataset`)
+      .description(`${direction} the last edit of a dataset: a relabel, or adding, renaming, merging or deleting a class`)
       .argument('<dataset>', 'dataset id or name')
       .action(async (ref: string) => {
         const o = out();
         const c = open();
         const change = await c.call(`labels/${direction}`, { datasetId: findDataset(c.workspace.db, ref).id });
-        o.result(change, () => (change.editId === null ? `Nothing to ${direction}.` : `${direction === 'undo' ? 'Undid' : 'Redid'} edit ${change.editId}: ${change.changed} image(s).`));
+        o.result(change, () => (change.editId === null ? `Nothing to ${direction}.` : `${describeChange(direction, change)} (edit ${change.editId}).`));
       });
   }
 

@@ -3,6 +3,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef } from 'vue';
 import type { ImageItem, SplitName } from '../../shared/domain.js';
+import { describeChange } from '../../shared/edits.js';
 import type { FaceFilter } from '../../shared/faces.js';
 import type { ImagePrediction } from '../../shared/runs.js';
 import type { ErrorPayload } from '../../shared/errors.js';
@@ -228,9 +229,8 @@ export const useImagesStore = defineStore('images', () => {
     error.value = null;
     try {
       const change = await api().call(direction === 'undo' ? 'labels/undo' : 'labels/redo', { datasetId: datasetId.value });
-      lastAction.value =
-        change.editId === null ? `Nothing to ${direction}` : `${direction === 'undo' ? 'Undid' : 'Redid'} ${change.changed} label change${change.changed === 1 ? '' : 's'}`;
-      if (change.changed > 0) await Promise.all([reload(), useClassesStore().refresh()]);
+      lastAction.value = change.editId === null ? `Nothing to ${direction}` : describeChange(direction, change);
+      if (change.changed > 0 || change.classChange) await Promise.all([reload(), useClassesStore().refresh()]);
     } catch (e) {
       error.value = asPayload(e);
     }
@@ -261,3 +261,4 @@ export const useImagesStore = defineStore('images', () => {
     history,
   };
 });
+

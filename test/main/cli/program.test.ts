@@ -145,10 +145,10 @@ describe('facet labels and classes', () => {
 
     const undo = await facet('undo', '1');
     expect(undo.code).toBe(0);
-    expect(undo.stdout).toMatch(/Undid edit \d+: 1 image/);
+    expect(undo.stdout).toMatch(/Undid 1 label change \(edit \d+\)/);
     const after = (await facet('--json', 'images', 'demo', '--class', 'camera')).json();
     expect(after.total).toBe(before.total);
-    expect((await facet('redo', '1')).stdout).toMatch(/Redid edit/);
+    expect((await facet('redo', '1')).stdout).toMatch(/Redid 1 label change/);
     expect((await facet('undo', '1')).code).toBe(0);
   });
 

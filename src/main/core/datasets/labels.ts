@@ -1,8 +1,11 @@
 // Relabelling with undo / redo. Each user action is one edit (one transaction); the label history
-// is append-only, so undo and redo add rows rather than erase them.
+// is append-only, so undo and redo add rows rather than erase them. Class edits (add, rename, merge,
+// delete: classes.ts) are edits too and are undone and redone here with their label moves.
 import type { LabelChange } from '../../../shared/domain.js';
 import { FacetError } from '../../../shared/errors.js';
 import { nowIso, writeTransaction, type Database } from '../store/db.js';
+import { redoClassChange, summarizeClassChange, undoClassChange } from './classes.js';
+import { beginEdit, type ClassChange } from './edits.js';
 import { getDataset } from './queries.js';
 
 export type LabelSource = 'user' | 'suggestion';
@@ -35,12 +38,7 @@ export function setLabels(db: Database, datasetId: number, imageIds: number[], c
     }
     if (toChange.length === 0) return { editId: null, changed: 0, imageIds: [] };
     const now = nowIso();
-    // A new action ends the redo branch.
-    db.prepare(`UPDATE edits SET state = 'discarded' WHERE dataset_id = ? AND state = 'undone'`).run(datasetId);
-    const editId = Number(
-      db.prepare(`INSERT INTO edits (dataset_id, source, state, created_at) VALUES (?, ?, 'done', ?)`).run(datasetId, source, now)
-        .lastInsertRowid,
-    );
+    const editId = beginEdit(db, datasetId, source);
     const update = db.prepare('UPDATE images SET class_id = ?, updated_at = ? WHERE id = ?');
     const history = db.prepare(
       'INSERT INTO label_history (image_id, from_class_id, to_class_id, source, edit_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -69,17 +67,20 @@ function replay(db: Database, datasetId: number, direction: 'undo' | 'redo'): La
     const edit = db
       .prepare(
         direction === 'undo'
-          ? `SELECT id FROM edits WHERE dataset_id = ? AND state = 'done' ORDER BY id DESC LIMIT 1`
-          : `SELECT id FROM edits WHERE dataset_id = ? AND state = 'undone' ORDER BY id ASC LIMIT 1`,
+          ? `SELECT id, class_change FROM edits WHERE dataset_id = ? AND state = 'done' ORDER BY id DESC LIMIT 1`
+          : `SELECT id, class_change FROM edits WHERE dataset_id = ? AND state = 'undone' ORDER BY id ASC LIMIT 1`,
       )
-      .get(datasetId) as { id: number } | undefined;
+      .get(datasetId) as { id: number; class_change: string | null } | undefined;
     if (!edit) return { editId: null, changed: 0, imageIds: [] };
+    const classChange = edit.class_change === null ? null : (JSON.parse(edit.class_change) as ClassChange);
+    // Undoing a merge or delete brings the class back first, so its images can return to it.
+    if (classChange && direction === 'undo') undoClassChange(db, classChange);
     const rows = db
       .prepare(
         `SELECT h.image_id, h.from_class_id, h.to_class_id, i.class_id AS current, c1.deleted_at AS from_deleted, c2.deleted_at AS to_deleted
          FROM label_history h JOIN images i ON i.id = h.image_id
          LEFT JOIN classes c1 ON c1.id = h.from_class_id LEFT JOIN classes c2 ON c2.id = h.to_class_id
-         WHERE h.edit_id = ? AND h.source IN ('user', 'suggestion') ORDER BY h.id`,
+         WHERE h.edit_id = ? AND h.source IN ('user', 'suggestion', 'merge', 'delete') ORDER BY h.id`,
       )
       .all(edit.id) as { image_id: number; from_class_id: number | null; to_class_id: number | null; current: number | null; from_deleted: string | null; to_deleted: string | null }[];
     const now = nowIso();
@@ -98,7 +99,8 @@ function replay(db: Database, datasetId: number, direction: 'undo' | 'redo'): La
       history.run(r.image_id, r.current, target, direction, edit.id, now);
       changed.push(r.image_id);
     }
+    if (classChange && direction === 'redo') changed.push(...redoClassChange(db, classChange, edit.id));
     db.prepare('UPDATE edits SET state = ? WHERE id = ?').run(direction === 'undo' ? 'undone' : 'done', edit.id);
-    return { editId: edit.id, changed: changed.length, imageIds: changed };
+    return { editId: edit.id, changed: changed.length, imageIds: changed, ...(classChange ? { classChange: summarizeClassChange(classChange) } : {}) };
   });
 }

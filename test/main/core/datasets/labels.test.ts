@@ -73,6 +73,9 @@ describe('labels', () => {
 
     expect(await env.core.call('labels/undo', { datasetId })).toMatchObject({ editId: e3.editId, changed: 1 });
     expect(await labelOf('cats/img000.png')).toBe('dogs');
+    // Adding the class was an edit too: undoing it takes the (now empty) class away again.
+    expect(await env.core.call('labels/undo', { datasetId })).toMatchObject({ changed: 0, classChange: { kind: 'add', className: 'birds' } });
+    expect((await env.core.call('classes/list', { datasetId })).map((c) => c.name)).toEqual(['cats', 'dogs']);
     expect(await env.core.call('labels/undo', { datasetId })).toMatchObject({ editId: e2.editId, changed: 1 });
     expect(await labelOf('cats/img001.png')).toBe('cats');
     expect(await env.core.call('labels/undo', { datasetId })).toMatchObject({ editId: e1.editId, changed: 1 });
@@ -81,6 +84,7 @@ describe('labels', () => {
 
     expect(await env.core.call('labels/redo', { datasetId })).toMatchObject({ editId: e1.editId });
     expect(await env.core.call('labels/redo', { datasetId })).toMatchObject({ editId: e2.editId });
+    expect(await env.core.call('labels/redo', { datasetId })).toMatchObject({ classChange: { kind: 'add', className: 'birds' } });
     expect(await env.core.call('labels/redo', { datasetId })).toMatchObject({ editId: e3.editId });
     expect(await labelOf('cats/img000.png')).toBe('birds');
     expect(await env.core.call('labels/redo', { datasetId })).toMatchObject({ editId: null });
@@ -110,14 +114,61 @@ describe('labels', () => {
     expect(await labelOf('cats/img001.png')).toBe('birds');
   });
 
-  it('undo of a relabel after a merge leaves the merged images where the merge put them', async () => {
+  it('undoes a merge: the class, its images and its folder come back; redo merges again', async () => {
     const a = ids['cats/img000.png']!;
-    const { id: birds } = await env.core.call('classes/add', { datasetId, name: 'birds' });
-    await env.core.call('labels/set', { datasetId, imageIds: [a], classId: birds });
-    await env.core.call('classes/merge', { sourceClassId: birds, targetClassId: cls.dogs! });
+    const folders = () => env.ws.db.prepare('SELECT folder, class_id AS classId FROM class_folders ORDER BY folder').all();
+    const foldersBefore = folders();
+    const counts = async () => (await env.core.call('classes/list', { datasetId })).map((c) => [c.name, c.count]);
+    await env.core.call('labels/set', { datasetId, imageIds: [a], classId: cls.dogs! });
+    await env.core.call('classes/merge', { sourceClassId: cls.cats!, targetClassId: cls.dogs! });
+    expect(await counts()).toEqual([['dogs', 6]]);
+
     const undone = await env.core.call('labels/undo', { datasetId });
-    expect(undone.changed).toBe(0);
-    expect(await labelOf('cats/img000.png')).toBe('dogs');
+    expect(undone).toMatchObject({ changed: 2, classChange: { kind: 'merge', className: 'cats', otherName: 'dogs' } });
+    expect(await counts()).toEqual([['cats', 2], ['dogs', 4]]);
+    expect(await labelOf('cats/img000.png')).toBe('dogs'); // moved by the earlier relabel, not by the merge
+    expect(folders()).toEqual(foldersBefore);
+    // A rescan feeds the cats folder into the restored class again.
+    await env.core.call('datasets/rescan', { datasetId });
+    expect(await counts()).toEqual([['cats', 2], ['dogs', 4]]);
+
+    expect(await env.core.call('labels/redo', { datasetId })).toMatchObject({ changed: 2, classChange: { kind: 'merge' } });
+    expect(await counts()).toEqual([['dogs', 6]]);
+    expect(await env.core.call('labels/undo', { datasetId })).toMatchObject({ changed: 2 });
+    expect(await env.core.call('labels/undo', { datasetId })).toMatchObject({ changed: 1 }); // the relabel
+    expect(await counts()).toEqual([['cats', 3], ['dogs', 3]]);
+    expect(history(a).map((h) => h.source)).toEqual(['import', 'user', 'undo']);
+    expect(history(ids['cats/img001.png']!).map((h) => h.source)).toEqual(['import', 'merge', 'undo', 'redo', 'undo']);
+  });
+
+  it('undoes a delete that moved the images, and a rename; refuses when the old name was taken since', async () => {
+    const counts = async () => (await env.core.call('classes/list', { datasetId })).map((c) => [c.name, c.count]);
+    await env.core.call('classes/rename', { classId: cls.dogs!, name: 'hounds' });
+    expect(await env.core.call('classes/delete', { classId: cls.cats!, moveToClassId: cls.dogs! })).toEqual({ deleted: 1, moved: 3 });
+    expect(await counts()).toEqual([['hounds', 6]]);
+
+    // Someone adds a new "cats" class: the deleted one cannot come back under that name.
+    const { id: newCats } = await env.core.call('classes/add', { datasetId, name: 'cats' });
+    await env.core.call('labels/undo', { datasetId }); // undoes the add
+    await env.core.call('classes/rename', { classId: cls.dogs!, name: 'hounds' }); // no-op: not an edit
+    env.ws.db.prepare('UPDATE classes SET deleted_at = NULL WHERE id = ?').run(newCats); // back, outside undo
+    await expect(env.core.call('labels/undo', { datasetId })).rejects.toMatchObject({ code: 'conflict', field: 'classId' });
+    expect(await counts()).toEqual([['cats', 0], ['hounds', 6]]); // the refused undo changed nothing
+    env.ws.db.prepare('UPDATE classes SET deleted_at = ? WHERE id = ?').run(new Date().toISOString(), newCats);
+
+    expect(await env.core.call('labels/undo', { datasetId })).toMatchObject({ changed: 3, classChange: { kind: 'delete', className: 'cats', otherName: 'hounds' } });
+    expect(await counts()).toEqual([['cats', 3], ['hounds', 3]]);
+    expect(await env.core.call('labels/undo', { datasetId })).toMatchObject({ changed: 0, classChange: { kind: 'rename', className: 'dogs', otherName: 'hounds' } });
+    expect(await counts()).toEqual([['cats', 3], ['dogs', 3]]);
+  });
+
+  it('refuses to undo adding a class that has images now, leaving everything as it was', async () => {
+    const { id: birds } = await env.core.call('classes/add', { datasetId, name: 'birds' });
+    await env.core.call('labels/set', { datasetId, imageIds: [ids['cats/img000.png']!], classId: birds });
+    env.ws.db.prepare(`UPDATE edits SET state = 'undone' WHERE id = (SELECT MAX(id) FROM edits)`).run(); // the relabel, as if undone elsewhere
+    env.ws.db.prepare('UPDATE images SET class_id = ? WHERE id = ?').run(birds, ids['cats/img000.png']!);
+    await expect(env.core.call('labels/undo', { datasetId })).rejects.toMatchObject({ code: 'conflict', message: expect.stringMatching(/birds.*1 image/) });
+    expect(await labelOf('cats/img000.png')).toBe('birds');
   });
 
   it('refuses a class of another dataset or an image of another dataset', async () => {
