@@ -4,7 +4,7 @@ import fs from 'node:fs/promises';
 import { protocol } from 'electron';
 import { FacetError } from '../../shared/errors.js';
 import type { Workspace } from '../core/workspace.js';
-import { originalFile, thumbnailFile } from '../server/media-files.js';
+import { faceThumbnailFile, originalFile, thumbnailFile } from '../server/media-files.js';
 import { staticFile } from '../server/static-files.js';
 import { DESKTOP_CSP } from './security.js';
 
@@ -20,7 +20,7 @@ function refuse(status: number, message: string): Response {
   return new Response(message, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
 }
 
-/** facet-media://thumbs/<hash>.jpg and facet-media://images/<id>; everything else is refused. */
+/** facet-media://thumbs/<hash>.jpg, face-thumbs/<hash>.jpg and images/<id>; everything else is refused. */
 export async function mediaResponse(ws: Workspace, rawUrl: string, method = 'GET'): Promise<Response> {
   if (method !== 'GET') return refuse(405, 'GET only');
   // Dot segments and backslashes are refused before URL parsing could normalise them away.
@@ -33,9 +33,15 @@ export async function mediaResponse(ws: Workspace, rawUrl: string, method = 'GET
   }
   if (url.protocol !== 'facet-media:') return refuse(400, 'bad scheme');
   try {
-    let media;
     const thumb = /^\/([^/]+)\.jpg$/.exec(url.pathname);
     const original = /^\/([^/]+)$/.exec(url.pathname);
+    if (url.host === 'face-thumbs' && thumb) {
+      // Not cached: the answer changes when faces are analysed (again); x-facet-face says which it is.
+      const media = await faceThumbnailFile(ws, thumb[1]!);
+      const headers = { 'content-type': media.contentType, 'cache-control': 'private, no-cache', 'x-facet-face': media.face };
+      return new Response(await fs.readFile(media.file), { status: 200, headers });
+    }
+    let media;
     if (url.host === 'thumbs' && thumb) media = thumbnailFile(ws, thumb[1]!);
     else if (url.host === 'images' && original) media = originalFile(ws, original[1]!);
     else return refuse(404, 'not found');

@@ -9,7 +9,7 @@ import { isCallName } from '../../shared/contract.js';
 import { FacetError, toErrorPayload, type ErrorCode, type ErrorPayload } from '../../shared/errors.js';
 import type { Core } from '../core/index.js';
 import { newToken, requestToken, sameToken, trustedHostAndOrigin, websocketToken, WS_PROTOCOL } from './guard.js';
-import { originalFile, thumbnailFile, type MediaFile } from './media-files.js';
+import { faceThumbnailFile, originalFile, thumbnailFile, type MediaFile } from './media-files.js';
 import { staticFile } from './static-files.js';
 
 export const CONTENT_SECURITY_POLICY = [
@@ -181,7 +181,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const url = requestUrl(raw, port);
     if (!url) throw new HttpError(400, { code: 'invalid-argument', message: 'The request target must be a path such as /api/datasets/list.' });
     const pathname = url.pathname;
-    const isData = pathname.startsWith('/api/') || pathname.startsWith('/thumbs/') || pathname.startsWith('/images/');
+    const isData = pathname.startsWith('/api/') || pathname.startsWith('/thumbs/') || pathname.startsWith('/face-thumbs/') || pathname.startsWith('/images/');
     if (isData && !sameToken(token, requestToken(req, url))) {
       throw new HttpError(401, { code: 'invalid-argument', message: 'Missing or wrong token.', hint: 'Open the URL that `facet serve` printed, including its #token=… part.' });
     }
@@ -194,6 +194,14 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const thumb = /^\/thumbs\/([^/]+)\.jpg$/.exec(pathname);
     if (thumb) {
       sendFile(res, thumbnailFile(core.workspace, thumb[1]!), 'private, max-age=31536000, immutable', head);
+      return;
+    }
+    const faceThumb = /^\/face-thumbs\/([^/]+)\.jpg$/.exec(pathname);
+    if (faceThumb) {
+      // Not immutable: the answer changes when faces are analysed (again); X-Facet-Face says which it is.
+      const media = await faceThumbnailFile(core.workspace, faceThumb[1]!);
+      res.setHeader('X-Facet-Face', media.face);
+      sendFile(res, media, 'private, no-cache', head);
       return;
     }
     const original = /^\/images\/([^/]+)$/.exec(pathname);

@@ -1,9 +1,10 @@
-// Which files the UI may read: thumbnails from the workspace cache (by content hash) and the
-// originals of imported images (inside their dataset root, symlinks resolved). Shared by the HTTP
-// server and Electron's facet-media:// protocol so both enforce the same rules.
+// Which files the UI may read: thumbnails and face-crop thumbnails from the workspace cache (by
+// content hash) and the originals of imported images (inside their dataset root, symlinks resolved).
+// Shared by the HTTP server and Electron's facet-media:// protocol so both enforce the same rules.
 import fs from 'node:fs';
 import path from 'node:path';
 import { FacetError } from '../../shared/errors.js';
+import { faceThumbnail, type FaceThumbnail } from '../core/faces/face-thumbs.js';
 import type { Workspace } from '../core/workspace.js';
 
 export const HASH_PATTERN = /^[0-9a-f]{64}$/;
@@ -50,9 +51,13 @@ function realFile(file: string, root: string, what: string): MediaFile & { real:
   return { file: real, real, contentType: 'application/octet-stream', size: stat.size };
 }
 
+function checkHash(hash: string): void {
+  if (!HASH_PATTERN.test(hash)) throw new FacetError('invalid-argument', 'A thumbnail name is a 64-digit hex content hash.', { field: 'hash' });
+}
+
 /** The cached thumbnail of a content hash; the hash must be 64 lowercase hex digits. */
 export function thumbnailFile(ws: Workspace, hash: string): MediaFile {
-  if (!HASH_PATTERN.test(hash)) throw new FacetError('invalid-argument', 'A thumbnail name is a 64-digit hex content hash.', { field: 'hash' });
+  checkHash(hash);
   const found = realFile(ws.thumbnailPath(hash), path.join(ws.cacheDir, 'thumbs'), 'The thumbnail');
   return { file: found.file, size: found.size, contentType: 'image/jpeg' };
 }
@@ -72,4 +77,41 @@ export function originalFile(ws: Workspace, imageIdText: string): MediaFile {
   const ext = path.extname(found.file).slice(1).toLowerCase();
   const contentType = CONTENT_TYPES[row.format ?? ''] ?? CONTENT_TYPES[ext] ?? 'application/octet-stream';
   return { file: found.file, size: found.size, contentType };
+}
+
+/** The files of the image rows holding a content hash, each passing originalFile's rules. */
+export function originalFilesOfHash(ws: Workspace, hash: string): string[] {
+  const ids = ws.db.prepare('SELECT id FROM images WHERE hash = ? ORDER BY id').all(hash) as { id: number }[];
+  const files: string[] = [];
+  for (const { id } of ids) {
+    try {
+      files.push(originalFile(ws, String(id)).file);
+    } catch {
+      // Moved, deleted or outside its root: another row may still have the picture.
+    }
+  }
+  return files;
+}
+
+/** What a face-crop thumbnail request got: the crop, or the whole-picture thumbnail and why. */
+export type FaceThumbnailKind = 'crop' | 'none' | 'unavailable';
+
+/**
+ * The face-crop thumbnail of a content hash, made on first request. When the picture has no analysed
+ * face ('none') or the crop cannot be made ('unavailable': original gone or unreadable), the
+ * whole-picture thumbnail instead, so a grid of face crops never shows a broken image.
+ */
+export async function faceThumbnailFile(ws: Workspace, hash: string): Promise<MediaFile & { face: FaceThumbnailKind }> {
+  checkHash(hash);
+  let made: FaceThumbnail | null;
+  try {
+    made = await faceThumbnail(ws, hash, (h) => originalFilesOfHash(ws, h));
+  } catch {
+    made = null;
+  }
+  if (made?.face) {
+    const found = realFile(made.file, path.join(ws.cacheDir, 'face-thumbs'), 'The face thumbnail');
+    return { file: found.file, size: found.size, contentType: 'image/jpeg', face: 'crop' };
+  }
+  return { ...thumbnailFile(ws, hash), face: made ? 'none' : 'unavailable' };
 }

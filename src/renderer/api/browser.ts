@@ -67,6 +67,7 @@ export function createBrowserApi(): RendererApi {
       return () => set.delete(l);
     },
     thumbnailUrl: (hash) => `/thumbs/${hash}.jpg?token=${token}`,
+    faceThumbnailUrl: (hash) => `/face-thumbs/${hash}.jpg?token=${token}`,
     imageUrl: (imageId) => `/images/${imageId}?token=${token}`,
   };
 }

@@ -14,6 +14,7 @@ export function createElectronApi(bridge: FacetBridge): RendererApi {
     call: <N extends CallName>(name: N, args: CallArgs<N>) => unwrap(name, args) as Promise<CallResult<N>>,
     on: <E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void) => bridge.on(event, listener as (payload: unknown) => void),
     thumbnailUrl: (hash) => `facet-media://thumbs/${hash}.jpg`,
+    faceThumbnailUrl: (hash) => `facet-media://face-thumbs/${hash}.jpg`,
     imageUrl: (imageId) => `facet-media://images/${imageId}`,
     pickFolder: async () => ((await unwrap('dialog/openFolder', {})) as { path: string | null }).path,
   };

@@ -5,6 +5,11 @@ import type { FacetApi } from '../../shared/contract.js';
 export interface RendererApi extends FacetApi {
   /** Where the thumbnail with this content hash is served. */
   thumbnailUrl(hash: string): string;
+  /**
+   * Where the face-crop thumbnail with this content hash is served: the most confident face, aligned
+   * and framed as crop to face trains on it; the whole-picture thumbnail when no face was found.
+   */
+  faceThumbnailUrl(hash: string): string;
   /** Where the original file of an image row is served. */
   imageUrl(imageId: number): string;
   /** A native folder picker, only where one exists (Electron); undefined in the browser. */
