@@ -51,7 +51,7 @@ describe('face analysis of a dataset', () => {
     const again = await analyseDataset(core.workspace.db, datasetId);
     expect(again.newlyAnalysed).toBe(0);
     expect(again.faces).toBe(first.faces);
-  });
+  }, 240_000);
 
   it('filters images/list by face analysis', async () => {
     const noFace = await core.call('images/list', { datasetId, faces: 'no-face' });
