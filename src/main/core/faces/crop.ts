@@ -1,7 +1,7 @@
 // "Crop to face": the training pixels of an image are its most confident face's box, widened by a
 // margin and made square, instead of the whole picture. Cached apart from whole-image pixels.
 import path from 'node:path';
-import sharp, { type OutputInfo } from 'sharp';
+import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import { FacetError } from '../../../shared/errors.js';
 import type { FaceBox } from '../../../shared/faces.js';
 import { MAX_INPUT_PIXELS } from '../datasets/probe.js';
@@ -41,21 +41,26 @@ export function rotatedPoint(x: number, y: number, w: number, h: number, degrees
 const MIN_ROLL_DEGREES = 1;
 
 /**
- * Pixels of an image cropped to a face, as decodeForModel returns them. Aligned: when the eye line is
- * tilted (`roll`), the picture is first rotated about its centre so the eyes are level, and the box is
- * carried along, so every crop shows an upright face.
+ * The aligned, squared face region of a picture, as a sharp pipeline over raw pixels. Aligned: when
+ * the eye line is tilted (`roll`), the picture is first rotated about its centre so the eyes are
+ * level, and the box is carried along, so every crop shows an upright face. With `workingSide` the
+ * picture is decoded at about that many pixels across the crop instead of at full size (JPEG
+ * shrink-on-load makes that cheap for big photos); transparent pixels become white.
  */
-export async function decodeFaceCrop(
-  file: string,
+export async function alignedFaceRegion(
+  input: string | Buffer,
   box: FaceBox & { roll?: number },
   imageWidth: number,
   imageHeight: number,
   margin: number,
-  size: number,
-  colorMode: ColorMode,
-): Promise<Buffer> {
-  // Raw pixels between the steps: no re-encoding (and no JPEG loss) before the model sees them.
-  const upright = await sharp(file, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' }).rotate().raw().toBuffer({ resolveWithObject: true });
+  workingSide?: number,
+): Promise<Sharp> {
+  const side = Math.max(box.width, box.height) * (1 + 2 * margin);
+  const scale = workingSide === undefined ? 1 : Math.min(1, workingSide / side);
+  let pipeline = sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' }).rotate();
+  if (scale < 1) pipeline = pipeline.resize({ width: Math.max(1, Math.round(imageWidth * scale)) });
+  // Raw pixels between the steps: no re-encoding (and no JPEG loss) before the crop.
+  const upright = await pipeline.flatten({ background: '#ffffff' }).raw().toBuffer({ resolveWithObject: true });
   const raw = (info: OutputInfo) => ({ raw: { width: info.width, height: info.height, channels: info.channels } });
   // The analysis may have seen a downscaled copy of a huge picture: boxes are in original pixels.
   const sx = upright.info.width / imageWidth;
@@ -74,9 +79,22 @@ export async function decodeFaceCrop(
     height = rotated.info.height;
     scaled = { x: centre.x - scaled.width / 2, y: centre.y - scaled.height / 2, width: scaled.width, height: scaled.height };
   }
-  const rect = faceCropRect(scaled, width, height, margin);
-  const crop = await source.extract(rect).png().toBuffer();
-  return decodeForModel(crop, size, colorMode);
+  return source.extract(faceCropRect(scaled, width, height, margin));
+}
+
+/** Pixels of an image cropped to its (aligned) face, as decodeForModel returns them. */
+export async function decodeFaceCrop(
+  file: string,
+  box: FaceBox & { roll?: number },
+  imageWidth: number,
+  imageHeight: number,
+  margin: number,
+  size: number,
+  colorMode: ColorMode,
+): Promise<Buffer> {
+  // Decoding at twice the model's size keeps the resize to `size` as sharp as from full size.
+  const region = await alignedFaceRegion(file, box, imageWidth, imageHeight, margin, 2 * size);
+  return decodeForModel(await region.png().toBuffer(), size, colorMode);
 }
 
 /**

@@ -5,12 +5,11 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import pLimit from 'p-limit';
-import sharp, { type OutputInfo } from 'sharp';
 import { FacetError } from '../../../shared/errors.js';
 import { CropToFaceSchema } from '../../../shared/hyperparameters.js';
-import { hashBytes, MAX_INPUT_PIXELS, THUMBNAIL_SIZE } from '../datasets/probe.js';
+import { hashBytes, THUMBNAIL_SIZE } from '../datasets/probe.js';
 import type { Workspace } from '../workspace.js';
-import { faceCropRect, rotatedPoint } from './crop.js';
+import { alignedFaceRegion } from './crop.js';
 import { topFaceBoxes, type StoredFaceBox } from './face-store.js';
 
 /** The crop-to-face hyperparameter's default margin: the thumbnails frame a face as training does. */
@@ -21,9 +20,6 @@ export type FaceThumbnail = { face: true; file: string } | { face: false };
 
 /** The files that may hold a content hash (already checked against the dataset roots by the caller). */
 export type OriginalsOf = (hash: string) => string[];
-
-/** Same rule as crop.ts: below this roll the picture is not rotated (resampling blurs more than it levels). */
-const MIN_ROLL_DEGREES = 1;
 
 /** The box is part of the name, so analysing again (another detector) makes a new thumbnail. */
 export function faceThumbnailPath(cacheDir: string, hash: string, box: StoredFaceBox, margin: number): string {
@@ -54,37 +50,10 @@ export async function faceThumbnail(ws: Workspace, hash: string, originalsOf: Or
   return { face: true, file };
 }
 
-/**
- * The aligned face crop as a JPEG thumbnail: the geometry of decodeFaceCrop (rotate by −roll about the
- * picture's centre, carry the box along, square it with the margin), done on a copy decoded at about
- * twice the thumbnail's size instead of full size, which JPEG shrink-on-load makes cheap for big photos.
- */
+/** The aligned face crop (the region training sees) as a JPEG thumbnail. */
 export async function faceThumbnailJpeg(input: Buffer | string, box: StoredFaceBox, margin: number): Promise<Buffer> {
-  const side = Math.max(box.width, box.height) * (1 + 2 * margin);
-  const scale = Math.min(1, (2 * THUMBNAIL_SIZE) / side);
-  let pipeline = sharp(input, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' }).rotate();
-  if (scale < 1) pipeline = pipeline.resize({ width: Math.max(1, Math.round(box.imageWidth * scale)) });
-  const upright = await pipeline.flatten({ background: '#ffffff' }).raw().toBuffer({ resolveWithObject: true });
-  const raw = (info: OutputInfo) => ({ raw: { width: info.width, height: info.height, channels: info.channels } });
-  const sx = upright.info.width / box.imageWidth;
-  const sy = upright.info.height / box.imageHeight;
-  let scaled = { x: box.x * sx, y: box.y * sy, width: box.width * sx, height: box.height * sy };
-  let source = sharp(upright.data, raw(upright.info));
-  let width = upright.info.width;
-  let height = upright.info.height;
-  if (Math.abs(box.roll) >= MIN_ROLL_DEGREES) {
-    const centre = rotatedPoint(scaled.x + scaled.width / 2, scaled.y + scaled.height / 2, width, height, -box.roll);
-    const rotated = await source.rotate(-box.roll, { background: { r: 128, g: 128, b: 128, alpha: 1 } }).raw().toBuffer({ resolveWithObject: true });
-    source = sharp(rotated.data, raw(rotated.info));
-    width = rotated.info.width;
-    height = rotated.info.height;
-    scaled = { x: centre.x - scaled.width / 2, y: centre.y - scaled.height / 2, width: scaled.width, height: scaled.height };
-  }
-  return source
-    .extract(faceCropRect(scaled, width, height, margin))
-    .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
-    .jpeg({ quality: 82, optimiseCoding: false })
-    .toBuffer();
+  const region = await alignedFaceRegion(input, box, box.imageWidth, box.imageHeight, margin, 2 * THUMBNAIL_SIZE);
+  return region.resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true }).jpeg({ quality: 82, optimiseCoding: false }).toBuffer();
 }
 
 /** The bytes of the first candidate whose content still has this hash (a file edited since import does not). */
