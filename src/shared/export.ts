@@ -1,5 +1,6 @@
 // Results of exporting a trained model (TensorFlow.js or ONNX) and of exporting a dataset as class folders.
 import type { SplitCounts } from './domain.js';
+import type { PresetName } from './hyperparameters.js';
 
 export const MODEL_FORMATS = ['tfjs', 'onnx'] as const;
 export type ModelFormat = (typeof MODEL_FORMATS)[number];
@@ -27,14 +28,33 @@ export interface ModelExportResult {
   /** Every file written, relative to `out`. */
   files: string[];
   classes: string[];
+  /** Image models: the input size and colour mode. A face-embedding head ignores them (its input is a face descriptor). */
   imageSize: number;
   colorMode: 'rgb' | 'grayscale';
-  /** Layout of the exported model's input: always NHWC [batch, height, width, channels], raw 0..255. */
-  inputLayout: 'NHWC';
+  /**
+   * Layout of the exported model's input: NHWC [batch, height, width, channels], raw 0..255, for image
+   * models; NC [batch, 128] (a face descriptor per row) for the head of a face-embedding run.
+   */
+  inputLayout: 'NHWC' | 'NC';
   /** null when the check was turned off or could not run (see checkSkipped). */
   check: ExportCheck | null;
   checkSkipped?: string;
+  /** The run's preset: 'seed-cnn' (an image model) or 'face-embedding' (a head on face descriptors). */
+  preset: PresetName;
+  /** What the model takes: images, or face descriptors computed by the embedding net named here. */
+  input: ModelInput;
 }
+
+export type ModelInput =
+  | { kind: 'image'; shape: (number | null)[] }
+  | {
+      kind: 'face-descriptor';
+      shape: (number | null)[];
+      /** The net that turns a photo into the descriptor, and how (see preprocessing.json). */
+      embeddingNet: { package: string; net: string; preprocessing: string };
+      detector: string;
+      minScore: number;
+    };
 
 export interface DatasetExportResult {
   datasetId: number;

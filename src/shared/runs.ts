@@ -1,4 +1,5 @@
 // Domain types of training: runs, their epochs, evaluations and the progress events they stream.
+import type { FaceBox } from './faces.js';
 import type { Hyperparameters } from './hyperparameters.js';
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
@@ -96,6 +97,22 @@ export interface Prediction {
   class: string;
   confidence: number;
   probabilities: Record<string, number>;
+  /** Face-embedding models only: which face's descriptor was classified. */
+  face?: PredictionFace;
+}
+
+/**
+ * What a face-embedding model classified in a photo: the most confident face, or, when the detector
+ * found none, the whole upright picture (the same rule training used for the photo's stored descriptor).
+ */
+export interface PredictionFace {
+  /** Faces the detector found in the photo. */
+  found: number;
+  /** The face classified (box in upright-image pixels, detector score); null when none was found. */
+  used: { box: FaceBox; score: number } | null;
+  /** Upright size of the photo the box refers to. */
+  width: number;
+  height: number;
 }
 
 export interface PredictOutcome {

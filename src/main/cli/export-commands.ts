@@ -3,7 +3,7 @@
 import { Option, type Command } from 'commander';
 import { FacetError } from '../../shared/errors.js';
 import { MODEL_FORMATS, type DatasetExportResult, type ModelExportResult, type ModelFormat } from '../../shared/export.js';
-import type { PredictOutcome } from '../../shared/runs.js';
+import type { PredictionFace, PredictOutcome } from '../../shared/runs.js';
 import { findDataset } from '../core/datasets/queries.js';
 import { csvLines, DEFAULT_CHECK_IMAGES, predictWithModelDir } from '../core/export/index.js';
 import { table } from './output.js';
@@ -20,18 +20,26 @@ function wholeNumber(flag: string) {
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
 
-export function renderModelExport(r: ModelExportResult): string {
+function inputLine(r: ModelExportResult): string {
+  if (r.input.kind === 'face-descriptor') {
+    return `float32 [batch, ${r.input.shape.at(-1)}] face descriptors from ${r.input.embeddingNet.package} (${r.input.detector} detector, min score ${r.input.minScore}): the head of a face-embedding run; see MODEL_CARD.md`;
+  }
   const channels = r.colorMode === 'rgb' ? 3 : 1;
+  return `NHWC float32 [batch, ${r.imageSize}, ${r.imageSize}, ${channels}], raw pixels 0..255 (${r.colorMode}); rescaled inside the model`;
+}
+
+export function renderModelExport(r: ModelExportResult): string {
   const lines = [
     `Exported run ${r.runId} as ${r.format === 'onnx' ? 'ONNX' : 'TensorFlow.js'} to ${r.out}`,
     `  files:   ${r.files.join(', ')}`,
-    `  input:   NHWC float32 [batch, ${r.imageSize}, ${r.imageSize}, ${channels}], raw pixels 0..255 (${r.colorMode}); rescaled inside the model`,
+    `  input:   ${inputLine(r)}`,
     `  classes: ${r.classes.join(', ')}`,
   ];
   if (r.check) {
     const c = r.check;
+    const on = r.input.kind === 'face-descriptor' ? `the stored face descriptors of ${c.images} images` : `${c.images} images`;
     lines.push(
-      `  check:   ${c.runtime} vs the trained model on ${c.images} images: max |Δprob| ${c.maxAbsDiff.toExponential(2)}, ` +
+      `  check:   ${c.runtime} vs the trained model on ${on}: max |Δprob| ${c.maxAbsDiff.toExponential(2)}, ` +
         `${c.sameClasses ? 'same class on every image' : `class differs on ${c.mismatches.length}: ${c.mismatches.slice(0, 5).join(', ')}`} — ${c.passed ? 'passed' : 'FAILED'}`,
     );
   } else lines.push(`  check:   skipped (${r.checkSkipped ?? 'not run'})`);
@@ -56,6 +64,14 @@ export function renderDatasetExport(r: DatasetExportResult): string {
   return lines.join('\n');
 }
 
+/** Which face a face-embedding model classified, in a few words. */
+export function faceNote(face: PredictionFace | undefined): string {
+  if (!face) return '';
+  if (!face.used) return 'no face found: whole picture';
+  const b = face.used.box;
+  return `${face.found > 1 ? `most confident of ${face.found}` : 'face'} at ${Math.round(b.x)},${Math.round(b.y)} ${Math.round(b.width)}×${Math.round(b.height)} (score ${face.used.score.toFixed(2)})`;
+}
+
 /** Prints predictions as a table, --json or CSV; unreadable files go to stderr and give exit 3. */
 export function reportPredictions(ctx: CliContext, outcome: PredictOutcome, opts: { csv?: boolean } = {}): void {
   const o = ctx.out();
@@ -66,8 +82,11 @@ export function reportPredictions(ctx: CliContext, outcome: PredictOutcome, opts
     o.io.stdout.write(csvLines(['path', 'class', 'confidence', ...classes], outcome.predictions.map((p) => [p.path, p.class, p.confidence, ...classes.map((c) => p.probabilities[c] ?? '')])));
     return;
   }
+  const withFaces = outcome.predictions.some((p) => p.face);
   o.result(outcome.predictions, () =>
-    outcome.predictions.length === 0 ? 'No images to predict.' : table(['path', 'class', 'confidence'], outcome.predictions.map((p) => [p.path, p.class, pct(p.confidence)])),
+    outcome.predictions.length === 0
+      ? 'No images to predict.'
+      : table(['path', 'class', 'confidence', ...(withFaces ? ['face'] : [])], outcome.predictions.map((p) => [p.path, p.class, pct(p.confidence), ...(withFaces ? [faceNote(p.face)] : [])])),
   );
 }
 
@@ -80,7 +99,7 @@ export async function predictWithModelCommand(ctx: CliContext, modelDir: string,
 export function registerExportCommands(program: Command, ctx: CliContext): void {
   program
     .command('export')
-    .description('export a trained run as a TensorFlow.js or ONNX model (checked against the trained model after writing)')
+    .description('export a trained run as a TensorFlow.js or ONNX model (checked against the trained model after writing); a face-embedding run exports its head on face descriptors')
     .argument('<run>', 'run id')
     .addOption(new Option('--format <format>', 'model format').choices([...MODEL_FORMATS]).makeOptionMandatory())
     .requiredOption('--out <dir>', 'folder to write into (created if missing)')

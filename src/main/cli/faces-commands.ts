@@ -1,5 +1,5 @@
 // Face commands of the `facet` CLI: faces (analyse, group identities, report leakage) and
-// export-face-head (the trained head of a face-embedding run).
+// export-face-head (the trained head of a face-embedding run; an alias of export --format tfjs).
 import { Option, type Command } from 'commander';
 import { FacetError } from '../../shared/errors.js';
 import { DEFAULT_DUPLICATE_THRESHOLD, DEFAULT_IDENTITY_THRESHOLD, FACE_DETECTORS, FACE_FILTERS, type FaceDetectorName, type FaceFilter, type FaceLeakReport, type FacesSummary, type IdentityGroups } from '../../shared/faces.js';
@@ -7,6 +7,7 @@ import type { Core } from '../core/index.js';
 import { findDataset } from '../core/datasets/queries.js';
 import { analyseDataset } from '../core/faces/analyse.js';
 import { exportEmbeddingHead } from '../core/training/embedding-preset.js';
+import { renderModelExport } from './export-commands.js';
 import { table, type Output } from './output.js';
 import type { CliContext } from './training-commands.js';
 
@@ -124,7 +125,7 @@ export function registerFacesCommands(program: Command, ctx: CliContext): void {
 
   program
     .command('export-face-head')
-    .description('export the trained head of a face-embedding run (tfjs layers) with a note of the embedding net it needs')
+    .description('export the trained head of a face-embedding run: the same as `facet export RUN --format tfjs` (model, labels, embedding-net preprocessing, model card, checked)')
     .argument('<run>', 'run id')
     .requiredOption('--out <dir>', 'folder to write')
     .action(async (ref: string, opts: { out: string }) => {
@@ -132,6 +133,7 @@ export function registerFacesCommands(program: Command, ctx: CliContext): void {
       const c = ctx.open();
       if (!/^\d+$/.test(ref)) throw new FacetError('invalid-argument', `"${ref}" is not a run id.`, { field: 'RUN' });
       const result = await exportEmbeddingHead(c.workspace.db, c.workspace.dir, Number(ref), opts.out);
-      o.result(result, () => `Wrote ${result.files.join(', ')} to ${result.out}.`);
+      o.result(result, () => renderModelExport(result));
+      if (result.check && !result.check.passed) ctx.setExit(1);
     });
 }

@@ -277,7 +277,7 @@ export function registerTrainingCommands(program: Command, ctx: CliContext): voi
 
   program
     .command('predict')
-    .description('predict the class of images with a trained run, or with an exported tfjs model (--model DIR, no workspace needed)')
+    .description('predict the class of images with a trained run, or with an exported tfjs model (--model DIR, no workspace needed); face-embedding runs and heads analyse each photo\'s face first')
     .argument('[run]', 'run id (leave out with --model)')
     .argument('[paths...]', 'image files or folders')
     .option('--model <dir>', 'folder written by `facet export RUN --format tfjs`')

@@ -107,8 +107,7 @@ export const STATUS_WORDS: Record<Run['status'], string> = {
 };
 
 /** Why a run's model cannot be exported from the UI, or null when it can. */
-export function exportBlocker(r: Pick<Run, 'bestEpoch' | 'hyperparameters'>): string | null {
-  if (r.hyperparameters.preset === 'face-embedding') return 'A face-embedding run is a head on face descriptors: export it with `facet export-face-head RUN --out DIR`';
+export function exportBlocker(r: Pick<Run, 'bestEpoch'>): string | null {
   if (r.bestEpoch === null) return 'No trained weights yet: wait for an epoch to finish';
   return null;
 }

@@ -1,16 +1,18 @@
 // `facet export RUN --format tfjs|onnx --out DIR`: the run's best weights as a model other tools load,
 // with its labels, preprocessing and model card, checked against the trained model after writing.
+// A face-embedding run exports its head (input: a face descriptor), checked on stored descriptors.
 import fs from 'node:fs';
 import path from 'node:path';
 import { FacetError } from '../../../shared/errors.js';
-import type { ExportCheck, ModelExportResult, ModelFormat } from '../../../shared/export.js';
+import type { ExportCheck, ModelExportResult, ModelFormat, ModelInput } from '../../../shared/export.js';
 import type { Database } from '../store/db.js';
+import { EMBEDDING_SIZE, faceAnalysisSettings } from '../training/embedding-preset.js';
 import { getRunDetail } from '../training/run-store.js';
 import { loadSnapshot } from '../training/snapshots.js';
-import { compareOn, loadOnnxRuntime, onnxPredictor, sampleRunImages, tfjsPredictor } from './check.js';
+import { compareOn, loadOnnxRuntime, onnxPredictor, sampleRunEmbeddings, sampleRunImages, tfjsPredictor } from './check.js';
 import { writeFileAtomic } from './files.js';
-import { preprocessingFor, renderModelCard } from './model-card.js';
-import { layersModelToOnnx } from './onnx-model.js';
+import { faceDescriptorPreprocessing, preprocessingFor, renderModelCard } from './model-card.js';
+import { layersModelToOnnx, onnxInputName } from './onnx-model.js';
 import { loadRunModel } from './run-model.js';
 import { fileModelHandler, serializeLayersModel, writeLayersModel } from './tfjs-files.js';
 
@@ -45,22 +47,24 @@ function prepareOut(out: string): string {
 
 export async function exportRun(db: Database, workspaceDir: string, opts: ExportRunOptions): Promise<ModelExportResult> {
   const detail = getRunDetail(db, opts.runId);
-  if (detail.hyperparameters.preset === 'face-embedding') {
-    throw new FacetError('invalid-argument', `Run ${opts.runId} is a face-embedding run: its model is a head on face descriptors, not an image model.`, {
-      field: 'run',
-      hint: `Export its head with \`facet export-face-head ${opts.runId} --out DIR\`.`,
-    });
-  }
   const { tf, model, run } = await loadRunModel(db, workspaceDir, opts.runId);
   try {
     const version = appVersion();
-    const preprocessing = preprocessingFor(detail);
+    const snapshot = loadSnapshot(db, run.snapshotId);
+    // A face-embedding run exports its head: input a face descriptor, with the embedding net named.
+    const faceDescriptor = run.hyperparameters.preset === 'face-embedding' ? faceDescriptorPreprocessing(faceAnalysisSettings(db, snapshot.items.map((i) => i.hash))) : undefined;
+    const preprocessing = faceDescriptor ?? preprocessingFor(detail);
+    const inputLayout = faceDescriptor ? 'NC' : 'NHWC';
+    const input: ModelInput = faceDescriptor
+      ? { kind: 'face-descriptor', shape: faceDescriptor.input.shape, embeddingNet: faceDescriptor.embedding, detector: faceDescriptor.detector, minScore: faceDescriptor.minScore }
+      : { kind: 'image', shape: preprocessingFor(detail).input.shape };
+    const inputText = faceDescriptor ? `float32 [batch, ${EMBEDDING_SIZE}] face descriptors (${faceDescriptor.embedding.net}, ${faceDescriptor.embedding.package})` : 'NHWC float32 input, raw 0..255 pixels';
     // Convert in memory first: an unsupported layer fails before anything is written.
     const onnxBytes = opts.format === 'onnx'
       ? layersModelToOnnx(model, {
           producerVersion: version,
-          docString: `${run.name} (run ${run.id}): NHWC float32 input, raw 0..255 pixels; softmax probabilities over ${run.classes.join(', ')}.`,
-          metadata: { classes: JSON.stringify(run.classes), input_layout: 'NHWC', preprocessing: JSON.stringify(preprocessing) },
+          docString: `${run.name} (run ${run.id}): ${inputText}; softmax probabilities over ${run.classes.join(', ')}.`,
+          metadata: { classes: JSON.stringify(run.classes), input_layout: inputLayout, preprocessing: JSON.stringify(preprocessing) },
         })
       : null;
     const tfjsFiles = opts.format === 'tfjs' ? await serializeLayersModel(tf, model) : null;
@@ -80,15 +84,15 @@ export async function exportRun(db: Database, workspaceDir: string, opts: Export
       const count = opts.check ?? DEFAULT_CHECK_IMAGES;
       if (count === 0) checkSkipped = 'turned off';
       else {
-        const images = await sampleRunImages(db, run, count);
-        if (images.paths.length === 0) checkSkipped = 'no readable images of the run were found to compare on';
+        const inputs = faceDescriptor ? sampleRunEmbeddings(db, run, count) : await sampleRunImages(db, run, count);
+        if (inputs.paths.length === 0) checkSkipped = faceDescriptor ? "none of the run's images has a stored face descriptor to compare on" : 'no readable images of the run were found to compare on';
         else if (opts.format === 'onnx') {
           const loaded = await loadOnnxRuntime();
           if (loaded.ort === null) checkSkipped = loaded.reason;
           else {
-            const session = await onnxPredictor(loaded.ort, path.join(out, ONNX_FILE));
+            const session = await onnxPredictor(loaded.ort, path.join(out, ONNX_FILE), onnxInputName(model));
             try {
-              check = await compareOn(images, run.classes.length, tfjsPredictor(tf, model), session.predict, `onnxruntime-node ${loaded.version}`);
+              check = await compareOn(inputs, run.classes.length, tfjsPredictor(tf, model), session.predict, `onnxruntime-node ${loaded.version}`);
             } finally {
               await session.close();
             }
@@ -96,7 +100,7 @@ export async function exportRun(db: Database, workspaceDir: string, opts: Export
         } else {
           const reloaded = await tf.loadLayersModel(fileModelHandler(tf, out));
           try {
-            check = await compareOn(images, run.classes.length, tfjsPredictor(tf, model), tfjsPredictor(tf, reloaded), `tfjs ${tf.version.tfjs} (reloaded from ${out})`);
+            check = await compareOn(inputs, run.classes.length, tfjsPredictor(tf, model), tfjsPredictor(tf, reloaded), `tfjs ${tf.version.tfjs} (reloaded from ${out})`);
           } finally {
             reloaded.dispose();
           }
@@ -106,7 +110,7 @@ export async function exportRun(db: Database, workspaceDir: string, opts: Export
       await writeFileAtomic(path.join(out, 'labels.json'), `${JSON.stringify(run.classes, null, 2)}\n`);
       await writeFileAtomic(path.join(out, 'preprocessing.json'), `${JSON.stringify(preprocessing, null, 2)}\n`);
       files.push('labels.json', 'preprocessing.json', 'MODEL_CARD.md');
-      const card = renderModelCard({ run: detail, snapshot: loadSnapshot(db, run.snapshotId), format: opts.format, files, check, checkSkipped, appVersion: version, date: new Date() });
+      const card = renderModelCard({ run: detail, snapshot, faceDescriptor, format: opts.format, files, check, checkSkipped, appVersion: version, date: new Date() });
       await writeFileAtomic(path.join(out, 'MODEL_CARD.md'), card);
 
       const result: ModelExportResult = {
@@ -117,8 +121,10 @@ export async function exportRun(db: Database, workspaceDir: string, opts: Export
         classes: run.classes,
         imageSize: run.hyperparameters.imageSize,
         colorMode: run.hyperparameters.colorMode,
-        inputLayout: 'NHWC',
+        inputLayout,
         check,
+        preset: run.hyperparameters.preset,
+        input,
       };
       if (checkSkipped !== undefined) result.checkSkipped = checkSkipped;
       return result;

@@ -4,6 +4,6 @@ export { exportRun, ONNX_FILE, DEFAULT_CHECK_IMAGES, type ExportRunOptions } fro
 export { exportDataset, MANIFEST, type ExportDatasetOptions } from './export-dataset.js';
 export { predictWithModelDir } from './predict-model.js';
 export { fileModelHandler, serializeLayersModel } from './tfjs-files.js';
-export { layersModelToOnnx, ONNX_INPUT, ONNX_OUTPUT, ONNX_OPSET } from './onnx-model.js';
-export { CHECK_TOLERANCE, compareOn, loadOnnxRuntime, onnxPredictor, tfjsPredictor, type SampleImages } from './check.js';
+export { layersModelToOnnx, onnxInputName, ONNX_INPUT, ONNX_VECTOR_INPUT, ONNX_OUTPUT, ONNX_OPSET } from './onnx-model.js';
+export { CHECK_TOLERANCE, compareOn, loadOnnxRuntime, onnxPredictor, tfjsPredictor, type CheckInputs } from './check.js';
 export { csvField, csvLines } from './csv.js';

@@ -1,8 +1,11 @@
 // What travels with an exported model: labels.json, preprocessing.json and MODEL_CARD.md.
 import type { ExportCheck, ModelFormat } from '../../../shared/export.js';
+import type { FaceDetectorName } from '../../../shared/faces.js';
 import type { RunDetail } from '../../../shared/runs.js';
+import { EMBEDDING_NET } from '../faces/analyzer.js';
+import { EMBEDDING_SIZE, type FaceAnalysisSettings } from '../training/embedding-preset.js';
 import type { Snapshot } from '../training/snapshots.js';
-import { ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT } from './onnx-model.js';
+import { ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT, ONNX_VECTOR_INPUT } from './onnx-model.js';
 
 export interface Preprocessing {
   width: number;
@@ -34,6 +37,43 @@ export function preprocessingFor(run: RunDetail): Preprocessing {
   };
 }
 
+/**
+ * preprocessing.json of a face-embedding head: its input is the descriptor of a photo, and this says
+ * which net computes it and how (`facet predict --model DIR` follows it).
+ */
+export interface FaceDescriptorPreprocessing {
+  kind: 'face-descriptor';
+  input: { layout: 'NC'; dtype: 'float32'; shape: [null, number]; onnxName: string };
+  embedding: { package: string; net: string; preprocessing: string };
+  /** The face detector and minimum score the run's images were analysed with. */
+  detector: FaceDetectorName;
+  minScore: number;
+  /** How the photo is decoded before detection (as `facet faces` does). */
+  exifOrientation: 'applied';
+  alpha: 'composited on white';
+  colorSpace: 'sRGB';
+  maxSide: number;
+  /** What face analysis does before giving up on a face (tightly cropped faces fill the frame and the detectors miss them). */
+  noFaceRetry: string;
+  noFace: 'descriptor of the whole upright picture';
+}
+
+export function faceDescriptorPreprocessing(settings: FaceAnalysisSettings): FaceDescriptorPreprocessing {
+  return {
+    kind: 'face-descriptor',
+    input: { layout: 'NC', dtype: 'float32', shape: [null, EMBEDDING_SIZE], onnxName: ONNX_VECTOR_INPUT },
+    embedding: { package: EMBEDDING_NET.package, net: EMBEDDING_NET.net, preprocessing: EMBEDDING_NET.preprocessing },
+    detector: settings.detector,
+    minScore: settings.minScore,
+    exifOrientation: 'applied',
+    alpha: 'composited on white',
+    colorSpace: 'sRGB',
+    maxSide: 2048,
+    noFaceRetry: 'detect again on the picture padded with a grey (128) border of half its longer side on every side; boxes mapped back to the picture',
+    noFace: 'descriptor of the whole upright picture',
+  };
+}
+
 export function splitCounts(snapshot: Snapshot): { class: string; train: number; val: number; test: number }[] {
   const rows = snapshot.classes.map((name) => ({ class: name, train: 0, val: 0, test: 0 }));
   for (const item of snapshot.items) rows[item.classIndex]![item.split]++;
@@ -51,6 +91,8 @@ function mdTable(headers: string[], rows: (string | number)[][]): string {
 export interface ModelCardInput {
   run: RunDetail;
   snapshot: Snapshot;
+  /** Given for a face-embedding head: its input section describes the descriptor and the embedding net. */
+  faceDescriptor?: FaceDescriptorPreprocessing;
   format: ModelFormat;
   files: string[];
   check: ExportCheck | null;
@@ -59,25 +101,47 @@ export interface ModelCardInput {
   date: Date;
 }
 
+const LOAD_TFJS =
+  "- Load it in a browser over http: `await tf.loadLayersModel('https://…/model.json')` (the shards must sit next to model.json). In Node with @tensorflow/tfjs-node use `tf.loadLayersModel('file://DIR/model.json')`; with plain @tensorflow/tfjs give tf.loadLayersModel an IOHandler that reads the files, or run `facet predict --model DIR IMAGE…`.";
+
+function imageInput(run: RunDetail, format: ModelFormat): string[] {
+  const hp = run.hyperparameters;
+  const channels = hp.colorMode === 'rgb' ? 3 : 1;
+  const lines = [
+    `- Input: one image as float32 **NHWC** \`[batch, ${hp.imageSize}, ${hp.imageSize}, ${channels}]\`, raw pixel values 0–255 (${hp.colorMode}).`,
+    '- The model rescales by 1/255 itself: do not normalise the pixels.',
+    `- Resize: squash to ${hp.imageSize}×${hp.imageSize} (aspect ratio not kept), bilinear; EXIF orientation applied; transparency composited on white.`,
+  ];
+  if (format === 'onnx') {
+    lines.push(`- ONNX input \`${ONNX_INPUT}\` keeps the NHWC layout of the tfjs model; a Transpose to NCHW inside the graph feeds the convolutions, and the tensor is transposed back to NHWC before Flatten. Output \`${ONNX_OUTPUT}\`: \`[batch, ${run.classes.length}]\` softmax probabilities in \`labels.json\` order.`);
+  } else {
+    lines.push(`- Output: \`[batch, ${run.classes.length}]\` softmax probabilities in \`labels.json\` order. (An ONNX export of this run takes the same NHWC input: the Transpose to NCHW is inside its graph.)`);
+    lines.push(LOAD_TFJS);
+  }
+  return lines;
+}
+
+function faceDescriptorInput(p: FaceDescriptorPreprocessing, format: ModelFormat, numClasses: number): string[] {
+  return [
+    `- This model is the classifier **head** of a face-embedding run: its input is one ${EMBEDDING_SIZE}-d face descriptor per row, float32 \`[batch, ${EMBEDDING_SIZE}]\`${format === 'onnx' ? ` (ONNX input \`${p.input.onnxName}\`)` : ''}, not pixels.`,
+    `- Embedding net: ${p.embedding.net}, from \`${p.embedding.package}\` (its weights ship in the package's model/ folder). The photos were analysed with the ${p.detector === 'ssd' ? 'ssdMobilenetv1' : 'tinyFaceDetector'} detector, minimum score ${p.minScore}.`,
+    `- From a photo to the input: ${p.embedding.preprocessing}`,
+    `- Photos longer than ${p.maxSide} px on a side are downscaled to it before detection; no other resizing (the nets resize internally). When no face is found, Facet tries once more: ${p.noFaceRetry}; only then the whole picture's descriptor is used.`,
+    `- Output: \`[batch, ${numClasses}]\` softmax probabilities in \`labels.json\` order${format === 'onnx' ? ` (ONNX output \`${ONNX_OUTPUT}\`)` : ''}.`,
+    ...(format === 'tfjs' ? [LOAD_TFJS.replace('IMAGE…`', 'PHOTO…` (it runs the face analysis first)')] : []),
+  ];
+}
+
 export function renderModelCard(c: ModelCardInput): string {
   const { run, snapshot } = c;
   const hp = run.hyperparameters;
-  const channels = hp.colorMode === 'rgb' ? 3 : 1;
   const lines: string[] = [];
   lines.push(`# Model card: ${run.name}`, '');
   lines.push(`Exported by Facet Studio ${c.appVersion} on ${c.date.toISOString()} from run ${run.id} as **${c.format === 'onnx' ? `ONNX (opset ${ONNX_OPSET})` : 'TensorFlow.js layers model'}**.`, '');
   lines.push('## Files', '');
   for (const f of c.files) lines.push(`- \`${f}\``);
   lines.push('', '## Input and preprocessing', '');
-  lines.push(`- Input: one image as float32 **NHWC** \`[batch, ${hp.imageSize}, ${hp.imageSize}, ${channels}]\`, raw pixel values 0–255 (${hp.colorMode}).`);
-  lines.push('- The model rescales by 1/255 itself: do not normalise the pixels.');
-  lines.push(`- Resize: squash to ${hp.imageSize}×${hp.imageSize} (aspect ratio not kept), bilinear; EXIF orientation applied; transparency composited on white.`);
-  if (c.format === 'onnx') {
-    lines.push(`- ONNX input \`${ONNX_INPUT}\` keeps the NHWC layout of the tfjs model; a Transpose to NCHW inside the graph feeds the convolutions, and the tensor is transposed back to NHWC before Flatten. Output \`${ONNX_OUTPUT}\`: \`[batch, ${run.classes.length}]\` softmax probabilities in \`labels.json\` order.`);
-  } else {
-    lines.push(`- Output: \`[batch, ${run.classes.length}]\` softmax probabilities in \`labels.json\` order. (An ONNX export of this run takes the same NHWC input: the Transpose to NCHW is inside its graph.)`);
-    lines.push("- Load it in a browser over http: `await tf.loadLayersModel('https://…/model.json')` (the shards must sit next to model.json). In Node with @tensorflow/tfjs-node use `tf.loadLayersModel('file://DIR/model.json')`; with plain @tensorflow/tfjs give tf.loadLayersModel an IOHandler that reads the files, or run `facet predict --model DIR IMAGE…`.");
-  }
+  lines.push(...(c.faceDescriptor ? faceDescriptorInput(c.faceDescriptor, c.format, run.classes.length) : imageInput(run, c.format)));
   lines.push('- Full details: `preprocessing.json`.');
   lines.push('', '## Classes', '');
   lines.push(`Output order (\`labels.json\`): ${run.classes.map((k) => `\`${k}\``).join(', ')}.`, '');
@@ -99,7 +163,7 @@ export function renderModelCard(c: ModelCardInput): string {
   lines.push('', '## Export check', '');
   if (c.check) {
     const k = c.check;
-    lines.push(`Ran the exported file in ${k.runtime} and the trained tfjs model on ${k.images} images of the run: max |Δ probability| ${k.maxAbsDiff.toExponential(2)} (tolerance ${k.tolerance}), predicted class ${k.sameClasses ? 'identical on every image' : `different on ${k.mismatches.length} image(s)`} — **${k.passed ? 'passed' : 'FAILED'}**.`);
+    lines.push(`Ran the exported file in ${k.runtime} and the trained tfjs model on ${c.faceDescriptor ? 'the stored face descriptors of ' : ''}${k.images} images of the run: max |Δ probability| ${k.maxAbsDiff.toExponential(2)} (tolerance ${k.tolerance}), predicted class ${k.sameClasses ? 'identical on every image' : `different on ${k.mismatches.length} image(s)`} — **${k.passed ? 'passed' : 'FAILED'}**.`);
   } else {
     lines.push(`Not checked${c.checkSkipped ? `: ${c.checkSkipped}` : ''}.`);
   }

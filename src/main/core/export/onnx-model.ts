@@ -1,7 +1,8 @@
 // A tfjs Sequential classifier as a standard ONNX model (opset 13), written with onnx-proto's
-// protobufjs classes. The input stays NHWC raw pixels like the tfjs model's; a Transpose to NCHW
+// protobufjs classes. An image input stays NHWC raw pixels like the tfjs model's; a Transpose to NCHW
 // runs before the first conv, and the tensor is transposed back to NHWC before Flatten so the Dense
-// weights see the features in the order they were trained on.
+// weights see the features in the order they were trained on. A [batch, features] input (the head of
+// a face-embedding run) goes straight into its Dense layers.
 import type * as tfjs from '@tensorflow/tfjs';
 import onnxProto from 'onnx-proto';
 import { FacetError } from '../../../shared/errors.js';
@@ -15,6 +16,8 @@ export const ONNX_OPSET = 13;
 /** IR version 7 is the one opset 13 came with: the widest range of runtimes reads it. */
 const IR_VERSION = 7;
 export const ONNX_INPUT = 'image';
+/** Input name of a model on [batch, features] vectors (a face-embedding head's descriptors). */
+export const ONNX_VECTOR_INPUT = 'face_descriptor';
 export const ONNX_OUTPUT = 'probabilities';
 
 type Layout = 'NHWC' | 'NCHW';
@@ -25,6 +28,11 @@ export interface OnnxModelOptions {
   docString?: string;
   /** Stored as the model's metadata_props (classes, preprocessing…). */
   metadata?: Record<string, string>;
+}
+
+/** The graph input's name: ONNX_INPUT for images [batch, h, w, c], ONNX_VECTOR_INPUT for vectors [batch, n]. */
+export function onnxInputName(model: tfjs.LayersModel): string {
+  return model.inputs[0]?.shape.length === 2 ? ONNX_VECTOR_INPUT : ONNX_INPUT;
 }
 
 const attr = {
@@ -94,13 +102,14 @@ export function layersModelToOnnx(model: tfjs.LayersModel, opts: OnnxModelOption
     });
   }
   const inputShape = model.inputs[0]!.shape;
-  if (inputShape.length !== 4 || inputShape.slice(1).some((d) => d === null)) {
-    throw new FacetError('invalid-argument', `Model "${model.name}" takes input of shape [${inputShape.join(', ')}]; ONNX export expects images [batch, height, width, channels].`, { field: 'format' });
+  if ((inputShape.length !== 4 && inputShape.length !== 2) || inputShape.slice(1).some((d) => d === null)) {
+    throw new FacetError('invalid-argument', `Model "${model.name}" takes input of shape [${inputShape.join(', ')}]; ONNX export expects images [batch, height, width, channels] or vectors [batch, features].`, { field: 'format' });
   }
   const g = new GraphBuilder();
-  let x = ONNX_INPUT;
+  const inputName = onnxInputName(model);
+  let x = inputName;
   let layout: Layout = 'NHWC';
-  let rank = 4;
+  let rank = inputShape.length;
   const toNchw = (layer: tfjs.layers.Layer) => {
     if (layout === 'NHWC' && rank === 4) {
       x = g.node('Transpose', `${layer.name}/to_nchw`, [x], [attr.ints('perm', [0, 3, 1, 2])]);
@@ -272,7 +281,7 @@ export function layersModelToOnnx(model: tfjs.LayersModel, opts: OnnxModelOption
       name: model.name,
       node: g.nodes,
       initializer: g.initializers,
-      input: [valueInfo(ONNX_INPUT, inputShape)],
+      input: [valueInfo(inputName, inputShape)],
       output: [valueInfo(ONNX_OUTPUT, outputShape)],
     },
   });

@@ -1,15 +1,19 @@
 // `facet predict --model DIR`: an exported tfjs model (model.json, labels.json, preprocessing.json)
-// run on images with no workspace at all.
+// run on images with no workspace at all. The head of a face-embedding run analyses each photo's
+// faces first (face-api, shipped with Facet), as preprocessing.json says.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import { FacetError } from '../../../shared/errors.js';
+import { FACE_DETECTORS } from '../../../shared/faces.js';
 import type { PredictOutcome, Prediction } from '../../../shared/runs.js';
+import { createFaceAnalyzer } from '../faces/analyzer.js';
+import { predictPhotos } from '../training/embedding-preset.js';
 import { loadEngine } from '../training/engine/index.js';
 import { argmax } from '../training/metrics.js';
 import { decodeForModel } from '../training/pixel-cache.js';
 import { expandImagePaths } from '../training/predict.js';
-import type { Preprocessing } from './model-card.js';
+import type { FaceDescriptorPreprocessing, Preprocessing } from './model-card.js';
 import { fileModelHandler } from './tfjs-files.js';
 
 async function readJson<T>(dir: string, name: string): Promise<T> {
@@ -27,10 +31,11 @@ async function readJson<T>(dir: string, name: string): Promise<T> {
 export async function predictWithModelDir(dir: string, inputs: string[]): Promise<PredictOutcome> {
   const modelDir = path.resolve(dir);
   const classes = await readJson<string[]>(modelDir, 'labels.json');
-  const pre = await readJson<Preprocessing>(modelDir, 'preprocessing.json');
-  if (!Array.isArray(classes) || classes.some((c) => typeof c !== 'string') || !Number.isInteger(pre.width) || (pre.colorMode !== 'rgb' && pre.colorMode !== 'grayscale')) {
-    throw new FacetError('invalid-argument', 'labels.json or preprocessing.json of the exported model is malformed.', { file: modelDir, hint: 'Export the model again.' });
-  }
+  const pre = await readJson<Preprocessing | FaceDescriptorPreprocessing>(modelDir, 'preprocessing.json');
+  const malformed = () => new FacetError('invalid-argument', 'labels.json or preprocessing.json of the exported model is malformed.', { file: modelDir, hint: 'Export the model again.' });
+  if (!Array.isArray(classes) || classes.some((c) => typeof c !== 'string') || pre === null || typeof pre !== 'object') throw malformed();
+  const faces = 'kind' in pre && pre.kind === 'face-descriptor';
+  if (faces ? !FACE_DETECTORS.includes(pre.detector) || typeof pre.minScore !== 'number' : !isImagePreprocessing(pre)) throw malformed();
   const { tf } = await loadEngine();
   const model = await tf.loadLayersModel(fileModelHandler(tf, modelDir));
   const k = classes.length;
@@ -40,17 +45,23 @@ export async function predictWithModelDir(dir: string, inputs: string[]): Promis
     throw new FacetError('invalid-argument', `The model has ${outputs} outputs but labels.json lists ${k} classes.`, { file: modelDir, hint: 'Export the model again.' });
   }
   const { files, failed } = await expandImagePaths(inputs);
-  const predictions: Prediction[] = [];
   try {
+    if (faces) {
+      // The head of a face-embedding run: analyse each photo as its training photos were, then classify the descriptor.
+      const analyzer = await createFaceAnalyzer({ detector: pre.detector, minScore: pre.minScore });
+      return { predictions: await predictPhotos(tf, model, classes, analyzer, files, failed), failed };
+    }
+    const image = pre as Preprocessing;
+    const predictions: Prediction[] = [];
     for (const file of files) {
       let pixels: Buffer;
       try {
-        pixels = await decodeForModel(file, pre.width, pre.colorMode);
+        pixels = await decodeForModel(file, image.width, image.colorMode);
       } catch (error) {
         failed.push({ path: file, reason: `not a readable image: ${(error as Error).message.split('\n')[0]}` });
         continue;
       }
-      const y = tf.tidy(() => model.predict(tf.tensor4d(Float32Array.from(pixels), [1, pre.height, pre.width, pre.channels])) as tfjs.Tensor);
+      const y = tf.tidy(() => model.predict(tf.tensor4d(Float32Array.from(pixels), [1, image.height, image.width, image.channels])) as tfjs.Tensor);
       const probs = Float32Array.from(await y.data());
       y.dispose();
       const best = argmax(probs, 0, k);
@@ -61,8 +72,13 @@ export async function predictWithModelDir(dir: string, inputs: string[]): Promis
         probabilities: Object.fromEntries(classes.map((c, i) => [c, probs[i]!])),
       });
     }
+    return { predictions, failed };
   } finally {
     model.dispose();
   }
-  return { predictions, failed };
+}
+
+function isImagePreprocessing(pre: object): pre is Preprocessing {
+  const p = pre as Partial<Preprocessing>;
+  return Number.isInteger(p.width) && (p.colorMode === 'rgb' || p.colorMode === 'grayscale');
 }

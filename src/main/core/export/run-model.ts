@@ -1,9 +1,11 @@
-// A run's best checkpoint as a plain tfjs LayersModel, the form both exports start from.
+// A run's best checkpoint as a plain tfjs LayersModel, the form both exports start from: the seed CNN
+// for image runs, the dense head (input: a 128-d face descriptor) for face-embedding runs.
 import type * as tfjs from '@tensorflow/tfjs';
 import { FacetError } from '../../../shared/errors.js';
 import type { Run } from '../../../shared/runs.js';
 import type { Database } from '../store/db.js';
 import { loadCheckpoint, runDir } from '../training/checkpoint.js';
+import { buildEmbeddingHead } from '../training/embedding-preset.js';
 import { loadEngine, type Tf } from '../training/engine/index.js';
 import { buildSeedCnn } from '../training/model.js';
 import { getRun } from '../training/run-store.js';
@@ -26,27 +28,31 @@ export async function loadRunModel(db: Database, workspaceDir: string, runId: nu
   }
   const { tf, info } = await loadEngine();
   const hp = run.hyperparameters;
-  const model = buildSeedCnn(tf, {
-    imageSize: hp.imageSize,
-    channels: hp.colorMode === 'rgb' ? 3 : 1,
-    numClasses: run.classes.length,
-    filters: hp.filters,
-    denseUnits: hp.denseUnits,
-    dropout: hp.dropout,
-    seed: hp.seed,
-  });
+  const model =
+    hp.preset === 'face-embedding'
+      ? buildEmbeddingHead(tf, hp, run.classes.length)
+      : buildSeedCnn(tf, {
+          imageSize: hp.imageSize,
+          channels: hp.colorMode === 'rgb' ? 3 : 1,
+          numClasses: run.classes.length,
+          filters: hp.filters,
+          denseUnits: hp.denseUnits,
+          dropout: hp.dropout,
+          seed: hp.seed,
+        });
   if (model.weights.length !== checkpoint.weights.length) {
     model.dispose();
     throw new FacetError('internal', `Run ${runId}'s checkpoint has ${checkpoint.weights.length} weight tensors but its model has ${model.weights.length}.`, { field: 'RUN' });
   }
   // Checkpoints store weights in model.weights order; check shapes, then load them.
-  const tensors = model.weights.map((w, i) => {
-    const saved = checkpoint.weights[i]!;
-    if (saved.shape.join('x') !== w.shape.join('x')) {
-      throw new FacetError('internal', `Run ${runId}'s checkpoint weight ${saved.name} has shape [${saved.shape}], the model expects [${w.shape}].`, { field: 'RUN' });
-    }
-    return tf.tensor(saved.data, saved.shape, 'float32');
-  });
+  const mismatch = model.weights.findIndex((w, i) => checkpoint.weights[i]!.shape.join('x') !== w.shape.join('x'));
+  if (mismatch >= 0) {
+    const saved = checkpoint.weights[mismatch]!;
+    const expected = model.weights[mismatch]!.shape;
+    model.dispose();
+    throw new FacetError('internal', `Run ${runId}'s checkpoint weight ${saved.name} has shape [${saved.shape}], the model expects [${expected}].`, { field: 'RUN' });
+  }
+  const tensors = checkpoint.weights.map((saved) => tf.tensor(saved.data, saved.shape, 'float32'));
   model.setWeights(tensors);
   tf.dispose(tensors);
   return { tf, backend: info.backend, model, run };

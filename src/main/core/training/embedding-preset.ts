@@ -1,14 +1,14 @@
 // The face-embedding preset: a small dense head (Dense → Dropout → softmax) trained on the frozen
 // 128-d face-api descriptors stored by face analysis. Same run rows, epochs, checkpoints, test
 // evaluation and predictions as the CNN presets; it trains in seconds in the run's process.
-import fs from 'node:fs';
-import path from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import { FacetError } from '../../../shared/errors.js';
+import type { ModelExportResult } from '../../../shared/export.js';
+import type { FaceDetectorName } from '../../../shared/faces.js';
 import type { Hyperparameters } from '../../../shared/hyperparameters.js';
-import type { EpochMetrics } from '../../../shared/runs.js';
+import type { EpochMetrics, Prediction, PredictionFace } from '../../../shared/runs.js';
 import type { Database } from '../store/db.js';
-import { EMBEDDING_NET } from '../faces/analyzer.js';
+import { decodeUpright, EMBEDDING_NET, type FaceAnalyzer } from '../faces/analyzer.js';
 import { embeddingsByHash } from '../faces/face-store.js';
 import { hashString, mulberry32, shuffleInPlace } from '../util/random.js';
 import { loadCheckpoint, runDir, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
@@ -60,6 +60,49 @@ function setWeights(tf: Tf, model: tfjs.LayersModel, weights: WeightSet): void {
   tf.dispose(tensors);
 }
 
+/** The optimizer's state (iteration count, Adam/RMSProp moments) as plain arrays, for the `last` checkpoint. */
+async function optimizerState(optimizer: tfjs.Optimizer): Promise<WeightSet> {
+  const named = await optimizer.getWeights();
+  const state = named.map(({ name, tensor }) => ({ name, shape: tensor.shape.slice(), data: Float32Array.from(tensor.dataSync()) }));
+  // The iteration count is a new scalar (Optimizer.saveIterations); the moments are the optimizer's own variables.
+  for (const { name, tensor } of named) if (name === 'iter') tensor.dispose();
+  return state;
+}
+
+async function restoreOptimizerState(tf: Tf, optimizer: tfjs.Optimizer, state: WeightSet): Promise<void> {
+  const named = state.map(({ name, shape, data }) => ({ name, tensor: tf.tensor(data, shape) }));
+  await optimizer.setWeights(named);
+  tf.dispose(named.map((n) => n.tensor));
+}
+
+/**
+ * tfjs' Dropout draws its mask from Math.random unless the layer has a seed, and a fixed seed would
+ * draw the same mask every step: a seed per (run seed, epoch, batch) makes training, and a resumed
+ * run, repeat exactly. The layer reads `seed` on every call in eager execution.
+ */
+function seedDropout(model: tfjs.LayersModel, seed: number): void {
+  for (const layer of model.layers) if (layer.getClassName() === 'Dropout') (layer as unknown as { seed?: number }).seed = seed;
+}
+
+/** Why a checkpoint's weights do not fit the model, or null when they do (same count and shapes, in model.weights order). */
+function checkpointMismatch(model: tfjs.LayersModel, weights: WeightSet): string | null {
+  if (weights.length !== model.weights.length) return `${weights.length} weight tensors, the head has ${model.weights.length}`;
+  const i = weights.findIndex((w, j) => w.shape.join('x') !== model.weights[j]!.shape.join('x'));
+  return i < 0 ? null : `weight ${weights[i]!.name} has shape [${weights[i]!.shape}], the head expects [${model.weights[i]!.shape}]`;
+}
+
+/** The head of a run with its trained weights. */
+export function embeddingHeadWithWeights(tf: Tf, hp: Hyperparameters, numClasses: number, weights: WeightSet): tfjs.Sequential {
+  const model = buildEmbeddingHead(tf, hp, numClasses);
+  const mismatch = checkpointMismatch(model, weights);
+  if (mismatch) {
+    model.dispose();
+    throw new FacetError('internal', `The checkpoint does not fit the face-embedding head: ${mismatch}.`, { field: 'run' });
+  }
+  setWeights(tf, model, weights);
+  return model;
+}
+
 /** Embeddings of the snapshot's images, n·128 in item order; throws when an image has none. */
 function embeddingMatrix(db: Database, items: SnapshotItem[]): Float32Array {
   const byHash = embeddingsByHash(db, items.map((i) => i.hash));
@@ -96,16 +139,20 @@ export async function trainEmbeddingRun(db: Database, runId: number, opts: Train
   emit({ ...base, phase: 'preparing', epoch: 0 });
   const { tf, info } = await loadEngine();
   let model: tfjs.Sequential | null = null;
+  // Passed to compile as an instance, so the model does not own (nor dispose) it.
+  let optimizer: tfjs.Optimizer | null = null;
   try {
     const [xTrain, xVal, xTest] = [embeddingMatrix(db, train), embeddingMatrix(db, val), embeddingMatrix(db, test)];
     model = buildEmbeddingHead(tf, hp, k);
-    model.compile({ optimizer: optimizerFor(tf, hp), loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
+    optimizer = optimizerFor(tf, hp);
+    model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
     markRunning(db, runId, process.pid, info.backend, { ...info, preset: 'face-embedding', embeddingNet: EMBEDDING_NET.net });
     let meta: CheckpointMeta = { epoch: 0, bestEpoch: null, bestValLoss: null, bestValAccuracy: null, staleEpochs: 0 };
     const last = opts.resume ? loadCheckpoint(dir, 'last') : null;
     if (last) {
-      // The optimizer's moments are not restored: the head re-warms them within an epoch.
       setWeights(tf, model, last.weights);
+      // Checkpoints written before the optimizer state was saved have none: Adam then starts afresh.
+      if (last.optimizer.length > 0) await restoreOptimizerState(tf, optimizer, last.optimizer);
       meta = last.meta;
     }
     const batches = Math.ceil(train.length / hp.batchSize);
@@ -121,6 +168,7 @@ export async function trainEmbeddingRun(db: Database, runId: number, opts: Train
         const x = new Float32Array(idx.length * EMBEDDING_SIZE);
         idx.forEach((p, i) => x.set(xTrain.subarray(p * EMBEDDING_SIZE, (p + 1) * EMBEDDING_SIZE), i * EMBEDDING_SIZE));
         const [xs, ys] = tf.tidy(() => [tf.tensor2d(x, [idx.length, EMBEDDING_SIZE]), tf.oneHot(tf.tensor1d(idx.map((p) => train[p]!.classIndex), 'int32'), k).toFloat()]);
+        seedDropout(model, hashString(`dropout:${hp.seed}:${epoch}:${b}`));
         const r = (await model.trainOnBatch(xs!, ys!)) as number[];
         tf.dispose([xs!, ys!]);
         const [loss, acc] = [r[0]!, r[1]!];
@@ -155,7 +203,7 @@ export async function trainEmbeddingRun(db: Database, runId: number, opts: Train
         : { ...meta, epoch, staleEpochs: meta.staleEpochs + 1 };
       const current = weightsOf(model);
       if (improved) saveCheckpoint(dir, 'best', meta, current);
-      saveCheckpoint(dir, 'last', meta, current);
+      saveCheckpoint(dir, 'last', meta, current, await optimizerState(optimizer));
       recordEpoch(db, runId, metrics, improved ? { epoch, valLoss, valAccuracy } : null);
       epochs.push(metrics);
       opts.onEpoch?.(metrics);
@@ -185,61 +233,102 @@ export async function trainEmbeddingRun(db: Database, runId: number, opts: Train
     throw error;
   } finally {
     model?.dispose();
+    optimizer?.dispose();
   }
 }
 
 class CancelledRun extends Error {}
 
+export interface FaceAnalysisSettings {
+  detector: FaceDetectorName;
+  minScore: number;
+}
+
 /**
- * Writes the trained head as a TensorFlow.js layers model (model.json + weights) with a README and
- * preprocessing.json naming the embedding net and the steps that turn a photo into its input.
+ * The detector and minimum score the run's images were analysed with (the most frequent among
+ * their stored analyses), so a new photo is analysed the way the training photos were; ssd at 0.5,
+ * the analyser's defaults, when none is recorded.
  */
-export async function exportEmbeddingHead(db: Database, workspaceDir: string, runId: number, outDir: string): Promise<{ out: string; files: string[] }> {
+export function faceAnalysisSettings(db: Database, hashes: string[]): FaceAnalysisSettings {
+  const stmt = db.prepare('SELECT detector, min_score AS minScore FROM face_analyses WHERE hash = ?');
+  const counts = new Map<string, { settings: FaceAnalysisSettings; n: number }>();
+  for (const hash of new Set(hashes)) {
+    const row = stmt.get(hash) as FaceAnalysisSettings | undefined;
+    if (!row) continue;
+    const key = `${row.detector}:${row.minScore}`;
+    const entry = counts.get(key) ?? { settings: { detector: row.detector, minScore: row.minScore }, n: 0 };
+    entry.n++;
+    counts.set(key, entry);
+  }
+  const top = [...counts.values()].sort((a, b) => b.n - a.n)[0];
+  return top?.settings ?? { detector: 'ssd', minScore: 0.5 };
+}
+
+/**
+ * The descriptor training would have used for this photo (face-store's embeddingsByHash: the most
+ * confident face's, else the whole upright picture's), from the same decode and analysis as
+ * `facet faces`, with which face it came from.
+ */
+export async function photoDescriptor(analyzer: FaceAnalyzer, file: string): Promise<{ descriptor: Float32Array; face: PredictionFace }> {
+  const analysis = await analyzer.analyse(await decodeUpright(file));
+  const top = analysis.faces[0];
+  const descriptor = top?.embedding ?? analysis.wholeEmbedding;
+  if (!descriptor || descriptor.length !== EMBEDDING_SIZE) throw new Error('the face analyser returned no descriptor');
+  return {
+    descriptor,
+    face: { found: analysis.faces.length, used: top ? { box: top.box, score: top.score } : null, width: analysis.width, height: analysis.height },
+  };
+}
+
+/**
+ * Classifies photos with a face-embedding head: each photo is analysed, and the head runs on its
+ * descriptor. A photo that cannot be read or analysed goes to `failed`, never stopping the others.
+ */
+export async function predictPhotos(
+  tf: Tf,
+  head: tfjs.LayersModel,
+  classes: string[],
+  analyzer: FaceAnalyzer,
+  files: string[],
+  failed: { path: string; reason: string }[],
+): Promise<Prediction[]> {
+  const k = classes.length;
+  const predictions: Prediction[] = [];
+  for (const file of files) {
+    let found: Awaited<ReturnType<typeof photoDescriptor>>;
+    try {
+      found = await photoDescriptor(analyzer, file);
+    } catch (error) {
+      failed.push({ path: file, reason: `not a readable image: ${(error as Error).message.split('\n')[0]}` });
+      continue;
+    }
+    const probs = predict(tf, head, found.descriptor, 1);
+    const best = argmax(probs, 0, k);
+    predictions.push({
+      path: file,
+      class: classes[best]!,
+      confidence: probs[best]!,
+      probabilities: Object.fromEntries(classes.map((c, i) => [c, probs[i]!])),
+      face: found.face,
+    });
+  }
+  return predictions;
+}
+
+/**
+ * `facet export-face-head RUN --out DIR`: the same export as `facet export RUN --format tfjs` (model,
+ * labels.json, preprocessing.json naming the embedding net, MODEL_CARD.md, checked after writing),
+ * limited to face-embedding runs.
+ */
+export async function exportEmbeddingHead(db: Database, workspaceDir: string, runId: number, outDir: string): Promise<ModelExportResult> {
   const run = getRun(db, runId);
-  if (run.preset !== 'face-embedding' && run.hyperparameters.preset !== 'face-embedding') {
-    throw new FacetError('invalid-argument', `Run ${runId} is a ${run.hyperparameters.preset} run, not a face-embedding one.`, { field: 'run' });
+  if (run.hyperparameters.preset !== 'face-embedding') {
+    throw new FacetError('invalid-argument', `Run ${runId} is a ${run.hyperparameters.preset} run, not a face-embedding one.`, {
+      field: 'run',
+      hint: `Export it with \`facet export ${runId} --format tfjs|onnx --out DIR\`.`,
+    });
   }
-  const best = loadCheckpoint(runDir(workspaceDir, runId), 'best');
-  if (!best) throw new FacetError('not-found', `Run ${runId} has no trained weights yet.`, { field: 'run', hint: 'Export a completed run.' });
-  const { tf } = await loadEngine();
-  const snapshot = loadSnapshot(db, run.snapshotId);
-  const model = buildEmbeddingHead(tf, run.hyperparameters, snapshot.classes.length);
-  try {
-    setWeights(tf, model, best.weights);
-    fs.mkdirSync(outDir, { recursive: true });
-    await model.save(
-      tf.io.withSaveHandler(async (artifacts) => {
-        const weightsFile = 'weights.bin';
-        const json = {
-          modelTopology: artifacts.modelTopology,
-          format: 'layers-model',
-          generatedBy: `Facet Studio (face-embedding run ${runId})`,
-          convertedBy: null,
-          weightsManifest: [{ paths: [weightsFile], weights: artifacts.weightSpecs }],
-        };
-        fs.writeFileSync(path.join(outDir, 'model.json'), `${JSON.stringify(json)}\n`);
-        fs.writeFileSync(path.join(outDir, weightsFile), Buffer.from(artifacts.weightData as ArrayBuffer));
-        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-      }),
-    );
-  } finally {
-    model.dispose();
-  }
-  const pre = { input: `float32[${EMBEDDING_SIZE}] face descriptor`, classes: snapshot.classes, embedding: EMBEDDING_NET };
-  fs.writeFileSync(path.join(outDir, 'preprocessing.json'), `${JSON.stringify(pre, null, 2)}\n`);
-  fs.writeFileSync(
-    path.join(outDir, 'README.md'),
-    [
-      `# Face-embedding head of run ${runId} (${run.name})`,
-      '',
-      `This model is only the classifier head: input a ${EMBEDDING_SIZE}-d face descriptor, output the`,
-      `probabilities of ${snapshot.classes.map((c) => `\`${c}\``).join(', ')} (in that order).`,
-      '',
-      `Embedding net: ${EMBEDDING_NET.net}, from ${EMBEDDING_NET.package} (weights in its model/ folder).`,
-      '',
-      `Preprocessing: ${EMBEDDING_NET.preprocessing}`,
-      '',
-    ].join('\n'),
-  );
-  return { out: outDir, files: ['model.json', 'weights.bin', 'preprocessing.json', 'README.md'] };
+  // Loaded when called: export builds on training's modules, so a static import would be circular.
+  const { exportRun } = await import('../export/export-run.js');
+  return exportRun(db, workspaceDir, { runId, format: 'tfjs', out: outDir });
 }

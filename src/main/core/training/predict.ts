@@ -1,15 +1,19 @@
-// Sample predictions with a trained run, as the seed report shows them: class and confidence per image.
+// Sample predictions with a trained run, as the seed report shows them: class and confidence per
+// image; a face-embedding run analyses each photo's face first and classifies its descriptor.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FacetError } from '../../../shared/errors.js';
 import type { PredictOutcome, Prediction } from '../../../shared/runs.js';
 import type { Database } from '../store/db.js';
 import { IMAGE_EXTENSIONS } from '../datasets/scan.js';
+import { createFaceAnalyzer } from '../faces/analyzer.js';
 import { loadCheckpoint, runDir } from './checkpoint.js';
-import { createStepTrainer } from './engine/index.js';
+import { embeddingHeadWithWeights, faceAnalysisSettings, predictPhotos } from './embedding-preset.js';
+import { createStepTrainer, loadEngine } from './engine/index.js';
 import { argmax } from './metrics.js';
 import { decodeForModel } from './pixel-cache.js';
 import { getRun } from './run-store.js';
+import { loadSnapshot } from './snapshots.js';
 import { initialWeights } from './trainer.js';
 
 /** Files given, and image files found at any depth under folders given, in a stable order. */
@@ -43,14 +47,20 @@ export async function predictWithRun(db: Database, workspaceDir: string, runId: 
     });
   }
   const hp = run.hyperparameters;
+  const { files, failed } = await expandImagePaths(inputs);
   if (hp.preset === 'face-embedding') {
-    throw new FacetError('invalid-argument', `Run ${runId} is a face-embedding run: predicting new photos with it needs their face analysis first, which predict does not do yet.`, {
-      field: 'run',
-      hint: 'Use a seed-cnn run, or export its head with `facet export-face-head`.',
-    });
+    // Each photo is analysed as `facet faces` analysed the training photos, then the head classifies its descriptor.
+    const settings = faceAnalysisSettings(db, loadSnapshot(db, run.snapshotId).items.map((i) => i.hash));
+    const { tf } = await loadEngine();
+    const head = embeddingHeadWithWeights(tf, hp, run.classes.length, checkpoint.weights);
+    try {
+      const analyzer = await createFaceAnalyzer(settings);
+      return { predictions: await predictPhotos(tf, head, run.classes, analyzer, files, failed), failed };
+    } finally {
+      head.dispose();
+    }
   }
   const k = run.classes.length;
-  const { files, failed } = await expandImagePaths(inputs);
   const { modelJson } = await initialWeights(hp, k);
   const trainer = await createStepTrainer({ modelJson, initialWeights: checkpoint.weights, optimizer: { name: 'sgd', learningRate: 0.01 }, threads: 1 });
   const predictions: Prediction[] = [];

@@ -1,12 +1,15 @@
 // The tfjs → ONNX converter on its own: layer mappings beyond the trained preset (odd sizes, 'same'
-// padding, BatchNormalization, grayscale), checked in onnxruntime; and the error for unmapped layers.
+// padding, BatchNormalization, grayscale, a dense head on vectors), checked in onnxruntime; and the
+// error for unmapped layers.
 import * as ort from 'onnxruntime-node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type * as tfjs from '@tensorflow/tfjs';
-import { layersModelToOnnx } from '../../../../src/main/core/export/index.js';
+import { layersModelToOnnx, ONNX_VECTOR_INPUT } from '../../../../src/main/core/export/index.js';
+import { buildEmbeddingHead } from '../../../../src/main/core/training/embedding-preset.js';
 import { loadEngine, type Tf } from '../../../../src/main/core/training/engine/index.js';
 import { buildSeedCnn } from '../../../../src/main/core/training/model.js';
 import { FacetError } from '../../../../src/shared/errors.js';
+import { HyperparametersSchema } from '../../../../src/shared/hyperparameters.js';
 
 let tf: Tf;
 beforeAll(async () => {
@@ -81,6 +84,25 @@ describe('layersModelToOnnx', () => {
     model.dispose();
     expect(maxDiff).toBeLessThan(1e-5);
     expect(sameClass).toBe(true);
+  });
+
+  it('converts a dense head on [batch, 128] vectors (the face-embedding preset: Dense, Dropout, Dense, BatchNormalization) with input face_descriptor', async () => {
+    const hp = HyperparametersSchema.parse({ preset: 'face-embedding', denseUnits: 24, dropout: 0.4, seed: 9 });
+    const head = buildEmbeddingHead(tf, hp, 5);
+    const model = tf.sequential({ layers: [...head.layers, tf.layers.batchNormalization({ axis: -1 })] });
+    randomiseWeights(model);
+    const n = 7;
+    const x = Float32Array.from({ length: n * 128 }, (_, i) => Math.sin(i * 12.9898) * 0.5);
+    const session = await ort.InferenceSession.create(layersModelToOnnx(model, { producerVersion: 'test' }));
+    expect(session.inputNames).toEqual([ONNX_VECTOR_INPUT]);
+    const onnxOut = (await session.run({ [ONNX_VECTOR_INPUT]: new ort.Tensor('float32', x, [n, 128]) })).probabilities!.data as Float32Array;
+    await session.release();
+    const tfOut = tf.tidy(() => (model.predict(tf.tensor2d(x, [n, 128])) as tfjs.Tensor).dataSync());
+    let diff = 0;
+    tfOut.forEach((v, i) => (diff = Math.max(diff, Math.abs(v - onnxOut[i]!))));
+    expect(onnxOut.length).toBe(n * 5);
+    expect(diff).toBeLessThan(1e-5);
+    model.dispose();
   });
 
   it('names the layer and its type when a layer has no ONNX mapping', () => {

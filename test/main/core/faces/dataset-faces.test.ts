@@ -128,6 +128,6 @@ describe('face analysis of a dataset', () => {
     const out = path.join(dir, 'head');
     const exported = await exportEmbeddingHead(core.workspace.db, core.workspace.dir, runId, out);
     expect(exported.files).toContain('model.json');
-    expect(fs.readFileSync(path.join(out, 'README.md'), 'utf8')).toContain('faceRecognitionNet');
+    expect(fs.readFileSync(path.join(out, 'MODEL_CARD.md'), 'utf8')).toContain('faceRecognitionNet');
   });
 });
