@@ -69,3 +69,15 @@ export const CheckedHyperparametersSchema = HyperparametersSchema.superRefine((h
     });
   }
 });
+
+/** What the model reads: "64px" (crop to face: "64px face crops"), or "face descriptors" for a head on them. */
+export function inputLabel(hp: Hyperparameters): string {
+  if (hp.preset === 'face-embedding') return 'face descriptors';
+  return hp.cropToFace.enabled ? `${hp.imageSize}px face crops` : `${hp.imageSize}px`;
+}
+
+/** The few settings that tell runs apart, in one line (run tables, default run names). */
+export function keyHyperparameters(hp: Hyperparameters): string {
+  const model = hp.preset === 'face-embedding' ? `dense ${hp.denseUnits}` : `[${hp.filters.join(',')}]`;
+  return `${inputLabel(hp)} · ${hp.epochs} ep · bs ${hp.batchSize} · lr ${hp.learningRate} · ${model}`;
+}

@@ -1,7 +1,7 @@
 // Training commands of the `facet` CLI: train, runs, eval, compare, predict, doctor.
 import { Option, type Command } from 'commander';
 import { FacetError } from '../../shared/errors.js';
-import { DEFAULT_HYPERPARAMETERS, PRESETS, type HyperparametersInput } from '../../shared/hyperparameters.js';
+import { DEFAULT_HYPERPARAMETERS, inputLabel, PRESETS, type HyperparametersInput } from '../../shared/hyperparameters.js';
 import type { EpochMetrics, Evaluation, Run, TrainProgress } from '../../shared/runs.js';
 import type { Core } from '../core/index.js';
 import { findDataset } from '../core/datasets/queries.js';
@@ -224,8 +224,8 @@ export function registerTrainingCommands(program: Command, ctx: CliContext): voi
         runs.length === 0
           ? 'No runs yet. Start one with `facet train DATASET`.'
           : table(
-              ['id', 'name', 'status', 'dataset', 'size', 'epochs', 'lr', 'best val acc', 'test acc', 'duration', 'backend'],
-              runs.map((r) => [r.id, r.name, r.status, r.datasetName, `${r.hyperparameters.imageSize}px`, `${r.epochsDone}/${r.hyperparameters.epochs}`, String(r.hyperparameters.learningRate), pct(r.bestValAccuracy), pct(r.testAccuracy), duration(r.trainSeconds), r.backend ?? '-']),
+              ['id', 'name', 'status', 'dataset', 'input', 'epochs', 'lr', 'best val acc', 'test acc', 'duration', 'backend'],
+              runs.map((r) => [r.id, r.name, r.status, r.datasetName, inputLabel(r.hyperparameters), `${r.epochsDone}/${r.hyperparameters.epochs}`, String(r.hyperparameters.learningRate), pct(r.bestValAccuracy), pct(r.testAccuracy), duration(r.trainSeconds), r.backend ?? '-']),
             ),
       );
     });

@@ -1,7 +1,7 @@
 // Starting, resuming, cancelling and awaiting runs. Each run trains in its own process; this side
 // only writes the run row and snapshot, launches the process and relays its events.
 import { FacetError } from '../../../shared/errors.js';
-import { CheckedHyperparametersSchema, type HyperparametersInput } from '../../../shared/hyperparameters.js';
+import { CheckedHyperparametersSchema, inputLabel, type HyperparametersInput } from '../../../shared/hyperparameters.js';
 import type { Run, RunFinished } from '../../../shared/runs.js';
 import type { CoreEvents } from '../events.js';
 import { builtSibling } from '../util/built-file.js';
@@ -43,7 +43,7 @@ export class RunManager {
     const hp = parsed.data;
     const snapshot = createSnapshot(this.ws.db, args.datasetId);
     const count = (this.ws.db.prepare('SELECT COUNT(*) AS n FROM runs WHERE dataset_id = ?').get(args.datasetId) as { n: number }).n;
-    const name = args.name ?? `run ${count + 1} · ${hp.imageSize}px · ${hp.epochs} ep`;
+    const name = args.name ?? `run ${count + 1} · ${inputLabel(hp)} · ${hp.epochs} ep`;
     const runId = createRunRow(this.ws.db, args.datasetId, snapshot.id, name, hp);
     this.launch(runId, false);
     return getRun(this.ws.db, runId);
