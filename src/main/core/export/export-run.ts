@@ -53,7 +53,8 @@ export async function exportRun(db: Database, workspaceDir: string, opts: Export
     const snapshot = loadSnapshot(db, run.snapshotId);
     // A face-embedding run exports its head: input a face descriptor, with the embedding net named.
     const faceDescriptor = run.hyperparameters.preset === 'face-embedding' ? faceDescriptorPreprocessing(faceAnalysisSettings(db, snapshot.items.map((i) => i.hash))) : undefined;
-    const preprocessing = faceDescriptor ?? preprocessingFor(detail);
+    const faceSettings = run.hyperparameters.cropToFace.enabled ? faceAnalysisSettings(db, snapshot.items.map((i) => i.hash)) : undefined;
+    const preprocessing = faceDescriptor ?? preprocessingFor(detail, faceSettings);
     const inputLayout = faceDescriptor ? 'NC' : 'NHWC';
     const input: ModelInput = faceDescriptor
       ? { kind: 'face-descriptor', shape: faceDescriptor.input.shape, embeddingNet: faceDescriptor.embedding, detector: faceDescriptor.detector, minScore: faceDescriptor.minScore }

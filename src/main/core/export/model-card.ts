@@ -18,11 +18,32 @@ export interface Preprocessing {
   exifOrientation: 'applied';
   alpha: 'composited on white';
   colorSpace: string;
+  /** Trained with crop to face: the model sees a photo's aligned face crop, not the whole picture. */
+  faceCrop?: FaceCropPreprocessing;
 }
 
-export function preprocessingFor(run: RunDetail): Preprocessing {
+export interface FaceCropPreprocessing {
+  detector: FaceDetectorName;
+  minScore: number;
+  /** The box is grown by this share of its size on every side, then squared. */
+  margin: number;
+  steps: string;
+}
+
+export function preprocessingFor(run: RunDetail, faceSettings?: FaceAnalysisSettings): Preprocessing {
   const hp = run.hyperparameters;
   const channels = hp.colorMode === 'rgb' ? 3 : 1;
+  const faceCrop: FaceCropPreprocessing | undefined =
+    hp.cropToFace.enabled && faceSettings
+      ? {
+          ...faceSettings,
+          margin: hp.cropToFace.margin,
+          steps:
+            `Detect faces (${EMBEDDING_NET.package}, ${faceSettings.detector} detector, minimum score ${faceSettings.minScore}) with 68-point landmarks; take the most confident face; ` +
+            'rotate the upright picture about its centre so the line between the eye centres (points 36–41 and 42–47) is level, carrying the box along; ' +
+            `grow the box by ${hp.cropToFace.margin} of its size on every side, make it square on its longer side, shift it inside the picture; crop. With no face found, use the whole picture.`,
+        }
+      : undefined;
   return {
     width: hp.imageSize,
     height: hp.imageSize,
@@ -34,6 +55,7 @@ export function preprocessingFor(run: RunDetail): Preprocessing {
     exifOrientation: 'applied',
     alpha: 'composited on white',
     colorSpace: hp.colorMode === 'rgb' ? 'sRGB' : 'sRGB converted to grey (luminance)',
+    ...(faceCrop ? { faceCrop } : {}),
   };
 }
 
@@ -112,6 +134,9 @@ function imageInput(run: RunDetail, format: ModelFormat): string[] {
     '- The model rescales by 1/255 itself: do not normalise the pixels.',
     `- Resize: squash to ${hp.imageSize}×${hp.imageSize} (aspect ratio not kept), bilinear; EXIF orientation applied; transparency composited on white.`,
   ];
+  if (hp.cropToFace.enabled) {
+    lines.push(`- Trained on **face crops**: before the resize, crop each photo to its most confident face, aligned and with a margin of ${hp.cropToFace.margin} (the exact steps are in \`preprocessing.json\` → \`faceCrop\`; \`facet predict --model DIR\` does them for you).`);
+  }
   if (format === 'onnx') {
     lines.push(`- ONNX input \`${ONNX_INPUT}\` keeps the NHWC layout of the tfjs model; a Transpose to NCHW inside the graph feeds the convolutions, and the tensor is transposed back to NHWC before Flatten. Output \`${ONNX_OUTPUT}\`: \`[batch, ${run.classes.length}]\` softmax probabilities in \`labels.json\` order.`);
   } else {

@@ -1,18 +1,19 @@
 // `facet predict --model DIR`: an exported tfjs model (model.json, labels.json, preprocessing.json)
 // run on images with no workspace at all. The head of a face-embedding run analyses each photo's
-// faces first (face-api, shipped with Facet), as preprocessing.json says.
+// faces first (face-api, shipped with Facet), as preprocessing.json says; so does a model trained on
+// face crops, which then sees each photo's face crop.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import { FacetError } from '../../../shared/errors.js';
 import { FACE_DETECTORS } from '../../../shared/faces.js';
-import type { PredictOutcome, Prediction } from '../../../shared/runs.js';
+import type { PredictionFace, PredictOutcome, Prediction } from '../../../shared/runs.js';
 import { createFaceAnalyzer } from '../faces/analyzer.js';
 import { predictPhotos } from '../training/embedding-preset.js';
 import { loadEngine } from '../training/engine/index.js';
 import { argmax } from '../training/metrics.js';
 import { decodeForModel } from '../training/pixel-cache.js';
-import { expandImagePaths } from '../training/predict.js';
+import { expandImagePaths, faceCropInput } from '../training/predict.js';
 import type { FaceDescriptorPreprocessing, Preprocessing } from './model-card.js';
 import { fileModelHandler } from './tfjs-files.js';
 
@@ -52,11 +53,16 @@ export async function predictWithModelDir(dir: string, inputs: string[]): Promis
       return { predictions: await predictPhotos(tf, model, classes, analyzer, files, failed), failed };
     }
     const image = pre as Preprocessing;
+    // Trained on face crops: crop each photo as preprocessing.json's faceCrop says.
+    const crop = image.faceCrop;
+    const analyzer = crop ? await createFaceAnalyzer({ detector: crop.detector, minScore: crop.minScore }) : null;
     const predictions: Prediction[] = [];
     for (const file of files) {
       let pixels: Buffer;
+      let face: PredictionFace | undefined;
       try {
-        pixels = await decodeForModel(file, image.width, image.colorMode);
+        if (analyzer && crop) ({ pixels, face } = await faceCropInput(analyzer, file, image.width, image.colorMode, crop.margin));
+        else pixels = await decodeForModel(file, image.width, image.colorMode);
       } catch (error) {
         failed.push({ path: file, reason: `not a readable image: ${(error as Error).message.split('\n')[0]}` });
         continue;
@@ -70,6 +76,7 @@ export async function predictWithModelDir(dir: string, inputs: string[]): Promis
         class: classes[best]!,
         confidence: probs[best]!,
         probabilities: Object.fromEntries(classes.map((c, i) => [c, probs[i]!])),
+        ...(face ? { face } : {}),
       });
     }
     return { predictions, failed };

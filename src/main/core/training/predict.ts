@@ -1,17 +1,20 @@
 // Sample predictions with a trained run, as the seed report shows them: class and confidence per
-// image; a face-embedding run analyses each photo's face first and classifies its descriptor.
+// image; a face-embedding run analyses each photo's face first and classifies its descriptor, and a
+// run trained with crop to face sees each photo's face crop, as in training.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { FacetError } from '../../../shared/errors.js';
-import type { PredictOutcome, Prediction } from '../../../shared/runs.js';
+import type { PredictionFace, PredictOutcome, Prediction } from '../../../shared/runs.js';
 import type { Database } from '../store/db.js';
 import { IMAGE_EXTENSIONS } from '../datasets/scan.js';
-import { createFaceAnalyzer } from '../faces/analyzer.js';
+import { createFaceAnalyzer, decodeUpright, type FaceAnalyzer } from '../faces/analyzer.js';
+import { decodeFaceCrop } from '../faces/crop.js';
+import { eyeRoll } from '../faces/face-store.js';
 import { loadCheckpoint, runDir } from './checkpoint.js';
 import { embeddingHeadWithWeights, faceAnalysisSettings, predictPhotos } from './embedding-preset.js';
 import { createStepTrainer, loadEngine } from './engine/index.js';
 import { argmax } from './metrics.js';
-import { decodeForModel } from './pixel-cache.js';
+import { decodeForModel, type ColorMode } from './pixel-cache.js';
 import { getRun } from './run-store.js';
 import { loadSnapshot } from './snapshots.js';
 import { initialWeights } from './trainer.js';
@@ -63,27 +66,44 @@ export async function predictWithRun(db: Database, workspaceDir: string, runId: 
   const k = run.classes.length;
   const { modelJson } = await initialWeights(hp, k);
   const trainer = await createStepTrainer({ modelJson, initialWeights: checkpoint.weights, optimizer: { name: 'sgd', learningRate: 0.01 }, threads: 1 });
+  // Trained on face crops: each photo is analysed as the training photos were and cropped the same way.
+  const analyzer = hp.cropToFace.enabled ? await createFaceAnalyzer(faceAnalysisSettings(db, loadSnapshot(db, run.snapshotId).items.map((i) => i.hash))) : null;
   const predictions: Prediction[] = [];
   try {
     for (const file of files) {
-      let pixels: Buffer;
+      let input: { pixels: Buffer; face?: PredictionFace };
       try {
-        pixels = await decodeForModel(file, hp.imageSize, hp.colorMode);
+        input = analyzer ? await faceCropInput(analyzer, file, hp.imageSize, hp.colorMode, hp.cropToFace.margin) : { pixels: await decodeForModel(file, hp.imageSize, hp.colorMode) };
       } catch (error) {
         failed.push({ path: file, reason: `not a readable image: ${(error as Error).message.split('\n')[0]}` });
         continue;
       }
-      const probs = await trainer.predictBatch(Float32Array.from(pixels), 1);
+      const probs = await trainer.predictBatch(Float32Array.from(input.pixels), 1);
       const best = argmax(probs, 0, k);
       predictions.push({
         path: file,
         class: run.classes[best]!,
         confidence: probs[best]!,
         probabilities: Object.fromEntries(run.classes.map((c, i) => [c, probs[i]!])),
+        ...(input.face ? { face: input.face } : {}),
       });
     }
   } finally {
     await trainer.dispose();
   }
   return { predictions, failed };
+}
+
+/**
+ * The model input of a photo for a run trained with crop to face, made as FaceCropCache makes the
+ * training pixels: the most confident face's aligned crop, or the whole picture when none is found.
+ */
+export async function faceCropInput(analyzer: FaceAnalyzer, file: string, size: number, colorMode: ColorMode, margin: number): Promise<{ pixels: Buffer; face: PredictionFace }> {
+  const analysis = await analyzer.analyse(await decodeUpright(file));
+  const top = analysis.faces[0];
+  const face: PredictionFace = { found: analysis.faces.length, used: top ? { box: top.box, score: top.score } : null, width: analysis.width, height: analysis.height };
+  if (!top) return { pixels: await decodeForModel(file, size, colorMode), face };
+  const roll = eyeRoll(Float32Array.from(top.landmarks.flat()));
+  const pixels = await decodeFaceCrop(file, { ...top.box, roll }, analysis.width, analysis.height, margin, size, colorMode);
+  return { pixels, face };
 }
