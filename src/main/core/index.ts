@@ -11,8 +11,8 @@ import { getDataset, listClasses, listDatasets, listImages, listSkipped } from '
 import { CoreEvents } from './events.js';
 import { engineSummary } from './training/doctor.js';
 import { exportDataset, exportRun } from './export/index.js';
-import { predictWithRun } from './training/predict.js';
-import { getRun, getRunDetail, listRuns } from './training/run-store.js';
+import { Predictor } from './training/predictor.js';
+import { getRunDetail, listRuns } from './training/run-store.js';
 import { compareRuns, deleteRun, renameRun } from './training/run-admin.js';
 import { listPredictions } from './training/evaluation-queries.js';
 import { RunManager } from './training/runs.js';
@@ -40,6 +40,7 @@ export class Core {
   readonly runs: RunManager;
   readonly audits: Audits;
   readonly faces: FaceJobs;
+  readonly predictor: Predictor;
 
   constructor(
     readonly workspace: Workspace,
@@ -51,6 +52,7 @@ export class Core {
     // An audit process speaks its own messages over the same kind of channel as a training process.
     this.audits = new Audits(ws, this.events, options.launcher);
     this.faces = new FaceJobs(ws, this.events, options.launcher);
+    this.predictor = new Predictor(ws, options.launcher);
     const progress = (p: Parameters<CoreEvents['emit']>[1] & object) => this.events.emit('import/progress', p as never);
     this.handlers = {
       'workspace/info': () => ws.info(),
@@ -82,7 +84,7 @@ export class Core {
       'runs/delete': (a) => deleteRun(db, ws.dir, a.runId, (id) => this.runs.isActive(id)),
       'runs/compare': (a) => compareRuns(db, a.runIds),
       'runs/predictions': (a) => listPredictions(db, a.runId, a),
-      'runs/predict': (a) => predictWithRun(db, ws.dir, getRun(db, a.runId).id, a.paths),
+      'runs/predict': (a) => this.predictor.predict(a.runId, a.paths),
       'runs/export': (a) => exportRun(db, ws.dir, a),
       'datasets/export': (a) => exportDataset(db, a),
       'engine/info': () => engineSummary(),
@@ -130,6 +132,7 @@ export class Core {
     await this.runs.stopAll();
     await this.audits.stopAll();
     await this.faces.stopAll();
+    this.predictor.stopAll();
     this.workspace.close();
   }
 }

@@ -24,7 +24,9 @@ export const forkLauncher: ProcessLauncher = (entry, args) => {
       return child.pid;
     },
     send: (m) => {
-      if (child.connected) child.send(m);
+      // A child that is dying refuses the message (EPIPE); its exit listener reports what happened,
+      // so the error is dropped here instead of crashing the parent as an unhandled 'error' event.
+      if (child.connected) child.send(m, (error) => void error);
     },
     onMessage: (l) => child.on('message', (m) => l(m)),
     onExit: (l) => child.on('exit', (code) => l(code)),
