@@ -22,7 +22,7 @@ export type FormValues = Record<string, string | boolean>;
 
 /** Words for people; the schema knows the rest. Fields missing here still appear, named by key. */
 const WORDS: Record<string, { label: string; hint: string; group: Field['group'] }> = {
-  preset: { label: 'Model preset', hint: 'The seed report\'s CNN: conv + pool blocks, dense, softmax.', group: 'Model' },
+  preset: { label: 'Model preset', hint: 'seed-cnn: the seed report\'s CNN on pixels (conv + pool blocks, dense, softmax). face-embedding: a small dense head on the faces\' 128-d descriptors; trains in seconds, needs the face analysis.', group: 'Model' },
   imageSize: { label: 'Image size (px)', hint: 'Images are resized to a square of this side.', group: 'Model' },
   colorMode: { label: 'Colour', hint: 'Grayscale trains faster and ignores colour cues.', group: 'Model' },
   filters: { label: 'Conv filters per block', hint: 'One Conv2D(3×3) + MaxPool block per number, e.g. 16, 32, 64.', group: 'Model' },
@@ -135,6 +135,19 @@ export function check(values: FormValues): Checked {
 export const PRESET_CHOICES: { id: string; label: string; hp: Hyperparameters }[] = [
   { id: 'seed', label: 'Seed defaults (256 px, 50 epochs)', hp: DEFAULT_HYPERPARAMETERS },
   { id: 'quick', label: 'Quick (64 px, 12 epochs)', hp: { ...DEFAULT_HYPERPARAMETERS, imageSize: 64, epochs: 12 } },
+  { id: 'faces', label: 'Face embedding (seconds; needs face analysis)', hp: { ...DEFAULT_HYPERPARAMETERS, preset: 'face-embedding', dropout: 0.3 } },
 ];
+
+/** What the face-embedding head never reads: it trains on stored descriptors, not on pixels. */
+const FACE_HEAD_IGNORES = ['imageSize', 'colorMode', 'filters', 'cropToFace', 'augmentation'];
+
+/** Why a field does not matter with the other values as they are (shown disabled), or null. */
+export function unusedBecause(path: string, values: FormValues): string | null {
+  if (values.preset === 'face-embedding' && FACE_HEAD_IGNORES.some((p) => path === p || path.startsWith(`${p}.`))) {
+    return 'not used by face-embedding';
+  }
+  if (path === 'cropToFace.margin' && values['cropToFace.enabled'] !== true) return 'used when crop to the face is on';
+  return null;
+}
 
 export type { HyperparametersInput };

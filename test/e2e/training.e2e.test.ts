@@ -67,10 +67,26 @@ describe('training, runs and evaluation in the browser', () => {
     expect(await error.innerText()).toMatch(/too small for 3 conv blocks: use at least 22/);
     await screenshot(s.page, '21-train-form-invalid');
 
-    await s.page.selectOption('[data-test=hp-preset]', 'quick');
+    // The face-embedding preset reads face descriptors: pixel settings are shown unused, and with no
+    // face analysis yet it says so and will not start.
+    await s.page.selectOption('[data-test=hp-choice]', 'faces');
+    expect(await s.page.inputValue('[data-test=hp-preset]')).toBe('face-embedding');
+    for (const field of ['imageSize', 'colorMode', 'filters', 'cropToFace-enabled']) expect(await s.page.isDisabled(`[data-test=hp-${field}]`)).toBe(true);
+    expect(await s.page.locator('[data-test=hp-group-unused]').innerText()).toMatch(/Not used by face-embedding/);
+    expect(await s.page.locator('[data-test=hp-augmentation-flip]').count()).toBe(0);
+    expect(await s.page.isDisabled('[data-test=hp-denseUnits]')).toBe(false);
+    await s.page.locator('[data-test=faces-needed]', { hasText: /of \d+ images have no face analysis yet/ }).waitFor();
+    expect(await s.page.isDisabled('[data-test=start-run]')).toBe(true);
+    await screenshot(s.page, '21b-train-form-face-embedding');
+    // The core refuses too, naming what to do, before any run exists.
+    await expect(s.core.call('runs/start', { datasetId, hyperparameters: { preset: 'face-embedding' } })).rejects.toMatchObject({ code: 'conflict', field: 'preset', hint: expect.stringMatching(/Analyse the faces first/) });
+    expect(await s.core.call('runs/list', { datasetId })).toEqual([]);
+
+    await s.page.selectOption('[data-test=hp-choice]', 'quick');
     expect(await s.page.inputValue('[data-test=hp-imageSize]')).toBe('64');
     expect(await s.page.inputValue('[data-test=hp-epochs]')).toBe('12');
     expect(await s.page.locator('[data-test=hp-error]').count()).toBe(0);
+    expect(await s.page.locator('[data-test=faces-needed]').count()).toBe(0);
   });
 
   it('starts a short run and the charts gain a point per epoch until it completes', async () => {
@@ -88,7 +104,7 @@ describe('training, runs and evaluation in the browser', () => {
   });
 
   it('keeps training while the view is closed, reloads the curves when it reopens, and cancels', async () => {
-    await s.page.selectOption('[data-test=hp-preset]', 'quick');
+    await s.page.selectOption('[data-test=hp-choice]', 'quick');
     await fillSmallRun('long one', { imageSize: '64', epochs: '1000', filters: '16, 32', batchSize: '8' });
     await s.page.click('[data-test=start-run]');
     await s.page.locator('[data-test=cancel-run]').waitFor();
@@ -118,7 +134,7 @@ describe('training, runs and evaluation in the browser', () => {
     const two = await s.core.call('images/list', { datasetId, classId: classes.find((c) => c.name === 'camera')!.id, limit: 2 });
     await s.core.call('labels/set', { datasetId, imageIds: two.items.map((i) => i.id), classId: phone.id });
 
-    await s.page.selectOption('[data-test=hp-preset]', 'quick');
+    await s.page.selectOption('[data-test=hp-choice]', 'quick');
     await fillSmallRun('small B', { learningRate: '0.003' });
     await s.page.click('[data-test=start-run]');
     await s.page.waitForFunction(() => document.querySelector('[data-test=run-status]')?.textContent === 'completed', undefined, { timeout: 90_000 });

@@ -178,3 +178,15 @@ export function embeddingsByHash(db: Database, hashes: string[]): Map<string, Fl
   }
   return out;
 }
+
+/** Usable, labelled images of a dataset (what a run would train on) that have no face analysis yet. */
+export function unanalysedImages(db: Database, datasetId: number): { count: number; total: number; example: string | null } {
+  const row = db
+    .prepare(
+      `SELECT COUNT(*) AS total, SUM(fa.hash IS NULL) AS count, MIN(CASE WHEN fa.hash IS NULL THEN i.path END) AS example
+       FROM images i LEFT JOIN face_analyses fa ON fa.hash = i.hash
+       WHERE i.dataset_id = ? AND i.status = 'ok' AND i.class_id IS NOT NULL AND i.split IS NOT NULL`,
+    )
+    .get(datasetId) as { total: number; count: number | null; example: string | null };
+  return { count: row.count ?? 0, total: row.total, example: row.example };
+}

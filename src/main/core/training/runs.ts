@@ -1,9 +1,11 @@
 // Starting, resuming, cancelling and awaiting runs. Each run trains in its own process; this side
 // only writes the run row and snapshot, launches the process and relays its events.
 import { FacetError } from '../../../shared/errors.js';
-import { CheckedHyperparametersSchema, inputLabel, type HyperparametersInput } from '../../../shared/hyperparameters.js';
+import { CheckedHyperparametersSchema, inputLabel, type Hyperparameters, type HyperparametersInput } from '../../../shared/hyperparameters.js';
 import type { Run, RunFinished } from '../../../shared/runs.js';
 import type { CoreEvents } from '../events.js';
+import { unanalysedImages } from '../faces/face-store.js';
+import type { Database } from '../store/db.js';
 import { builtSibling } from '../util/built-file.js';
 import { forkLauncher, type ChildHandle, type ProcessLauncher } from '../util/child-process.js';
 import type { Workspace } from '../workspace.js';
@@ -41,6 +43,7 @@ export class RunManager {
       throw new FacetError('invalid-argument', `Invalid hyperparameter ${issue.path.join('.')}: ${issue.message}`, { field: issue.path.join('.') });
     }
     const hp = parsed.data;
+    assertFacesReady(this.ws.db, args.datasetId, hp);
     const snapshot = createSnapshot(this.ws.db, args.datasetId);
     const count = (this.ws.db.prepare('SELECT COUNT(*) AS n FROM runs WHERE dataset_id = ?').get(args.datasetId) as { n: number }).n;
     const name = args.name ?? `run ${count + 1} · ${inputLabel(hp)} · ${hp.epochs} ep`;
@@ -127,5 +130,18 @@ export class RunManager {
   /** Stops every run this process started (on quit). */
   async stopAll(): Promise<void> {
     await Promise.all([...this.active.keys()].map((id) => this.cancel(id)));
+  }
+}
+
+/** Face runs need the face analysis first: refused here, before a run exists, rather than failing in its process. */
+function assertFacesReady(db: Database, datasetId: number, hp: Hyperparameters): void {
+  if (hp.preset !== 'face-embedding' && !hp.cropToFace.enabled) return;
+  const { count, total, example } = unanalysedImages(db, datasetId);
+  const hint = 'Analyse the faces first (Datasets › Analyse faces, or `facet faces DATASET`), then start the run again.';
+  if (hp.preset === 'face-embedding' && count > 0) {
+    throw new FacetError('conflict', `${count} of the ${total} images have no face analysis yet (e.g. ${example}): the face-embedding preset trains on their face descriptors.`, { field: 'preset', hint });
+  }
+  if (hp.cropToFace.enabled && total > 0 && count === total) {
+    throw new FacetError('conflict', 'Crop to face needs the face analysis of the dataset, and none of its images has one.', { field: 'cropToFace', hint });
   }
 }
