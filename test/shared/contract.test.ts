@@ -1,6 +1,7 @@
 // The contract is enforced at the boundary: Core.dispatch validates every call before any handler runs.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CALL_NAMES, calls, isCallName } from '../../src/shared/contract.js';
+import { CALL_NAMES, calls, EVENT_NAMES, isCallName, shellCalls } from '../../src/shared/contract.js';
+import { NAME_PATTERN } from '../../src/shared/names.js';
 import { FacetError } from '../../src/shared/errors.js';
 import { tempCore } from '../main/core/datasets/helpers.js';
 
@@ -18,6 +19,15 @@ async function refusal(name: unknown, args: unknown): Promise<FacetError> {
   expect(error).toBeInstanceOf(FacetError);
   return error as FacetError;
 }
+
+describe('call and event names', () => {
+  it("are all 'domain/verb', the only shape the preload passes on", () => {
+    const names = [...CALL_NAMES, ...EVENT_NAMES, ...Object.keys(shellCalls)];
+    expect(names.length).toBeGreaterThan(50);
+    expect(names.filter((n) => !NAME_PATTERN.test(n))).toEqual([]);
+    for (const bad of ['runs', '/x', 'a/b/c', 'runs/start ', '__proto__/x', 'Runs/start']) expect(NAME_PATTERN.test(bad)).toBe(false);
+  });
+});
 
 describe('Core.dispatch', () => {
   it('has a handler for every call of the contract, and nothing else', () => {
