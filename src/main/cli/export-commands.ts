@@ -79,7 +79,19 @@ export function reportPredictions(ctx: CliContext, outcome: PredictOutcome, opts
   if (outcome.failed.length) ctx.setExit(EXIT_SKIPPED);
   if (opts.csv && !o.json) {
     const classes = Object.keys(outcome.predictions[0]?.probabilities ?? {});
-    o.io.stdout.write(csvLines(['path', 'class', 'confidence', ...classes], outcome.predictions.map((p) => [p.path, p.class, p.confidence, ...classes.map((c) => p.probabilities[c] ?? '')])));
+    // Face runs (and crop-to-face runs) add the face they classified: count found, box, detector score.
+    const faceColumns = outcome.predictions.some((p) => p.face) ? ['faces_found', 'face_x', 'face_y', 'face_width', 'face_height', 'face_score'] : [];
+    const faceCells = (p: PredictOutcome['predictions'][number]) => {
+      if (faceColumns.length === 0) return [];
+      const used = p.face?.used;
+      return [p.face?.found ?? '', ...(used ? [used.box.x, used.box.y, used.box.width, used.box.height].map((v) => Math.round(v * 10) / 10) : ['', '', '', '']), used ? Math.round(used.score * 1000) / 1000 : ''];
+    };
+    o.io.stdout.write(
+      csvLines(
+        ['path', 'class', 'confidence', ...classes, ...faceColumns],
+        outcome.predictions.map((p) => [p.path, p.class, p.confidence, ...classes.map((c) => p.probabilities[c] ?? ''), ...faceCells(p)]),
+      ),
+    );
     return;
   }
   const withFaces = outcome.predictions.some((p) => p.face);

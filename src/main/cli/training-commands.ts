@@ -281,7 +281,7 @@ export function registerTrainingCommands(program: Command, ctx: CliContext): voi
     .argument('[run]', 'run id (leave out with --model)')
     .argument('[paths...]', 'image files or folders')
     .option('--model <dir>', 'folder written by `facet export RUN --format tfjs`')
-    .option('--csv', 'print CSV (path, class, confidence, one column per class)')
+    .option('--csv', 'print CSV (path, class, confidence, one column per class; face runs add the face used)')
     .action(async (first: string | undefined, rest: string[], opts: { model?: string; csv?: boolean }) => {
       if (opts.model) return predictWithModelCommand(ctx, opts.model, [first, ...rest].filter((p): p is string => !!p), opts);
       if (!first) throw new FacetError('invalid-argument', 'Give a run id, or --model DIR.', { field: 'RUN' });

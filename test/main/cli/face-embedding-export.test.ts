@@ -21,6 +21,7 @@ import { analyseDataset } from '../../../src/main/core/faces/analyse.js';
 import { embeddingsByHash } from '../../../src/main/core/faces/face-store.js';
 import { EMBEDDING_SIZE } from '../../../src/main/core/training/embedding-preset.js';
 import { loadEngine, type Tf } from '../../../src/main/core/training/engine/index.js';
+import { predictWithRun } from '../../../src/main/core/training/predict.js';
 import { createRunRow } from '../../../src/main/core/training/run-store.js';
 import { createSnapshot } from '../../../src/main/core/training/snapshots.js';
 import { trainRun } from '../../../src/main/core/training/trainer.js';
@@ -180,11 +181,21 @@ describe('predicting with a face-embedding run', () => {
     expect(failed).toEqual([{ path: extra.broken, reason: expect.stringContaining('not a readable image') }]);
   });
 
-  it('leaves no tensors behind', async () => {
-    // The face nets and the engine are loaded by now (beforeAll predicted).
+  it('leaves no tensors behind (predicting in this process; runs/predict uses its own)', async () => {
+    const paths = [extra.mirrored, extra.noFace];
+    await predictWithRun(core.workspace.db, core.workspace.dir, runId, paths); // loads the face nets once
     const before = tf.memory().numTensors;
-    await core.call('runs/predict', { runId, paths: [extra.mirrored, extra.noFace] });
+    const again = await predictWithRun(core.workspace.db, core.workspace.dir, runId, paths);
     expect(tf.memory().numTensors).toBe(before);
+    expect(again.predictions.map((p) => p.class)).toEqual(paths.map((p) => predictions.find((q) => q.path === p)!.class));
+  });
+
+  it('facet predict RUN --csv adds the face columns', async () => {
+    const r = await facet('predict', String(runId), extra.mirrored, extra.noFace, '--csv');
+    const [header, mirrored, noFace] = r.stdout.trim().split(/\r?\n/);
+    expect(header).toBe('path,class,confidence,person1,person2,person3,faces_found,face_x,face_y,face_width,face_height,face_score');
+    expect(mirrored).toMatch(/,person2,[\d.]+,[\d.e-]+,[\d.e-]+,[\d.e-]+,1,[\d.]+,[\d.]+,[\d.]+,[\d.]+,0\.\d+$/);
+    expect(noFace).toMatch(/,0,,,,,$/);
   });
 
   it('facet predict RUN --json prints the fields scripts rely on plus the face used', async () => {
