@@ -139,7 +139,7 @@ describe('a training run and its exports when the disk fills up', () => {
     const before = tableChecksum(ctx.core.workspace.db);
     const realWrite = fsp.writeFile;
     vi.spyOn(fsp, 'writeFile').mockImplementation(async (file, data, options) => {
-      if (typeof file === 'string' && /labels\.json\.\d+\.tmp$/.test(file)) {
+      if (typeof file === 'string' && /labels\.json\.\d+\.[a-z0-9]+\.tmp$/.test(file)) {
         await realWrite(file, String(data).slice(0, 3));
         throw errnoError('ENOSPC', file);
       }

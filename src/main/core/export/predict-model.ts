@@ -11,7 +11,7 @@ import type { PredictionFace, PredictOutcome, Prediction } from '../../../shared
 import { createFaceAnalyzer } from '../faces/analyzer.js';
 import { predictPhotos } from '../training/embedding-preset.js';
 import { loadEngine } from '../training/engine/index.js';
-import { argmax } from '../training/metrics.js';
+import { predictionOf } from '../training/metrics.js';
 import { decodeForModel } from '../training/pixel-cache.js';
 import { expandImagePaths, faceCropInput } from '../training/predict.js';
 import type { FaceDescriptorPreprocessing, Preprocessing } from './model-card.js';
@@ -70,14 +70,7 @@ export async function predictWithModelDir(dir: string, inputs: string[]): Promis
       const y = tf.tidy(() => model.predict(tf.tensor4d(Float32Array.from(pixels), [1, image.height, image.width, image.channels])) as tfjs.Tensor);
       const probs = Float32Array.from(await y.data());
       y.dispose();
-      const best = argmax(probs, 0, k);
-      predictions.push({
-        path: file,
-        class: classes[best]!,
-        confidence: probs[best]!,
-        probabilities: Object.fromEntries(classes.map((c, i) => [c, probs[i]!])),
-        ...(face ? { face } : {}),
-      });
+      predictions.push(predictionOf(file, classes, probs, face));
     }
     return { predictions, failed };
   } finally {

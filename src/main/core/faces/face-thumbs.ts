@@ -8,6 +8,7 @@ import pLimit from 'p-limit';
 import { FacetError } from '../../../shared/errors.js';
 import { CropToFaceSchema } from '../../../shared/hyperparameters.js';
 import { hashBytes, THUMBNAIL_SIZE } from '../datasets/probe.js';
+import { writeFileAtomic } from '../export/files.js';
 import type { Workspace } from '../workspace.js';
 import { alignedFaceRegion } from './crop.js';
 import { topFaceBoxes, type StoredFaceBox } from './face-store.js';
@@ -41,7 +42,7 @@ export async function faceThumbnail(ws: Workspace, hash: string, originalsOf: Or
   if (await isFile(file)) return { face: true, file };
   let pending = inFlight.get(file);
   if (!pending) {
-    pending = renderLimit(async () => writeAtomically(file, await faceThumbnailJpeg(await originalBytes(hash, originalsOf(hash)), box, margin))).finally(() =>
+    pending = renderLimit(async () => writeFileAtomic(file, await faceThumbnailJpeg(await originalBytes(hash, originalsOf(hash)), box, margin), 'a face thumbnail into the workspace cache')).finally(() =>
       inFlight.delete(file),
     );
     inFlight.set(file, pending);
@@ -71,18 +72,3 @@ async function isFile(file: string): Promise<boolean> {
   return (await fs.stat(file).catch(() => null))?.isFile() ?? false;
 }
 
-/** A temp file renamed into place: a reader never sees half a JPEG, even with another process writing. */
-async function writeAtomically(file: string, data: Buffer): Promise<void> {
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  try {
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await fs.writeFile(tmp, data);
-    await fs.rename(tmp, file);
-  } catch (error) {
-    await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw new FacetError('io', `Cannot write a face thumbnail into the workspace cache: ${(error as Error).message}`, {
-      file,
-      hint: 'Check that the workspace folder is writable and the disk is not full.',
-    });
-  }
-}

@@ -14,7 +14,7 @@ import { hashString, mulberry32, shuffleInPlace } from '../util/random.js';
 import { loadCheckpoint, runDir, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
 import { loadEngine } from './engine/index.js';
 import type { Tf, WeightSet } from './engine/types.js';
-import { argmax, classificationMetrics } from './metrics.js';
+import { argmax, classificationMetrics, predictionOf } from './metrics.js';
 import { finishRun, getRun, markRunning, recordEpoch, saveEvaluation } from './run-store.js';
 import { loadSnapshot, type SnapshotItem } from './snapshots.js';
 import type { TrainOptions, TrainOutcome } from './trainer.js';
@@ -292,7 +292,6 @@ export async function predictPhotos(
   files: string[],
   failed: { path: string; reason: string }[],
 ): Promise<Prediction[]> {
-  const k = classes.length;
   const predictions: Prediction[] = [];
   for (const file of files) {
     let found: Awaited<ReturnType<typeof photoDescriptor>>;
@@ -302,15 +301,7 @@ export async function predictPhotos(
       failed.push({ path: file, reason: `not a readable image: ${(error as Error).message.split('\n')[0]}` });
       continue;
     }
-    const probs = predict(tf, head, found.descriptor, 1);
-    const best = argmax(probs, 0, k);
-    predictions.push({
-      path: file,
-      class: classes[best]!,
-      confidence: probs[best]!,
-      probabilities: Object.fromEntries(classes.map((c, i) => [c, probs[i]!])),
-      face: found.face,
-    });
+    predictions.push(predictionOf(file, classes, predict(tf, head, found.descriptor, 1), found.face));
   }
   return predictions;
 }

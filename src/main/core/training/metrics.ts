@@ -1,7 +1,7 @@
 // Classification metrics from predicted probabilities: cross-entropy, accuracy, confusion matrix and
 // per-class precision / recall / F1 (a class never predicted has precision 0, as scikit-learn's
 // zero_division=0; F1 is 0 when precision + recall is 0).
-import type { PerClassMetrics } from '../../../shared/runs.js';
+import type { PerClassMetrics, Prediction, PredictionFace } from '../../../shared/runs.js';
 
 const EPSILON = 1e-7; // Keras clips probabilities to [ε, 1 − ε] before the log.
 
@@ -16,6 +16,18 @@ export function argmax(probs: Float32Array | number[], offset: number, k: number
   let best = 0;
   for (let j = 1; j < k; j++) if (probs[offset + j]! > probs[offset + best]!) best = j;
   return best;
+}
+
+/** One image's prediction from the model's k probabilities (in `classes` order), with the face used if any. */
+export function predictionOf(path: string, classes: string[], probs: Float32Array, face?: PredictionFace): Prediction {
+  const best = argmax(probs, 0, classes.length);
+  return {
+    path,
+    class: classes[best]!,
+    confidence: probs[best]!,
+    probabilities: Object.fromEntries(classes.map((c, i) => [c, probs[i]!])),
+    ...(face ? { face } : {}),
+  };
 }
 
 /** probs: n·k row-major probabilities; labels: n true class indices. */

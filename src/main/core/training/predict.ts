@@ -13,7 +13,7 @@ import { eyeRoll } from '../faces/face-store.js';
 import { loadCheckpoint, runDir } from './checkpoint.js';
 import { embeddingHeadWithWeights, faceAnalysisSettings, predictPhotos } from './embedding-preset.js';
 import { createStepTrainer, loadEngine } from './engine/index.js';
-import { argmax } from './metrics.js';
+import { predictionOf } from './metrics.js';
 import { decodeForModel, type ColorMode } from './pixel-cache.js';
 import { getRun } from './run-store.js';
 import { loadSnapshot } from './snapshots.js';
@@ -78,15 +78,7 @@ export async function predictWithRun(db: Database, workspaceDir: string, runId: 
         failed.push({ path: file, reason: `not a readable image: ${(error as Error).message.split('\n')[0]}` });
         continue;
       }
-      const probs = await trainer.predictBatch(Float32Array.from(input.pixels), 1);
-      const best = argmax(probs, 0, k);
-      predictions.push({
-        path: file,
-        class: run.classes[best]!,
-        confidence: probs[best]!,
-        probabilities: Object.fromEntries(run.classes.map((c, i) => [c, probs[i]!])),
-        ...(input.face ? { face: input.face } : {}),
-      });
+      predictions.push(predictionOf(file, run.classes, await trainer.predictBatch(Float32Array.from(input.pixels), 1), input.face));
     }
   } finally {
     await trainer.dispose();
