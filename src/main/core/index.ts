@@ -71,7 +71,7 @@ export class Core {
       'classes/merge': (a) => mergeClasses(db, a.sourceClassId, a.targetClassId),
       'classes/delete': (a) => deleteClass(db, a.classId, a.moveToClassId),
       'demo/generate': (a) =>
-        generateDemo({ out: a.out ?? path.join(ws.dir, 'demo', 'faces'), count: a.count, seed: a.seed }).catch((error: unknown) => {
+        generateDemo({ out: a.out ?? path.join(ws.dir, 'demo', 'faces'), count: a.count, seed: a.seed, replaceOlder: a.out === undefined }).catch((error: unknown) => {
           if (!(error instanceof DemoError)) throw error;
           throw new FacetError(error.code === 'invalid-option' ? 'invalid-argument' : 'conflict', error.message, error.target ? { file: error.target } : {});
         }),

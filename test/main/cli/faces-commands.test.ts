@@ -61,7 +61,9 @@ describe('facet faces', () => {
     expect(json.images).toBe(12);
     expect(json.noFace + (json.images - json.noFace - json.multiFace) + json.multiFace).toBe(12);
     expect(progress).toContain('done');
-    // What a real detector makes of the generated faces (reported, not a product requirement).
+    // The demo's faces are drawn for a real detector to find (12 of 12 here when measured; a few
+    // social thumbnails may be missed: test/main/core/demo/faces-detected.test.ts).
+    expect(json.faces).toBeGreaterThanOrEqual(10);
     console.info(`demo faces: ${JSON.stringify(json)}`);
   });
 

@@ -17,6 +17,11 @@ export interface DemoOptions {
   wrongFraction?: number;
   size?: number;
   onProgress?: (done: number, total: number) => void;
+  /**
+   * A demo an older Facet wrote there (an earlier look of the faces) is replaced instead of refused.
+   * The core sets it for its own default folder (WORKSPACE/demo/faces), never for a folder the user gave.
+   */
+  replaceOlder?: boolean;
 }
 
 export interface DemoResult {
@@ -48,7 +53,8 @@ export const DEMO_DEFAULTS = { count: 600, seed: 42, wrongFraction: 0.03, size: 
 export const DEMO_CLASSES: readonly Medium[] = MEDIA;
 const GENERATOR = 'facet-demo';
 // 2: 100 people × 2 photos per medium and the v2 media looks; a v1 folder is not reused.
-const VERSION = 2;
+// 3: faces shaded like a lit portrait, and media a real face detector still sees a face through.
+const VERSION = 3;
 // ~2 photos per person per medium: many people, so a split by person still tests on a dozen or so
 // people (with 40 people × 5 photos the test split held 4, and one odd face skewed the whole score).
 const IMAGES_PER_IDENTITY = 6;
@@ -104,9 +110,17 @@ export async function generateDemo(opts: DemoOptions): Promise<DemoResult> {
       opts.onProgress?.(total, total);
       return resultOf(out, manifestPath, previous, true);
     }
+    const older = previous ? undefined : await olderDemoVersion(manifestPath);
+    if (older !== undefined && opts.replaceOlder) {
+      await rm(out, { recursive: true, force: true });
+      await rm(manifestPath, { force: true });
+      return generateDemo({ ...opts, replaceOlder: false });
+    }
     const why = previous
       ? `it holds a demo generated with other parameters (seed ${previous.seed}, count ${previous.count}, size ${previous.size})`
-      : 'it is not empty and does not hold a Facet demo data set';
+      : older !== undefined
+        ? `it holds a demo made by an older version of Facet (format ${older}; this one writes format ${VERSION})`
+        : 'it is not empty and does not hold a Facet demo data set';
     throw new DemoError(
       'out-not-empty',
       `Refusing to write the demo data set into ${out}: ${why}. Choose an empty or new folder with --out, or delete ${out} first.`,
@@ -276,6 +290,16 @@ async function inspectOut(out: string): Promise<'missing' | 'empty' | 'non-empty
     throw error;
   }
   return (await readdir(out)).length === 0 ? 'empty' : 'non-empty';
+}
+
+/** The format version of an older Facet's demo manifest at `manifestPath`, if that is what is there. */
+async function olderDemoVersion(manifestPath: string): Promise<number | undefined> {
+  try {
+    const m = JSON.parse(await readFile(manifestPath, 'utf8')) as { version?: unknown; images?: unknown; classes?: unknown };
+    return typeof m.version === 'number' && m.version < VERSION && Array.isArray(m.images) && Array.isArray(m.classes) ? m.version : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The previous demo's manifest, if it exists and `out` holds exactly the files it lists. */

@@ -146,6 +146,24 @@ describe('generateDemo refusals', () => {
     expect(await readdir(out)).toEqual(['holiday.jpg']);
   });
 
+  it('replaces a demo of an older format only where asked (its own default folder); elsewhere says what it is', async () => {
+    const out = path.join(tmp, 'old-demo');
+    await generateDemo({ ...SMALL, out, seed: 3 });
+    const manifestPath = manifestPathFor(out);
+    const old = JSON.parse(await readFile(manifestPath, 'utf8')) as DemoManifest & { version: number };
+    await writeFile(manifestPath, JSON.stringify({ ...old, version: old.version - 1 }));
+    await expect(generateDemo({ ...SMALL, out, seed: 3 })).rejects.toThrow(/made by an older version of Facet \(format \d;/);
+    const again = await generateDemo({ ...SMALL, out, seed: 3, replaceOlder: true });
+    expect(again).toMatchObject({ out, images: 45, reused: false });
+    expect((JSON.parse(await readFile(manifestPath, 'utf8')) as { version: number }).version).toBe(old.version);
+    // A folder that is not a demo is never replaced, even where asked.
+    const photos = path.join(tmp, 'not-a-demo');
+    await mkdir(photos);
+    await writeFile(path.join(photos, 'holiday.jpg'), 'not mine to delete');
+    await expect(generateDemo({ ...SMALL, out: photos, replaceOlder: true })).rejects.toMatchObject({ code: 'out-not-empty' });
+    expect(await readdir(photos)).toEqual(['holiday.jpg']);
+  });
+
   it('accepts an existing empty folder', async () => {
     const out = path.join(tmp, 'empty');
     await mkdir(out);
