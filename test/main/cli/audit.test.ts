@@ -1,20 +1,10 @@
 // `facet audit` end to end through the forked audit process (uses the built dist/: npm test builds
 // first): the --json fields scripts rely on, progress on stderr, --last, and the readable report.
-import { Writable } from 'node:stream';
-import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerAuditCommands } from '../../../src/main/cli/audit-commands.js';
-import { Output } from '../../../src/main/cli/output.js';
 import type { Core } from '../../../src/main/core/index.js';
 import { toyCore } from '../core/training/helpers.js';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
+import { runCli } from './harness.js';
 
 let ctx: { core: Core; datasetId: number };
 beforeAll(async () => {
@@ -23,15 +13,7 @@ beforeAll(async () => {
 afterAll(async () => ctx.core.close());
 
 /** The audit command alone on a fresh program, over the test's core (program.ts wires the same function). */
-async function facetAudit(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  let code = 0;
-  const program = new Command('facet').option('--json').exitOverride();
-  registerAuditCommands(program, { out: () => new Output({ stdout, stderr }, Boolean(program.opts<{ json?: boolean }>().json)), open: () => ctx.core, setExit: (c) => (code = c) });
-  await program.parseAsync(argv, { from: 'user' });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const facetAudit = (...argv: string[]) => runCli(() => ctx.core, [registerAuditCommands], argv, { throwErrors: true });
 
 describe('facet audit', () => {
   it('trains the fold models in a child process and prints the ranked findings as JSON', async () => {

@@ -3,24 +3,12 @@
 // small harness program here, the same way program.ts mounts them.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { Command, CommanderError } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { predictWithModelCommand, registerExportCommands } from '../../../src/main/cli/export-commands.js';
-import { Output } from '../../../src/main/cli/output.js';
-import type { CliContext } from '../../../src/main/cli/training-commands.js';
-import { toErrorPayload } from '../../../src/shared/errors.js';
 import type { ModelExportResult } from '../../../src/shared/export.js';
 import type { Prediction } from '../../../src/shared/runs.js';
 import { demoWorkspace, trainTinyRun, type DemoWorkspace } from '../core/export/helpers.js';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
+import { runCli, type Mount } from './harness.js';
 
 let ws: DemoWorkspace;
 let runId: number;
@@ -30,32 +18,15 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(async () => ws.core.close());
 
-async function facet(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string; json: <T>() => T }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  let code = 0;
-  const program = new Command('facet').option('--json').exitOverride().configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
-  const ctx: CliContext = { out: () => new Output({ stdout, stderr }, Boolean(program.opts().json)), open: () => ws.core, setExit: (c) => (code = c) };
-  registerExportCommands(program, ctx);
-  // As program.ts is to wire it: `predict --model DIR PATHS...` needs no workspace.
+/** `predict --model DIR PATHS...` mounted as program.ts mounts it (it needs no workspace). */
+const mountPredictModel: Mount = (program, ctx) =>
   program
     .command('predict')
     .argument('<paths...>')
     .requiredOption('--model <dir>')
     .option('--csv')
     .action(async (paths: string[], opts: { model: string; csv?: boolean }) => predictWithModelCommand(ctx, opts.model, paths, opts));
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) code = 2;
-    else {
-      const p = toErrorPayload(error);
-      stderr.write(`facet: ${p.message}\n`);
-      code = p.code === 'invalid-argument' ? 2 : 1;
-    }
-  }
-  return { code, stdout: stdout.text, stderr: stderr.text, json: <T>() => JSON.parse(stdout.text) as T };
-}
+const facet = (...argv: string[]) => runCli(() => ws.core, [registerExportCommands, mountPredictModel], argv);
 
 describe('facet export', () => {
   it('--format onnx --json reports the onnxruntime check: max |Δprob| under 1e-4 and the same classes', async () => {

@@ -4,16 +4,13 @@
 // face-api's demo photos (see test/main/core/faces/photos.ts) serves the whole file.
 import fs from 'node:fs';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { Command, CommanderError } from 'commander';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import type * as tfjs from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerExportCommands } from '../../../src/main/cli/export-commands.js';
 import { registerFacesCommands } from '../../../src/main/cli/faces-commands.js';
-import { Output } from '../../../src/main/cli/output.js';
-import { registerTrainingCommands, type CliContext } from '../../../src/main/cli/training-commands.js';
+import { registerTrainingCommands } from '../../../src/main/cli/training-commands.js';
 import { Core } from '../../../src/main/core/index.js';
 import { fileModelHandler, ONNX_VECTOR_INPUT } from '../../../src/main/core/export/index.js';
 import { loadRunModel } from '../../../src/main/core/export/run-model.js';
@@ -26,20 +23,12 @@ import { createRunRow } from '../../../src/main/core/training/run-store.js';
 import { createSnapshot } from '../../../src/main/core/training/snapshots.js';
 import { trainRun } from '../../../src/main/core/training/trainer.js';
 import { Workspace } from '../../../src/main/core/workspace.js';
-import { toErrorPayload } from '../../../src/shared/errors.js';
 import type { ModelExportResult } from '../../../src/shared/export.js';
 import { HyperparametersSchema } from '../../../src/shared/hyperparameters.js';
 import type { Prediction } from '../../../src/shared/runs.js';
 import { samplePhotos, writePeopleDataset } from '../core/faces/photos.js';
 import { tempDir } from '../core/export/helpers.js';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
+import { runCli } from './harness.js';
 
 let dir: string;
 let core: Core;
@@ -51,27 +40,7 @@ let tf: Tf;
 /** Photos not in the data set: a mirrored training crop, a whole group photo, a picture with no face, a broken file. */
 const extra = { mirrored: '', group: '', noFace: '', broken: '' };
 
-async function facet(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string; json: <T>() => T }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  let code = 0;
-  const program = new Command('facet').option('--json').exitOverride().configureOutput({ writeOut: (s) => stdout.write(s), writeErr: (s) => stderr.write(s) });
-  const ctx: CliContext = { out: () => new Output({ stdout, stderr }, Boolean(program.opts().json)), open: () => core, setExit: (c) => (code = c) };
-  registerTrainingCommands(program, ctx);
-  registerExportCommands(program, ctx);
-  registerFacesCommands(program, ctx);
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) code = 2;
-    else {
-      const p = toErrorPayload(error);
-      stderr.write(`facet: ${p.message}\n`);
-      code = p.code === 'invalid-argument' ? 2 : 1;
-    }
-  }
-  return { code, stdout: stdout.text, stderr: stderr.text, json: <T>() => JSON.parse(stdout.text) as T };
-}
+const facet = (...argv: string[]) => runCli(() => core, [registerTrainingCommands, registerExportCommands, registerFacesCommands], argv);
 
 const root = () => path.join(dir, 'people');
 const photo = (rel: string) => path.join(root(), rel);

@@ -3,37 +3,19 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Writable } from 'node:stream';
-import { Command } from 'commander';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerFacesCommands } from '../../../src/main/cli/faces-commands.js';
-import { Output } from '../../../src/main/cli/output.js';
 import { Core } from '../../../src/main/core/index.js';
 import { generateDemo } from '../../../src/main/core/demo/generate.js';
 import { Workspace } from '../../../src/main/core/workspace.js';
 import { samplePhotos } from '../core/faces/photos.js';
-
-class Capture extends Writable {
-  text = '';
-  override _write(chunk: Buffer | string, _enc: BufferEncoding, done: () => void): void {
-    this.text += chunk.toString();
-    done();
-  }
-}
+import { runCli } from './harness.js';
 
 let dir: string;
 let core: Core;
 
-async function facet(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new Capture();
-  const stderr = new Capture();
-  let code = 0;
-  const program = new Command().exitOverride();
-  registerFacesCommands(program, { out: () => new Output({ stdout, stderr }, false), open: () => core, setExit: (c) => (code = c) });
-  await program.parseAsync(argv, { from: 'user' });
-  return { code, stdout: stdout.text, stderr: stderr.text };
-}
+const facet = (...argv: string[]) => runCli(() => core, [registerFacesCommands], argv, { throwErrors: true });
 
 beforeAll(async () => {
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facet-faces-cli-'));
@@ -51,13 +33,9 @@ describe('facet faces', () => {
     const { datasetId } = await core.call('datasets/import', { folder: demo.out });
     const progress: string[] = [];
     const off = core.events.on('faces/progress', (p) => progress.push(p.phase));
-    const stdout = new Capture();
-    const stderr = new Capture();
-    const program = new Command().exitOverride();
-    registerFacesCommands(program, { out: () => new Output({ stdout, stderr }, true), open: () => core, setExit: () => {} });
-    await program.parseAsync(['faces', String(datasetId)], { from: 'user' });
+    const run = await facet('--json', 'faces', String(datasetId));
     off();
-    const json = JSON.parse(stdout.text) as { images: number; faces: number; noFace: number; multiFace: number };
+    const json = run.json<{ images: number; faces: number; noFace: number; multiFace: number }>();
     expect(json.images).toBe(12);
     expect(json.noFace + (json.images - json.noFace - json.multiFace) + json.multiFace).toBe(12);
     expect(progress).toContain('done');
