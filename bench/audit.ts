@@ -13,7 +13,7 @@ import { createAudit } from '../src/main/core/quality/audit-store.js';
 import { runAudit } from '../src/main/core/quality/audit.js';
 import { scoreAtN } from '../src/main/core/quality/measure.js';
 import { auditReport } from '../src/main/core/quality/report.js';
-import { Workspace } from '../src/main/core/workspace.js';
+import { Workspace } from '../src/main/core/platform/workspace.js';
 import { AuditSettingsSchema, type AuditProgress } from '../src/shared/quality.js';
 
 function arg(name: string): string | undefined {

@@ -1,8 +1,8 @@
 // Train-step throughput of the seed CNN: stock tfjs cpu vs Facet's wasm engine (1 thread, all cores).
 // Run: npx tsx bench/engine.ts [--profile] [--quick]   (workers need `npx tsc -p tsconfig.build.json` first)
 import { availableParallelism } from 'node:os';
-import { createStepTrainer, loadEngine, type StepTrainer, type Tf, type TrainerSpec } from '../src/main/core/training/engine/index.js';
-import { Replica } from '../src/main/core/training/engine/replica.js';
+import { createStepTrainer, loadEngine, type StepTrainer, type Tf, type TrainerSpec } from '../src/main/core/platform/engine/index.js';
+import { Replica } from '../src/main/core/platform/engine/replica.js';
 import { buildSeedCnn } from '../src/main/core/training/model.js';
 
 const args = new Set(process.argv.slice(2));

@@ -11,7 +11,7 @@ import { createFaceAnalyzer, decodeUpright, loadFaceApi } from '../src/main/core
 import { createRunRow, getRunDetail } from '../src/main/core/training/run-store.js';
 import { createSnapshot } from '../src/main/core/training/snapshots.js';
 import { trainRun } from '../src/main/core/training/trainer.js';
-import { Workspace } from '../src/main/core/workspace.js';
+import { Workspace } from '../src/main/core/platform/workspace.js';
 import { HyperparametersSchema, type HyperparametersInput } from '../src/shared/hyperparameters.js';
 import { samplePhotos, writePeopleDataset } from '../test/main/core/faces/photos.js';
 

@@ -10,7 +10,7 @@ import pLimit from 'p-limit';
 import sharp from 'sharp';
 import { IMPORT_CONCURRENCY, importFolder, rescanDataset } from '../src/main/core/datasets/import.js';
 import { THUMBNAIL_SIZE } from '../src/main/core/datasets/probe.js';
-import { Workspace } from '../src/main/core/workspace.js';
+import { Workspace } from '../src/main/core/platform/workspace.js';
 
 const SIZE = 256;
 const DISTINCT = 300;

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { Core } from '../src/main/core/index.js';
 import { generateDemo } from '../src/main/core/demo/generate.js';
-import { Workspace } from '../src/main/core/workspace.js';
+import { Workspace } from '../src/main/core/platform/workspace.js';
 import { startServer } from '../src/main/server/index.js';
 import { CHROMIUM_ARGS, chromiumPath, RENDERER_DIR, requireBuild } from '../test/e2e/harness.js';
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { Core } from '../../src/main/core/index.js';
-import { Workspace } from '../../src/main/core/workspace.js';
+import { Workspace } from '../../src/main/core/platform/workspace.js';
 import { startServer, type RunningServer } from '../../src/main/server/index.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..');

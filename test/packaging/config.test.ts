@@ -145,7 +145,7 @@ describe('electron-builder.yml', () => {
   it('the app opens its workspace where the CLI does (the per-user data folder)', () => {
     const main = fs.readFileSync(path.join(root, pkg.main), 'utf8');
     expect(main).toMatch(/Workspace\.open\(resolveWorkspaceDir\(undefined\)\)/);
-    expect(main).toContain("from '../core/workspace.js'");
+    expect(main).toContain("from '../core/platform/workspace.js'");
   });
 });
 

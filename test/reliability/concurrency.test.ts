@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FacetError } from '../../src/shared/errors.js';
 import { Core } from '../../src/main/core/index.js';
-import { Workspace } from '../../src/main/core/workspace.js';
+import { Workspace } from '../../src/main/core/platform/workspace.js';
 import { tempDir, writeToyDataset } from '../main/core/training/helpers.js';
 import { tableChecksum } from './checksum.js';
 
@@ -55,7 +55,7 @@ function nodeScript(source: string, args: string[], onStdout?: (text: string, ch
 
 /** One "other process": relabels images in a loop through the built core, starting at a given time. */
 const LABELLER = `
-import { openDatabase } from ${JSON.stringify(path.join(dist, 'store', 'db.js'))};
+import { openDatabase } from ${JSON.stringify(path.join(dist, 'platform', 'store', 'db.js'))};
 import { setLabels } from ${JSON.stringify(path.join(dist, 'datasets', 'labels.js'))};
 const [file, datasetId, contested, own, classA, classB, startAt, rounds] = process.argv.slice(1).map((v, i) => (i === 0 ? v : Number(v)));
 const db = openDatabase(file);

@@ -7,7 +7,7 @@ import path from 'node:path';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ImageItem } from '../../src/shared/domain.js';
-import { decodeForModel, PixelCache } from '../../src/main/core/training/pixel-cache.js';
+import { decodeForModel, PixelCache } from '../../src/main/core/platform/engine/pixel-cache.js';
 import { pictureOf, writeBadCorpus } from '../fixtures/bad-files.js';
 import { tempCore, tempDir } from '../main/core/datasets/helpers.js';
 

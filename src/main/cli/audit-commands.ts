@@ -6,7 +6,7 @@ import { DEFAULT_AUDIT_SETTINGS, SUSPECT_RANKINGS, type AuditProgress, type Audi
 import { findDataset, getDataset } from '../core/datasets/queries.js';
 import { getAudit } from '../core/quality/audit-store.js';
 import { table } from './output.js';
-import type { CliContext } from './training-commands.js';
+import type { CliContext } from './context.js';
 
 function intFlag(flag: string, min: number) {
   return (value: string): number => {

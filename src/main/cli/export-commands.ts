@@ -7,7 +7,7 @@ import type { PredictionFace, PredictOutcome } from '../../shared/runs.js';
 import { findDataset } from '../core/datasets/queries.js';
 import { csvLines, DEFAULT_CHECK_IMAGES, predictWithModelDir } from '../core/export/index.js';
 import { table } from './output.js';
-import type { CliContext } from './training-commands.js';
+import type { CliContext } from './context.js';
 
 export const EXIT_SKIPPED = 3;
 

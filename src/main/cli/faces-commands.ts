@@ -6,10 +6,10 @@ import { DEFAULT_DUPLICATE_THRESHOLD, DEFAULT_IDENTITY_THRESHOLD, FACE_DETECTORS
 import type { Core } from '../core/index.js';
 import { findDataset } from '../core/datasets/queries.js';
 import { analyseDataset } from '../core/faces/analyse.js';
-import { exportEmbeddingHead } from '../core/training/embedding-preset.js';
+import { exportEmbeddingHead } from '../core/export/index.js';
 import { renderModelExport } from './export-commands.js';
 import { table, type Output } from './output.js';
-import type { CliContext } from './training-commands.js';
+import type { CliContext } from './context.js';
 
 export interface FaceAnalysisOptions {
   detector?: FaceDetectorName;

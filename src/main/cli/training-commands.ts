@@ -6,14 +6,9 @@ import type { EpochMetrics, Evaluation, Run, TrainProgress } from '../../shared/
 import type { Core } from '../core/index.js';
 import { findDataset } from '../core/datasets/queries.js';
 import { getRunDetail } from '../core/training/run-store.js';
-import { table, type Output } from './output.js';
+import type { CliContext } from './context.js';
+import { table } from './output.js';
 import { predictWithModelCommand, reportPredictions } from './export-commands.js';
-
-export interface CliContext {
-  out(): Output;
-  open(): Core;
-  setExit(code: number): void;
-}
 
 function numberOption(flag: string, { integer = false, min = -Infinity } = {}) {
   return (value: string): number => {

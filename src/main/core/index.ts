@@ -7,8 +7,9 @@ import { DemoError, generateDemo } from './demo/generate.js';
 import { addClass, deleteClass, mergeClasses, renameClass } from './datasets/classes.js';
 import { importFolder, rescanDataset } from './datasets/import.js';
 import { redo, setLabels, undo } from './datasets/labels.js';
-import { getDataset, listClasses, listDatasets, listImages, listSkipped } from './datasets/queries.js';
-import { CoreEvents } from './events.js';
+import { getDataset, listClasses, listDatasets, listSkipped } from './datasets/queries.js';
+import { listImages } from './queries/images.js';
+import { CoreEvents } from './platform/events.js';
 import { engineSummary } from './training/doctor.js';
 import { exportDataset, exportRun } from './export/index.js';
 import { Predictor } from './training/predictor.js';
@@ -16,16 +17,16 @@ import { getRunDetail, listRuns } from './training/run-store.js';
 import { compareRuns, deleteRun, renameRun } from './training/run-admin.js';
 import { listPredictions } from './training/evaluation-queries.js';
 import { RunManager } from './training/runs.js';
-import type { ProcessLauncher } from './util/child-process.js';
+import type { ProcessLauncher } from './platform/jobs/child-process.js';
 import { Audits } from './quality/audits.js';
 import { latestAuditId } from './quality/audit-store.js';
 import { acceptSuggestions, keepLabels, resolveLeak } from './quality/decisions.js';
 import { auditReport } from './quality/report.js';
-import { asStoreError } from './store/db.js';
+import { asStoreError } from './platform/store/db.js';
 import { FaceJobs } from './faces/face-jobs.js';
 import { getImageFaces } from './faces/face-store.js';
 import { findFaceLeaks, groupByIdentity } from './faces/identity.js';
-import type { Workspace } from './workspace.js';
+import type { Workspace } from './platform/workspace.js';
 
 export interface CoreOptions {
   /** How training processes are started: child_process.fork by default, utilityProcess in Electron. */

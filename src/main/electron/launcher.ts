@@ -1,7 +1,7 @@
 // Long-work processes (training, audits, face analysis) under Electron: utilityProcess.fork instead
 // of child_process.fork, so they run in Node processes Electron manages.
 import { utilityProcess } from 'electron';
-import type { ProcessLauncher } from '../core/util/child-process.js';
+import type { ProcessLauncher } from '../core/platform/jobs/child-process.js';
 
 export const utilityProcessLauncher: ProcessLauncher = (entry, args) => {
   const child = utilityProcess.fork(entry, args, { serviceName: 'Facet worker', stdio: 'inherit' });

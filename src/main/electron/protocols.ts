@@ -3,9 +3,10 @@
 import fs from 'node:fs/promises';
 import { protocol } from 'electron';
 import { FacetError } from '../../shared/errors.js';
-import type { Workspace } from '../core/workspace.js';
-import { faceThumbnailFile, originalFile, thumbnailFile } from '../server/media-files.js';
-import { staticFile } from '../server/static-files.js';
+import type { Workspace } from '../core/platform/workspace.js';
+import { faceThumbnailFile } from '../core/faces/face-media.js';
+import { originalFile, thumbnailFile } from '../core/platform/media/media-files.js';
+import { staticFile } from '../core/platform/media/static-files.js';
 import { DESKTOP_CSP } from './security.js';
 
 /** Must run before app 'ready'. */

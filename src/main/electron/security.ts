@@ -1,6 +1,7 @@
 // The window's locks: a strict CSP on every response, no navigation away from the app, no new
 // windows, and safeOpenExternal as the only door to the OS browser.
 import { shell, type Session, type WebContents } from 'electron';
+import { contentSecurityPolicy } from '../core/platform/media/csp.js';
 
 export const APP_ORIGIN = 'facet-app://app';
 
@@ -14,17 +15,7 @@ export function isAppUrl(raw: string): boolean {
   }
 }
 
-export const DESKTOP_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "img-src 'self' data: blob: facet-media:",
-  "style-src 'self' 'unsafe-inline'",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
+export const DESKTOP_CSP = contentSecurityPolicy({ images: ['facet-media:'] });
 
 /** Adds the CSP header to every response the session loads. */
 export function installContentSecurityPolicy(session: Session): void {

@@ -3,25 +3,17 @@
 import fs from 'node:fs';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { isCallName } from '../../shared/contract.js';
 import { FacetError, toErrorPayload, type ErrorCode, type ErrorPayload } from '../../shared/errors.js';
 import type { Core } from '../core/index.js';
 import { newToken, requestToken, sameToken, trustedHostAndOrigin, websocketToken, WS_PROTOCOL } from './guard.js';
-import { faceThumbnailFile, originalFile, thumbnailFile, type MediaFile } from './media-files.js';
-import { staticFile } from './static-files.js';
+import { faceThumbnailFile } from '../core/faces/face-media.js';
+import { originalFile, thumbnailFile, type MediaFile } from '../core/platform/media/media-files.js';
+import { contentSecurityPolicy } from '../core/platform/media/csp.js';
+import { staticFile } from '../core/platform/media/static-files.js';
 
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "img-src 'self' data: blob:",
-  "style-src 'self' 'unsafe-inline'",
-  "connect-src 'self' ws://127.0.0.1:* ws://localhost:*",
-  "object-src 'none'",
-  "frame-ancestors 'none'",
-  "base-uri 'none'",
-  "form-action 'none'",
-].join('; ');
+export const CONTENT_SECURITY_POLICY = contentSecurityPolicy({ connect: ['ws://127.0.0.1:*', 'ws://localhost:*'] });
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -269,11 +261,4 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
-}
-
-/** dist/renderer, whether this module runs from dist/ (built) or from src/ (tests, tsx). */
-export function defaultRendererDir(): string {
-  const here = new URL(import.meta.url);
-  const fromDist = new URL('../../renderer/', here);
-  return here.pathname.endsWith('.ts') ? fileURLToPath(new URL('../../../dist/renderer/', here)) : fileURLToPath(fromDist);
 }

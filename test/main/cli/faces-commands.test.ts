@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerFacesCommands } from '../../../src/main/cli/faces-commands.js';
 import { Core } from '../../../src/main/core/index.js';
 import { generateDemo } from '../../../src/main/core/demo/generate.js';
-import { Workspace } from '../../../src/main/core/workspace.js';
+import { Workspace } from '../../../src/main/core/platform/workspace.js';
 import { samplePhotos } from '../core/faces/photos.js';
 import { runCli } from './harness.js';
 

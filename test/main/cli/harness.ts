@@ -5,7 +5,7 @@
 import { Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { Output } from '../../../src/main/cli/output.js';
-import type { CliContext } from '../../../src/main/cli/training-commands.js';
+import type { CliContext } from '../../../src/main/cli/context.js';
 import type { Core } from '../../../src/main/core/index.js';
 import { toErrorPayload } from '../../../src/shared/errors.js';
 

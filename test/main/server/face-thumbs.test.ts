@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { saveAnalysis, topFaceBoxes } from '../../../src/main/core/faces/face-store.js';
 import { FACE_THUMB_MARGIN, faceThumbnailPath } from '../../../src/main/core/faces/face-thumbs.js';
 import { startServer, type RunningServer } from '../../../src/main/server/index.js';
-import { faceThumbnailFile, originalFilesOfHash } from '../../../src/main/server/media-files.js';
+import { faceThumbnailFile } from '../../../src/main/core/faces/face-media.js';
+import { originalFilesOfHash } from '../../../src/main/core/platform/media/media-files.js';
 import { demoWorkspace, raw, type DemoWorkspace } from './helpers.js';
 
 let ws: DemoWorkspace;

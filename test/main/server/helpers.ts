@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Core } from '../../../src/main/core/index.js';
 import { generateDemo } from '../../../src/main/core/demo/generate.js';
-import { Workspace } from '../../../src/main/core/workspace.js';
+import { Workspace } from '../../../src/main/core/platform/workspace.js';
 
 export interface DemoWorkspace {
   dir: string;

@@ -2,7 +2,7 @@
 // redo (labels.ts) cover them as they cover relabelling.
 import type { ClassChangeSummary, ClassDef } from '../../../shared/domain.js';
 import { FacetError } from '../../../shared/errors.js';
-import { nowIso, writeTransaction, type Database } from '../store/db.js';
+import { nowIso, writeTransaction, type Database } from '../platform/store/db.js';
 import { beginEdit, type ClassChange } from './edits.js';
 import { getClass, getDataset, listClasses } from './queries.js';
 

@@ -1,6 +1,6 @@
 // An edit is one user action on a dataset's labels or classes: the unit of undo and redo. Starting a
 // new one ends the redo branch (edits undone before it can no longer be redone).
-import { nowIso, type Database } from '../store/db.js';
+import { nowIso, type Database } from '../platform/store/db.js';
 
 /** What a class edit changed, stored as JSON on its edit row so undo and redo can replay it. */
 export type ClassChange =

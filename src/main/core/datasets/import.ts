@@ -10,8 +10,8 @@ import type { DuplicateGroup, ImportProgress, ImportSummary, SkippedFile, SplitF
 import type { ParsedArgs } from '../../../shared/contract.js';
 import { FacetError } from '../../../shared/errors.js';
 import { DEFAULT_SEED, DEFAULT_SPLIT, formatSplit, percentToFractions } from '../../../shared/splits.js';
-import { nowIso, writeTransaction, type Database } from '../store/db.js';
-import type { Workspace } from '../workspace.js';
+import { nowIso, writeTransaction, type Database } from '../platform/store/db.js';
+import type { Workspace } from '../platform/workspace.js';
 import { probeImage, type ProbeResult } from './probe.js';
 import { getDataset, listClasses } from './queries.js';
 import { groupKeyOf, scanFolder, type ScannedFile } from './scan.js';

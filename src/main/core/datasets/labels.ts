@@ -3,7 +3,7 @@
 // delete: classes.ts) are edits too and are undone and redone here with their label moves.
 import type { LabelChange } from '../../../shared/domain.js';
 import { FacetError } from '../../../shared/errors.js';
-import { nowIso, writeTransaction, type Database } from '../store/db.js';
+import { nowIso, writeTransaction, type Database } from '../platform/store/db.js';
 import { redoClassChange, summarizeClassChange, undoClassChange } from './classes.js';
 import { beginEdit, type ClassChange } from './edits.js';
 import { getDataset } from './queries.js';

@@ -6,9 +6,9 @@ import path from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import type { SkippedFile } from '../../../shared/domain.js';
 import { FacetError } from '../../../shared/errors.js';
+import { MAX_INPUT_PIXELS } from '../platform/engine/pixel-cache.js';
 
-/** Decompression-bomb guard: larger images are refused before any pixel is decoded (~ 16k × 16k). */
-export const MAX_INPUT_PIXELS = 268_402_689;
+export { MAX_INPUT_PIXELS };
 export const THUMBNAIL_SIZE = 192;
 
 export interface ProbedImage {

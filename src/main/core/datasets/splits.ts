@@ -2,7 +2,7 @@
 // that already have a split keep it; only unassigned images are placed, where the split is short.
 import type { SplitFractions, SplitName } from '../../../shared/domain.js';
 import { SPLITS } from '../../../shared/domain.js';
-import { hashString, mulberry32, shuffleInPlace } from '../util/random.js';
+import { hashString, mulberry32, shuffleInPlace } from '../platform/random.js';
 
 export interface SplitCandidate {
   id: number;

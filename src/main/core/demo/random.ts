@@ -1,7 +1,7 @@
 // Seeded randomness for the demo generator: every choice derives from (seed, purpose, ids) so files are
 // byte-identical for a seed whatever order the concurrent workers finish in. Never Math.random.
 
-import { hashString, mulberry32, shuffleInPlace } from '../util/random.js';
+import { hashString, mulberry32, shuffleInPlace } from '../platform/random.js';
 
 export type Random = () => number;
 

@@ -5,13 +5,13 @@ import path from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import type { ExportCheck } from '../../../shared/export.js';
 import type { Run } from '../../../shared/runs.js';
-import type { Database } from '../store/db.js';
+import type { Database } from '../platform/store/db.js';
 import { getDataset } from '../datasets/queries.js';
 import { embeddingsByHash } from '../faces/face-store.js';
 import { EMBEDDING_SIZE } from '../training/embedding-preset.js';
-import type { Tf } from '../training/engine/index.js';
+import type { Tf } from '../platform/engine/index.js';
 import { argmax } from '../training/metrics.js';
-import { decodeForModel } from '../training/pixel-cache.js';
+import { decodeForModel } from '../platform/engine/pixel-cache.js';
 import { loadSnapshot, type SnapshotItem } from '../training/snapshots.js';
 import { ONNX_INPUT, ONNX_OUTPUT } from './onnx-model.js';
 

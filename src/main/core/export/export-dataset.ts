@@ -8,11 +8,11 @@ import pLimit from 'p-limit';
 import { SPLITS, type SplitCounts, type SplitName } from '../../../shared/domain.js';
 import { FacetError } from '../../../shared/errors.js';
 import type { DatasetExportResult } from '../../../shared/export.js';
-import type { Database } from '../store/db.js';
+import type { Database } from '../platform/store/db.js';
 import { getDataset } from '../datasets/queries.js';
 import { loadSnapshot } from '../training/snapshots.js';
 import { csvLines } from './csv.js';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '../platform/files/atomic.js';
 
 export interface ExportDatasetOptions {
   datasetId: number;

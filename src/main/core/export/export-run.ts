@@ -5,12 +5,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { FacetError } from '../../../shared/errors.js';
 import type { ExportCheck, ModelExportResult, ModelFormat, ModelInput } from '../../../shared/export.js';
-import type { Database } from '../store/db.js';
+import type { Database } from '../platform/store/db.js';
 import { EMBEDDING_SIZE, faceAnalysisSettings } from '../training/embedding-preset.js';
-import { getRunDetail } from '../training/run-store.js';
+import { getRun, getRunDetail } from '../training/run-store.js';
 import { loadSnapshot } from '../training/snapshots.js';
 import { compareOn, loadOnnxRuntime, onnxPredictor, sampleRunEmbeddings, sampleRunImages, tfjsPredictor } from './check.js';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '../platform/files/atomic.js';
 import { faceDescriptorPreprocessing, preprocessingFor, renderModelCard } from './model-card.js';
 import { layersModelToOnnx, onnxInputName } from './onnx-model.js';
 import { loadRunModel } from './run-model.js';
@@ -136,4 +136,20 @@ export async function exportRun(db: Database, workspaceDir: string, opts: Export
   } finally {
     model.dispose();
   }
+}
+
+/**
+ * `facet export-face-head RUN --out DIR`: the same export as `facet export RUN --format tfjs` (model,
+ * labels.json, preprocessing.json naming the embedding net, MODEL_CARD.md, checked after writing),
+ * limited to face-embedding runs.
+ */
+export async function exportEmbeddingHead(db: Database, workspaceDir: string, runId: number, outDir: string): Promise<ModelExportResult> {
+  const run = getRun(db, runId);
+  if (run.hyperparameters.preset !== 'face-embedding') {
+    throw new FacetError('invalid-argument', `Run ${runId} is a ${run.hyperparameters.preset} run, not a face-embedding one.`, {
+      field: 'run',
+      hint: `Export it with \`facet export ${runId} --format tfjs|onnx --out DIR\`.`,
+    });
+  }
+  return exportRun(db, workspaceDir, { runId, format: 'tfjs', out: outDir });
 }

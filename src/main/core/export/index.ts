@@ -1,6 +1,6 @@
 // Public API of export: models (tfjs, ONNX) checked against the trained one, datasets as class folders,
 // and predictions with an exported model.
-export { exportRun, ONNX_FILE, DEFAULT_CHECK_IMAGES, type ExportRunOptions } from './export-run.js';
+export { exportEmbeddingHead, exportRun, ONNX_FILE, DEFAULT_CHECK_IMAGES, type ExportRunOptions } from './export-run.js';
 export { exportDataset, MANIFEST, type ExportDatasetOptions } from './export-dataset.js';
 export { predictWithModelDir } from './predict-model.js';
 export { fileModelHandler, serializeLayersModel } from './tfjs-files.js';

@@ -3,10 +3,10 @@
 import type * as tfjs from '@tensorflow/tfjs';
 import { FacetError } from '../../../shared/errors.js';
 import type { Run } from '../../../shared/runs.js';
-import type { Database } from '../store/db.js';
+import type { Database } from '../platform/store/db.js';
 import { loadCheckpoint, runDir } from '../training/checkpoint.js';
 import { buildEmbeddingHead } from '../training/embedding-preset.js';
-import { loadEngine, type Tf } from '../training/engine/index.js';
+import { loadEngine, type Tf } from '../platform/engine/index.js';
 import { buildSeedCnn } from '../training/model.js';
 import { getRun } from '../training/run-store.js';
 

@@ -5,8 +5,8 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import { FacetError } from '../../../shared/errors.js';
-import type { Tf } from '../training/engine/index.js';
-import { writeFileAtomic } from './files.js';
+import type { Tf } from '../platform/engine/index.js';
+import { writeFileAtomic } from '../platform/files/atomic.js';
 
 export const MODEL_JSON = 'model.json';
 /** The tfjs converter's shard size: small enough for browser caches and CDNs. */

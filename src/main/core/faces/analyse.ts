@@ -3,7 +3,7 @@
 // stopped pass resumes where it was.
 import path from 'node:path';
 import type { FaceDetectorName, FacesProgress, FacesSummary } from '../../../shared/faces.js';
-import type { Database } from '../store/db.js';
+import type { Database } from '../platform/store/db.js';
 import { getDataset } from '../datasets/queries.js';
 import { createFaceAnalyzer, decodeUpright, type FaceAnalyzer, type UprightPixels } from './analyzer.js';
 import { analysedHashes, faceCounts, saveAnalysis } from './face-store.js';

@@ -9,8 +9,8 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { FacetError } from '../../../shared/errors.js';
 import type { DetectedFace, FaceDetectorName } from '../../../shared/faces.js';
 import { MAX_INPUT_PIXELS } from '../datasets/probe.js';
-import { loadEngine } from '../training/engine/index.js';
-import type { Tf } from '../training/engine/types.js';
+import { loadEngine } from '../platform/engine/index.js';
+import type { Tf } from '../platform/engine/types.js';
 
 const require = createRequire(import.meta.url);
 

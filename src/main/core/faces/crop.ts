@@ -5,8 +5,8 @@ import sharp, { type OutputInfo, type Sharp } from 'sharp';
 import { FacetError } from '../../../shared/errors.js';
 import type { FaceBox } from '../../../shared/faces.js';
 import { MAX_INPUT_PIXELS } from '../datasets/probe.js';
-import type { Database } from '../store/db.js';
-import { decodeForModel, PixelCache, type ColorMode, type PixelSource } from '../training/pixel-cache.js';
+import type { Database } from '../platform/store/db.js';
+import { decodeForModel, PixelCache, type ColorMode, type PixelSource } from '../platform/engine/pixel-cache.js';
 import { topFaceBoxes } from './face-store.js';
 
 /**

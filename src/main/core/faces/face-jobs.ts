@@ -2,11 +2,11 @@
 // the process, relays its progress as 'faces/progress' events and resolves with the summary.
 import { FacetError, type ErrorPayload } from '../../../shared/errors.js';
 import type { FaceDetectorName, FacesSummary } from '../../../shared/faces.js';
-import type { CoreEvents } from '../events.js';
+import type { CoreEvents } from '../platform/events.js';
 import { getDataset } from '../datasets/queries.js';
-import { builtSibling } from '../util/built-file.js';
-import { forkLauncher, type ChildHandle, type ProcessLauncher } from '../util/child-process.js';
-import type { Workspace } from '../workspace.js';
+import { builtSibling } from '../platform/files/built-file.js';
+import { forkLauncher, type ChildHandle, type ProcessLauncher } from '../platform/jobs/child-process.js';
+import type { Workspace } from '../platform/workspace.js';
 import type { FromFaces, ToFaces } from './faces-process.js';
 
 /** A child process that speaks the faces-process messages (fork, or Electron's utilityProcess). */

@@ -2,7 +2,7 @@
 import type { SplitName } from '../../../shared/domain.js';
 import { FacetError } from '../../../shared/errors.js';
 import type { FaceDetectorName, ImageFaces } from '../../../shared/faces.js';
-import { nowIso, writeTransaction, type Database } from '../store/db.js';
+import { nowIso, writeTransaction, type Database } from '../platform/store/db.js';
 import type { ImageAnalysis } from './analyzer.js';
 
 const toBlob = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);

@@ -8,8 +8,8 @@ import pLimit from 'p-limit';
 import { FacetError } from '../../../shared/errors.js';
 import { CropToFaceSchema } from '../../../shared/hyperparameters.js';
 import { hashBytes, THUMBNAIL_SIZE } from '../datasets/probe.js';
-import { writeFileAtomic } from '../export/files.js';
-import type { Workspace } from '../workspace.js';
+import { writeFileAtomic } from '../platform/files/atomic.js';
+import type { Workspace } from '../platform/workspace.js';
 import { alignedFaceRegion } from './crop.js';
 import { topFaceBoxes, type StoredFaceBox } from './face-store.js';
 

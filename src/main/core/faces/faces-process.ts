@@ -1,9 +1,9 @@
 // Entry point of a face-analysis process (child_process.fork, or Electron's utilityProcess): one
 // dataset per process, so tfjs never runs on a UI or server event loop and a kill frees everything.
 import { toErrorPayload, type ErrorPayload } from '../../../shared/errors.js';
-import { childCancellation } from '../util/child-process.js';
+import { childCancellation } from '../platform/jobs/child-process.js';
 import type { FaceDetectorName, FacesProgress, FacesSummary } from '../../../shared/faces.js';
-import { Workspace } from '../workspace.js';
+import { Workspace } from '../platform/workspace.js';
 import { analyseDataset } from './analyse.js';
 
 export type ToFaces = { type: 'cancel' };

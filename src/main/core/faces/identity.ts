@@ -6,7 +6,7 @@ import { FacetError } from '../../../shared/errors.js';
 import { DEFAULT_DUPLICATE_THRESHOLD, DEFAULT_IDENTITY_THRESHOLD, type FaceLeak, type FaceLeakReport, type IdentityGroups } from '../../../shared/faces.js';
 import { getDataset } from '../datasets/queries.js';
 import { assignSplits, type SplitCandidate } from '../datasets/splits.js';
-import { writeTransaction, type Database } from '../store/db.js';
+import { writeTransaction, type Database } from '../platform/store/db.js';
 import { euclidean } from './analyzer.js';
 import { datasetEmbeddings } from './face-store.js';
 

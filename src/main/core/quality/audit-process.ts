@@ -2,9 +2,9 @@
 // utilityProcess under the app): one audit per process, like a training run, so tfjs never runs on
 // a UI or server event loop and killing the process frees everything.
 import { toErrorPayload } from '../../../shared/errors.js';
-import { childCancellation } from '../util/child-process.js';
+import { childCancellation } from '../platform/jobs/child-process.js';
 import type { AuditFinished, AuditProgress } from '../../../shared/quality.js';
-import { Workspace } from '../workspace.js';
+import { Workspace } from '../platform/workspace.js';
 import { runAudit } from './audit.js';
 import { finishAudit } from './audit-store.js';
 

@@ -4,7 +4,7 @@ import type { SplitName } from '../../../shared/domain.js';
 import { FacetError } from '../../../shared/errors.js';
 import { AuditSettingsSchema, type Audit, type AuditSettings, type AuditStatus, type ClassImbalance, type ConflictingDuplicate, type Leak } from '../../../shared/quality.js';
 import type { BackendName } from '../../../shared/runs.js';
-import { nowIso, writeTransaction, type Database } from '../store/db.js';
+import { nowIso, writeTransaction, type Database } from '../platform/store/db.js';
 import { getDataset } from '../datasets/queries.js';
 import { stratifiedFolds } from './folds.js';
 

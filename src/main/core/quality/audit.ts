@@ -7,11 +7,11 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import { HyperparametersSchema } from '../../../shared/hyperparameters.js';
 import type { AuditProgress, AuditSettings, Leak } from '../../../shared/quality.js';
-import type { Database } from '../store/db.js';
+import type { Database } from '../platform/store/db.js';
 import { getDataset } from '../datasets/queries.js';
-import { createStepTrainer } from '../training/engine/index.js';
-import type { StepTrainer } from '../training/engine/types.js';
-import { PixelCache } from '../training/pixel-cache.js';
+import { createStepTrainer } from '../platform/engine/index.js';
+import type { StepTrainer } from '../platform/engine/types.js';
+import { PixelCache } from '../platform/engine/pixel-cache.js';
 import { BatchStream, type Sample } from '../training/pipeline.js';
 import { CancelledError, initialWeights, predictAll } from '../training/trainer.js';
 import {

@@ -4,10 +4,10 @@
 import { FacetError } from '../../../shared/errors.js';
 import { minImageSize } from '../../../shared/hyperparameters.js';
 import { AuditSettingsSchema, type Audit, type AuditFinished, type AuditSettingsInput } from '../../../shared/quality.js';
-import type { CoreEvents } from '../events.js';
-import { builtSibling } from '../util/built-file.js';
-import { forkLauncher, type ChildHandle, type ProcessLauncher } from '../util/child-process.js';
-import type { Workspace } from '../workspace.js';
+import type { CoreEvents } from '../platform/events.js';
+import { builtSibling } from '../platform/files/built-file.js';
+import { forkLauncher, type ChildHandle, type ProcessLauncher } from '../platform/jobs/child-process.js';
+import type { Workspace } from '../platform/workspace.js';
 import type { FromAuditor, ToAuditor } from './audit-process.js';
 import { createAudit, finishAudit, getAudit, markInterruptedAudits, reopenAudit } from './audit-store.js';
 

@@ -6,7 +6,7 @@ import type { LabelChange, SplitName } from '../../../shared/domain.js';
 import { FacetError } from '../../../shared/errors.js';
 import type { LeakAction, LeakResolution } from '../../../shared/quality.js';
 import { setLabels } from '../datasets/labels.js';
-import { nowIso, writeTransaction, type Database } from '../store/db.js';
+import { nowIso, writeTransaction, type Database } from '../platform/store/db.js';
 import { getAudit } from './audit-store.js';
 import { auditReport } from './report.js';
 

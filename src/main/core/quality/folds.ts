@@ -1,7 +1,7 @@
 // Stratified K-fold assignment: each class is shuffled with the seed and dealt round-robin, so every
 // fold holds about 1/K of every class. Dealing continues where the previous class stopped, so folds
 // differ in size by at most one image overall.
-import { hashString, mulberry32, shuffleInPlace } from '../util/random.js';
+import { hashString, mulberry32, shuffleInPlace } from '../platform/random.js';
 
 /** The fold (0..folds-1) of each item, in input order. */
 export function stratifiedFolds(labels: ArrayLike<number>, folds: number, seed: number): number[] {

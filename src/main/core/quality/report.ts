@@ -3,7 +3,7 @@
 // right, leaking images moved or dropped).
 import type { SplitName } from '../../../shared/domain.js';
 import type { AuditImageRef, AuditReport, ConflictingDuplicate, Leak, Suspect } from '../../../shared/quality.js';
-import type { Database } from '../store/db.js';
+import type { Database } from '../platform/store/db.js';
 import { argmax } from '../training/metrics.js';
 import { auditClasses, auditFindings, getAudit } from './audit-store.js';
 import { confidentLearning } from './confident-learning.js';

@@ -2,8 +2,8 @@
 // since tfjs has no restoreBestWeights) and `last` (weights + optimizer state, for --resume).
 import fs from 'node:fs';
 import path from 'node:path';
-import { writeError } from '../util/write-error.js';
-import type { WeightSet } from './engine/types.js';
+import { writeError } from '../platform/files/write-error.js';
+import type { WeightSet } from '../platform/engine/types.js';
 
 export interface CheckpointMeta {
   epoch: number;

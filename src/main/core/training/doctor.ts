@@ -2,7 +2,7 @@
 // and how many threads a training run uses (worker replicas on the wasm engine).
 import os from 'node:os';
 import type { EngineSummary } from '../../../shared/runs.js';
-import { loadEngine } from './engine/index.js';
+import { loadEngine } from '../platform/engine/index.js';
 
 export async function engineSummary(): Promise<EngineSummary> {
   const { info } = await loadEngine();

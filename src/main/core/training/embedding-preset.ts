@@ -3,17 +3,16 @@
 // evaluation and predictions as the CNN presets; it trains in seconds in the run's process.
 import type * as tfjs from '@tensorflow/tfjs';
 import { FacetError } from '../../../shared/errors.js';
-import type { ModelExportResult } from '../../../shared/export.js';
 import type { FaceDetectorName } from '../../../shared/faces.js';
 import type { Hyperparameters } from '../../../shared/hyperparameters.js';
 import type { EpochMetrics, Prediction, PredictionFace } from '../../../shared/runs.js';
-import type { Database } from '../store/db.js';
+import type { Database } from '../platform/store/db.js';
 import { decodeUpright, EMBEDDING_NET, type FaceAnalyzer } from '../faces/analyzer.js';
 import { embeddingsByHash } from '../faces/face-store.js';
-import { hashString, mulberry32, shuffleInPlace } from '../util/random.js';
+import { hashString, mulberry32, shuffleInPlace } from '../platform/random.js';
 import { loadCheckpoint, runDir, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
-import { loadEngine } from './engine/index.js';
-import type { Tf, WeightSet } from './engine/types.js';
+import { loadEngine } from '../platform/engine/index.js';
+import type { Tf, WeightSet } from '../platform/engine/types.js';
 import { argmax, classificationMetrics, predictionOf } from './metrics.js';
 import { finishRun, getRun, markRunning, recordEpoch, saveEvaluation } from './run-store.js';
 import { loadSnapshot, type SnapshotItem } from './snapshots.js';
@@ -304,22 +303,4 @@ export async function predictPhotos(
     predictions.push(predictionOf(file, classes, predict(tf, head, found.descriptor, 1), found.face));
   }
   return predictions;
-}
-
-/**
- * `facet export-face-head RUN --out DIR`: the same export as `facet export RUN --format tfjs` (model,
- * labels.json, preprocessing.json naming the embedding net, MODEL_CARD.md, checked after writing),
- * limited to face-embedding runs.
- */
-export async function exportEmbeddingHead(db: Database, workspaceDir: string, runId: number, outDir: string): Promise<ModelExportResult> {
-  const run = getRun(db, runId);
-  if (run.hyperparameters.preset !== 'face-embedding') {
-    throw new FacetError('invalid-argument', `Run ${runId} is a ${run.hyperparameters.preset} run, not a face-embedding one.`, {
-      field: 'run',
-      hint: `Export it with \`facet export ${runId} --format tfjs|onnx --out DIR\`.`,
-    });
-  }
-  // Loaded when called: export builds on training's modules, so a static import would be circular.
-  const { exportRun } = await import('../export/export-run.js');
-  return exportRun(db, workspaceDir, { runId, format: 'tfjs', out: outDir });
 }

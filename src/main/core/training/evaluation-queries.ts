@@ -2,7 +2,7 @@
 // for the misclassified gallery and the labeller's model columns.
 import { FacetError } from '../../../shared/errors.js';
 import type { ImagePrediction } from '../../../shared/runs.js';
-import type { Database } from '../store/db.js';
+import type { Database } from '../platform/store/db.js';
 import { getRun } from './run-store.js';
 
 /** The latest test evaluation of a run and its snapshot, or a not-found error saying what to do. */

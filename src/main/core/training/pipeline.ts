@@ -1,9 +1,9 @@
 // Streams batches from the pixel cache: shuffled per epoch with the run's seed, augmented per image,
 // and the next batch read while the current one trains.
 import type { Augmentation } from '../../../shared/hyperparameters.js';
-import { hashString, mulberry32, shuffleInPlace } from '../util/random.js';
+import { hashString, mulberry32, shuffleInPlace } from '../platform/random.js';
 import { augmentImage, isIdentity } from './augment.js';
-import type { PixelCache } from './pixel-cache.js';
+import type { PixelCache } from '../platform/engine/pixel-cache.js';
 
 export interface Sample {
   hash: string;

@@ -3,8 +3,8 @@
 // server's event loop; the process answers one request and exits, freeing every tensor.
 import { toErrorPayload, type ErrorPayload } from '../../../shared/errors.js';
 import type { PredictOutcome } from '../../../shared/runs.js';
-import { parentHandle } from '../util/child-process.js';
-import { Workspace } from '../workspace.js';
+import { parentHandle } from '../platform/jobs/child-process.js';
+import { Workspace } from '../platform/workspace.js';
 import { predictWithRun } from './predict.js';
 
 export type ToPredictor = { type: 'predict'; runId: number; paths: string[] };

@@ -2,9 +2,9 @@
 // decoding and analysing photos, takes seconds of CPU that must not freeze the window or the server.
 import { FacetError, type ErrorPayload } from '../../../shared/errors.js';
 import type { PredictOutcome } from '../../../shared/runs.js';
-import { builtSibling } from '../util/built-file.js';
-import { forkLauncher, type ChildHandle, type ProcessLauncher } from '../util/child-process.js';
-import type { Workspace } from '../workspace.js';
+import { builtSibling } from '../platform/files/built-file.js';
+import { forkLauncher, type ChildHandle, type ProcessLauncher } from '../platform/jobs/child-process.js';
+import type { Workspace } from '../platform/workspace.js';
 import type { FromPredictor, ToPredictor } from './predict-process.js';
 import { getRun } from './run-store.js';
 

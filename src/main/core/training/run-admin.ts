@@ -3,7 +3,7 @@
 import fs from 'node:fs';
 import { FacetError } from '../../../shared/errors.js';
 import type { LabelDiff, Run, RunComparison } from '../../../shared/runs.js';
-import { writeTransaction, type Database } from '../store/db.js';
+import { writeTransaction, type Database } from '../platform/store/db.js';
 import { runDir } from './checkpoint.js';
 import { getRun, getRunDetail } from './run-store.js';
 

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import { FacetError } from '../../../shared/errors.js';
 import { HyperparametersSchema, type Hyperparameters } from '../../../shared/hyperparameters.js';
 import type { BackendName, EpochMetrics, Evaluation, Run, RunDetail, RunStatus } from '../../../shared/runs.js';
-import { nowIso, writeTransaction, type Database } from '../store/db.js';
+import { nowIso, writeTransaction, type Database } from '../platform/store/db.js';
 
 interface RunRow {
   id: number;

@@ -3,12 +3,12 @@
 import { FacetError } from '../../../shared/errors.js';
 import { CheckedHyperparametersSchema, inputLabel, type Hyperparameters, type HyperparametersInput } from '../../../shared/hyperparameters.js';
 import type { Run, RunFinished } from '../../../shared/runs.js';
-import type { CoreEvents } from '../events.js';
+import type { CoreEvents } from '../platform/events.js';
 import { unanalysedImages } from '../faces/face-store.js';
-import type { Database } from '../store/db.js';
-import { builtSibling } from '../util/built-file.js';
-import { forkLauncher, type ChildHandle, type ProcessLauncher } from '../util/child-process.js';
-import type { Workspace } from '../workspace.js';
+import type { Database } from '../platform/store/db.js';
+import { builtSibling } from '../platform/files/built-file.js';
+import { forkLauncher, type ChildHandle, type ProcessLauncher } from '../platform/jobs/child-process.js';
+import type { Workspace } from '../platform/workspace.js';
 import { createRunRow, finishRun, getRun, markInterruptedRuns } from './run-store.js';
 import { createSnapshot } from './snapshots.js';
 import type { FromTrainer, ToTrainer } from './train-process.js';

@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { FacetError } from '../../../shared/errors.js';
 import type { SplitName } from '../../../shared/domain.js';
-import { nowIso, writeTransaction, type Database } from '../store/db.js';
+import { nowIso, writeTransaction, type Database } from '../platform/store/db.js';
 import { getDataset } from '../datasets/queries.js';
 
 export interface SnapshotItem {

@@ -2,9 +2,9 @@
 // utilityProcess under the app): one run per process, so killing it frees every tensor, and tfjs
 // never runs on a UI or server event loop. Talks to its parent with the messages below.
 import { toErrorPayload } from '../../../shared/errors.js';
-import { childCancellation } from '../util/child-process.js';
+import { childCancellation } from '../platform/jobs/child-process.js';
 import type { EpochMetrics, RunFinished, TrainProgress } from '../../../shared/runs.js';
-import { Workspace } from '../workspace.js';
+import { Workspace } from '../platform/workspace.js';
 import { finishRun } from './run-store.js';
 import { trainRun } from './trainer.js';
 

@@ -7,11 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type * as tfjs from '@tensorflow/tfjs';
 import { fileModelHandler, predictWithModelDir } from '../../../../src/main/core/export/index.js';
 import { loadRunModel } from '../../../../src/main/core/export/run-model.js';
-import { decodeForModel } from '../../../../src/main/core/training/pixel-cache.js';
+import { decodeForModel } from '../../../../src/main/core/platform/engine/pixel-cache.js';
 import { predictWithRun } from '../../../../src/main/core/training/predict.js';
 import { getRun } from '../../../../src/main/core/training/run-store.js';
 import { loadSnapshot } from '../../../../src/main/core/training/snapshots.js';
-import { loadEngine } from '../../../../src/main/core/training/engine/index.js';
+import { loadEngine } from '../../../../src/main/core/platform/engine/index.js';
 import { demoWorkspace, trainTinyRun, type DemoWorkspace } from './helpers.js';
 
 let ws: DemoWorkspace;

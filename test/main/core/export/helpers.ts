@@ -7,7 +7,7 @@ import { generateDemo } from '../../../../src/main/core/demo/generate.js';
 import { createRunRow } from '../../../../src/main/core/training/run-store.js';
 import { createSnapshot } from '../../../../src/main/core/training/snapshots.js';
 import { trainRun } from '../../../../src/main/core/training/trainer.js';
-import { Workspace } from '../../../../src/main/core/workspace.js';
+import { Workspace } from '../../../../src/main/core/platform/workspace.js';
 import { HyperparametersSchema } from '../../../../src/shared/hyperparameters.js';
 
 export function tempDir(prefix: string): string {

@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type * as tfjs from '@tensorflow/tfjs';
 import { layersModelToOnnx, ONNX_VECTOR_INPUT } from '../../../../src/main/core/export/index.js';
 import { buildEmbeddingHead } from '../../../../src/main/core/training/embedding-preset.js';
-import { loadEngine, type Tf } from '../../../../src/main/core/training/engine/index.js';
+import { loadEngine, type Tf } from '../../../../src/main/core/platform/engine/index.js';
 import { buildSeedCnn } from '../../../../src/main/core/training/model.js';
 import { FacetError } from '../../../../src/shared/errors.js';
 import { HyperparametersSchema } from '../../../../src/shared/hyperparameters.js';

@@ -12,7 +12,7 @@ import { eyeRoll, topFaceBoxes, type StoredFaceBox } from '../../../../src/main/
 import { FACE_THUMB_MARGIN, faceThumbnail, faceThumbnailPath } from '../../../../src/main/core/faces/face-thumbs.js';
 import { THUMBNAIL_SIZE } from '../../../../src/main/core/datasets/probe.js';
 import { Core } from '../../../../src/main/core/index.js';
-import { Workspace } from '../../../../src/main/core/workspace.js';
+import { Workspace } from '../../../../src/main/core/platform/workspace.js';
 import { samplePhotos } from './photos.js';
 
 let dir: string;

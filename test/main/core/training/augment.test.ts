@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { augmentImage } from '../../../../src/main/core/training/augment.js';
-import { mulberry32 } from '../../../../src/main/core/util/random.js';
+import { mulberry32 } from '../../../../src/main/core/platform/random.js';
 
 const size = 8;
 function gradient(channels: number): Float32Array {

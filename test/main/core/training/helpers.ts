@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { Core } from '../../../../src/main/core/index.js';
-import { Workspace } from '../../../../src/main/core/workspace.js';
+import { Workspace } from '../../../../src/main/core/platform/workspace.js';
 
 export function tempDir(prefix: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));

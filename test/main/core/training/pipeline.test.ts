@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../../../src/main/core/index.js';
-import { PixelCache } from '../../../../src/main/core/training/pixel-cache.js';
+import { PixelCache } from '../../../../src/main/core/platform/engine/pixel-cache.js';
 import { BatchStream } from '../../../../src/main/core/training/pipeline.js';
 import { createSnapshot } from '../../../../src/main/core/training/snapshots.js';
 import { toyCore } from './helpers.js';

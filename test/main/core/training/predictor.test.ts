@@ -5,8 +5,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Core } from '../../../../src/main/core/index.js';
 import { predictWithRun } from '../../../../src/main/core/training/predict.js';
-import { forkLauncher, type ProcessLauncher } from '../../../../src/main/core/util/child-process.js';
-import { Workspace } from '../../../../src/main/core/workspace.js';
+import { forkLauncher, type ProcessLauncher } from '../../../../src/main/core/platform/jobs/child-process.js';
+import { Workspace } from '../../../../src/main/core/platform/workspace.js';
 import { tempDir, writeToyDataset } from './helpers.js';
 
 let core: Core;

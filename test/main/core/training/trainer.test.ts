@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../../../src/main/core/index.js';
-import { loadEngine } from '../../../../src/main/core/training/engine/index.js';
+import { loadEngine } from '../../../../src/main/core/platform/engine/index.js';
 import { runDir, loadCheckpoint } from '../../../../src/main/core/training/checkpoint.js';
 import { createRunRow, finishRun, getRunDetail, listEpochs } from '../../../../src/main/core/training/run-store.js';
 import { createSnapshot } from '../../../../src/main/core/training/snapshots.js';

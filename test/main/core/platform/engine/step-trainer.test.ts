@@ -1,6 +1,6 @@
 // The fast wasm engine trains the seed CNN like the stock cpu engine, without leaking tensors.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createStepTrainer, loadEngine, type StepTrainer, type Tf, type TrainerSpec } from '../../../../../src/main/core/training/engine/index.js';
+import { createStepTrainer, loadEngine, type StepTrainer, type Tf, type TrainerSpec } from '../../../../../src/main/core/platform/engine/index.js';
 import { makeBatch, maxAbsDiff, seedModel } from './fixtures.js';
 
 let tf: Tf;
@@ -105,7 +105,7 @@ describe('wasm step trainer', () => {
 
 describe('fused layers on wasm', () => {
   it('train exactly like the tfjs-layers graph (conv/dense + bias + relu fused, hand-written gradients)', async () => {
-    const { Replica } = await import('../../../../../src/main/core/training/engine/replica.js');
+    const { Replica } = await import('../../../../../src/main/core/platform/engine/replica.js');
     await tf.setBackend('wasm');
     const run = async (fuse: boolean) => {
       const r = await Replica.create(tf, start.modelJson, { name: 'sgd', learningRate: 0.05 }, start.initialWeights, fuse);

@@ -1,6 +1,6 @@
 // The core's event stream (import and training progress), typed by the contract's event map.
 import { EventEmitter } from 'node:events';
-import type { EventName, EventPayload } from '../../shared/contract.js';
+import type { EventName, EventPayload } from '../../../shared/contract.js';
 
 export type EventListener = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 

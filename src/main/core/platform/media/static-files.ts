@@ -2,6 +2,7 @@
 // need no token (the page reads the token from the URL fragment, which browsers never send).
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { isInside } from './media-files.js';
 
 const TYPES: Record<string, string> = {
@@ -31,4 +32,11 @@ export function staticFile(rendererDir: string, pathname: string): { file: strin
     return null;
   }
   return { file: real, contentType: TYPES[path.extname(real).toLowerCase()] ?? 'application/octet-stream' };
+}
+
+/** dist/renderer, whether this module runs from dist/ (built) or from src/ (tests, tsx). */
+export function defaultRendererDir(): string {
+  const here = new URL(import.meta.url);
+  const fromDist = new URL('../../../../renderer/', here);
+  return here.pathname.endsWith('.ts') ? fileURLToPath(new URL('../../../../../dist/renderer/', here)) : fileURLToPath(fromDist);
 }

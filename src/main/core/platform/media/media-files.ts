@@ -1,11 +1,9 @@
-// Which files the UI may read: thumbnails and face-crop thumbnails from the workspace cache (by
-// content hash) and the originals of imported images (inside their dataset root, symlinks resolved).
+// Which files the UI may read: thumbnails from the workspace cache (by content hash) and the originals of imported images (inside their dataset root, symlinks resolved).
 // Shared by the HTTP server and Electron's facet-media:// protocol so both enforce the same rules.
 import fs from 'node:fs';
 import path from 'node:path';
-import { FacetError } from '../../shared/errors.js';
-import { faceThumbnail, type FaceThumbnail } from '../core/faces/face-thumbs.js';
-import type { Workspace } from '../core/workspace.js';
+import { FacetError } from '../../../../shared/errors.js';
+import type { Workspace } from '../workspace.js';
 
 export const HASH_PATTERN = /^[0-9a-f]{64}$/;
 
@@ -36,7 +34,7 @@ export function isInside(parent: string, child: string): boolean {
   return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
-function realFile(file: string, root: string, what: string): MediaFile & { real: string } {
+export function realFile(file: string, root: string, what: string): MediaFile & { real: string } {
   let real: string;
   let realRoot: string;
   try {
@@ -51,7 +49,7 @@ function realFile(file: string, root: string, what: string): MediaFile & { real:
   return { file: real, real, contentType: 'application/octet-stream', size: stat.size };
 }
 
-function checkHash(hash: string): void {
+export function checkHash(hash: string): void {
   if (!HASH_PATTERN.test(hash)) throw new FacetError('invalid-argument', 'A thumbnail name is a 64-digit hex content hash.', { field: 'hash' });
 }
 
@@ -91,27 +89,4 @@ export function originalFilesOfHash(ws: Workspace, hash: string): string[] {
     }
   }
   return files;
-}
-
-/** What a face-crop thumbnail request got: the crop, or the whole-picture thumbnail and why. */
-export type FaceThumbnailKind = 'crop' | 'none' | 'unavailable';
-
-/**
- * The face-crop thumbnail of a content hash, made on first request. When the picture has no analysed
- * face ('none') or the crop cannot be made ('unavailable': original gone or unreadable), the
- * whole-picture thumbnail instead, so a grid of face crops never shows a broken image.
- */
-export async function faceThumbnailFile(ws: Workspace, hash: string): Promise<MediaFile & { face: FaceThumbnailKind }> {
-  checkHash(hash);
-  let made: FaceThumbnail | null;
-  try {
-    made = await faceThumbnail(ws, hash, (h) => originalFilesOfHash(ws, h));
-  } catch {
-    made = null;
-  }
-  if (made?.face) {
-    const found = realFile(made.file, path.join(ws.cacheDir, 'face-thumbs'), 'The face thumbnail');
-    return { file: found.file, size: found.size, contentType: 'image/jpeg', face: 'crop' };
-  }
-  return { ...thumbnailFile(ws, hash), face: made ? 'none' : 'unavailable' };
 }

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
-import { FacetError } from '../../../shared/errors.js';
+import { FacetError } from '../../../../shared/errors.js';
 import { migrate } from './migrations/index.js';
 
 export type { Database };

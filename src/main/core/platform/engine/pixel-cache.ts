@@ -6,8 +6,10 @@ import os from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import sharp from 'sharp';
-import { FacetError } from '../../../shared/errors.js';
-import { MAX_INPUT_PIXELS } from '../datasets/probe.js';
+import { FacetError } from '../../../../shared/errors.js';
+
+/** Decompression-bomb guard: larger images are refused before any pixel is decoded (~ 16k × 16k). */
+export const MAX_INPUT_PIXELS = 268_402_689;
 
 export type ColorMode = 'rgb' | 'grayscale';
 

@@ -1,7 +1,7 @@
 // Every kernel Facet registers on the wasm backend gives the stock cpu kernel's answer.
 // Tolerance: |wasm − cpu| ≤ 1e-4·max|cpu| + 1e-5 (float32 sums taken in a different order).
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadEngine, type Tf } from '../../../../../src/main/core/training/engine/index.js';
+import { loadEngine, type Tf } from '../../../../../src/main/core/platform/engine/index.js';
 
 let tf: Tf;
 beforeAll(async () => {

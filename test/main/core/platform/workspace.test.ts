@@ -3,9 +3,9 @@ import { writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FacetError } from '../../../src/shared/errors.js';
-import { defaultWorkspaceDir, resolveWorkspaceDir, Workspace } from '../../../src/main/core/workspace.js';
-import { tempDir } from './datasets/helpers.js';
+import { FacetError } from '../../../../src/shared/errors.js';
+import { defaultWorkspaceDir, resolveWorkspaceDir, Workspace } from '../../../../src/main/core/platform/workspace.js';
+import { tempDir } from '../datasets/helpers.js';
 
 describe('resolveWorkspaceDir', () => {
   it('prefers --workspace over $FACET_WORKSPACE over the per-user default', () => {

@@ -1,5 +1,5 @@
 // Small deterministic models and batches for the engine tests.
-import type { Tf, TrainerSpec, WeightSet } from '../../../../../src/main/core/training/engine/index.js';
+import type { Tf, TrainerSpec, WeightSet } from '../../../../../src/main/core/platform/engine/index.js';
 import { buildSeedCnn, type SeedCnnOptions } from '../../../../../src/main/core/training/model.js';
 
 /** Topology and initial weights of a seed CNN, to start several trainers from the same point. */

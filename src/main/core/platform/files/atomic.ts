@@ -1,7 +1,7 @@
 // Writing export files so that a crash or an error never leaves a half-written one behind.
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { writeError } from '../util/write-error.js';
+import { writeError } from './write-error.js';
 
 /**
  * Writes to a temp file next to the target, then renames it over the target: a reader never sees half

@@ -1,5 +1,5 @@
 // A failed write (full disk, read-only disk, no permission) as an error the user can act on.
-import { FacetError } from '../../../shared/errors.js';
+import { FacetError } from '../../../../shared/errors.js';
 
 const HINTS: Record<string, string> = {
   ENOSPC: 'The disk is full: free some space, then try again.',

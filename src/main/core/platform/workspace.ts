@@ -2,8 +2,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { FacetError } from '../../shared/errors.js';
-import type { WorkspaceInfo } from '../../shared/domain.js';
+import { FacetError } from '../../../shared/errors.js';
+import type { WorkspaceInfo } from '../../../shared/domain.js';
 import { openDatabase, type Database } from './store/db.js';
 import { schemaVersion } from './store/migrations/index.js';
 

@@ -1,8 +1,8 @@
 // Data-parallel training on worker threads matches one thread. Needs the built workers
 // (npx tsc -p tsconfig.build.json; `npm test` builds before running vitest).
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createStepTrainer, loadEngine, type StepTrainer, type TrainerSpec } from '../../../../../src/main/core/training/engine/index.js';
-import { builtWorkerPath, replicaWorkerUrl } from '../../../../../src/main/core/training/engine/worker-url.js';
+import { createStepTrainer, loadEngine, type StepTrainer, type TrainerSpec } from '../../../../../src/main/core/platform/engine/index.js';
+import { builtWorkerPath, replicaWorkerUrl } from '../../../../../src/main/core/platform/engine/worker-url.js';
 import { makeBatch, maxAbsDiff, seedModel } from './fixtures.js';
 
 const SIZE = 28;
@@ -27,10 +27,10 @@ async function trainer(threads: number, optimizer: 'sgd' | 'adam' = 'sgd', extra
 
 describe('data-parallel step trainer', () => {
   it('resolves its worker under dist/ when running from src/, next to itself when built', () => {
-    expect(builtWorkerPath('file:///repo/src/main/core/training/engine/worker-url.ts'))
-      .toBe('/repo/dist/main/core/training/engine/replica-worker.js');
-    expect(builtWorkerPath('file:///app/dist/main/core/training/engine/worker-url.js'))
-      .toBe('/app/dist/main/core/training/engine/replica-worker.js');
+    expect(builtWorkerPath('file:///repo/src/main/core/platform/engine/worker-url.ts'))
+      .toBe('/repo/dist/main/core/platform/engine/replica-worker.js');
+    expect(builtWorkerPath('file:///app/dist/main/core/platform/engine/worker-url.js'))
+      .toBe('/app/dist/main/core/platform/engine/replica-worker.js');
     expect(() => replicaWorkerUrl('file:///nowhere/src/engine/worker-url.ts')).toThrow(/build first/);
   });
 

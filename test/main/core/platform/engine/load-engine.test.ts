@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { loadEngine } from '../../../../../src/main/core/training/engine/index.js';
+import { loadEngine } from '../../../../../src/main/core/platform/engine/index.js';
 
 describe('loadEngine', () => {
   it('falls back to wasm with our kernels when the native engine is not installed, and says why', async () => {

@@ -1,9 +1,9 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, writeTransaction, type Database } from '../../../../src/main/core/store/db.js';
-import { migrate, migrations, schemaVersion } from '../../../../src/main/core/store/migrations/index.js';
-import { tempDir } from '../datasets/helpers.js';
+import { openDatabase, writeTransaction, type Database } from '../../../../../src/main/core/platform/store/db.js';
+import { migrate, migrations, schemaVersion } from '../../../../../src/main/core/platform/store/migrations/index.js';
+import { tempDir } from '../../datasets/helpers.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;

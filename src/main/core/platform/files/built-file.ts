@@ -2,7 +2,7 @@
 // tsx), the sibling entry point is taken from the build in dist/ (npm run build writes it).
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { FacetError } from '../../../shared/errors.js';
+import { FacetError } from '../../../../shared/errors.js';
 
 export function builtSibling(moduleUrl: string, relativeJs: string): string {
   const here = fileURLToPath(moduleUrl);
