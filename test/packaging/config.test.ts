@@ -22,6 +22,7 @@ interface BuilderConfig {
   appId: string;
   productName: string;
   electronVersion: string;
+  electronFuses?: Record<string, boolean>;
   directories: { output: string; buildResources: string };
   files: string[];
   asarUnpack: string[];
@@ -196,19 +197,64 @@ describe('native modules', () => {
     }
   });
 
-  it('the hook can tell which ABI a built addon is for (Node 20 → 115 here; Electron 39 → 140)', async () => {
+  it('the hook can tell which ABI a built addon is for (Node 20 → 115 here; Electron 45 → 150)', async () => {
     const hook = await import(pathToFileURL(path.join(root, config.beforePack)).href);
-    expect(await hook.electronAbi('39.5.0')).toBe('140');
+    expect(await hook.electronAbi('45.6.1')).toBe('150');
     // In the test run better-sqlite3 is built for this Node (the packaged app gets Electron's).
     expect(hook.builtAbi(hook.BETTER_SQLITE3_BINARY)).toBe(process.versions.modules);
   });
 });
 
+const require_ = createRequire(import.meta.url);
+
+/**
+ * The newest released Electron major this install knows of, offline: node-abi's registry (the one
+ * @electron/rebuild uses, refreshed whenever the dependencies are) lists every Electron major with
+ * its ABI; `future: true` marks the ones not released yet.
+ */
+function latestReleasedElectronMajor(): number {
+  const nodeAbi = createRequire(require_.resolve('@electron/rebuild')).resolve('node-abi');
+  const registry = JSON.parse(fs.readFileSync(path.join(path.dirname(nodeAbi), 'abi_registry.json'), 'utf8')) as { runtime: string; target: string; future: boolean }[];
+  const majors = registry.filter((r) => r.runtime === 'electron' && !r.future).map((r) => Number(r.target.split('.')[0]));
+  return Math.max(...majors);
+}
+
 describe('Electron pin', () => {
-  it('electron is pinned exactly to 39.x and electron-builder packages that same version', () => {
-    expect(pkg.devDependencies.electron).toMatch(/^39\.\d+\.\d+$/);
+  it('electron is pinned exactly, electron-builder packages that same version, and the installed package is it', () => {
+    expect(pkg.devDependencies.electron).toMatch(/^\d+\.\d+\.\d+$/);
     expect(config.electronVersion).toBe(pkg.devDependencies.electron);
+    expect(readJson('node_modules/electron/package.json').version).toBe(pkg.devDependencies.electron);
     expect(pkg.devDependencies['electron-builder']).toMatch(/^26\.\d+\.\d+$/);
+  });
+
+  it('the pinned major is one of the latest three Electron supports (from installed metadata, not the network)', () => {
+    const pinned = Number(pkg.devDependencies.electron!.split('.')[0]);
+    const latest = latestReleasedElectronMajor();
+    expect(latest, 'node-abi knows at least the pinned major').toBeGreaterThanOrEqual(pinned);
+    expect(
+      pinned,
+      `Electron ${pinned} is out of support (supported: ${latest - 2}–${latest}). Move devDependencies.electron and ` +
+        'electron-builder.yml electronVersion to the newest release (npm view electron version) and run this test again.',
+    ).toBeGreaterThanOrEqual(latest - 2);
+  });
+
+  it('the fuses are set: no run-as-node, NODE_OPTIONS or --inspect; asar only and integrity-checked; encrypted cookies; no file:// privileges', () => {
+    expect(config.electronFuses).toEqual({
+      runAsNode: false,
+      enableNodeOptionsEnvironmentVariable: false,
+      enableNodeCliInspectArguments: false,
+      enableEmbeddedAsarIntegrityValidation: true,
+      onlyLoadAppFromAsar: true,
+      enableCookieEncryption: true,
+      grantFileProtocolExtraPrivileges: false,
+    });
+    // runAsNode off breaks child_process.fork of the Electron binary: the app's long work must use
+    // utilityProcess, and nothing may set ELECTRON_RUN_AS_NODE.
+    const launcher = fs.readFileSync(path.join(root, 'src/main/electron/launcher.ts'), 'utf8');
+    expect(launcher).toContain('utilityProcess.fork');
+    for (const file of globSync('src/**/*.ts', { cwd: root })) {
+      expect(fs.readFileSync(path.join(root, file), 'utf8'), file).not.toContain('ELECTRON_RUN_AS_NODE');
+    }
   });
 
   it('npm run dist builds for this OS, dist:dir an unpacked app, and both restore better-sqlite3 for Node after', () => {

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { registerFastKernels } from './kernels/register.js';
+import { restoreRemovedUtilChecks } from './node-util-shim.js';
 import type { BackendName, Engine, EngineInfo, LoadEngineOptions, Tf } from './types.js';
 
 const NATIVE_HINT =
@@ -33,7 +34,11 @@ export async function loadEngine(opts: LoadEngineOptions = {}): Promise<Engine> 
 
 async function pickEngine(prefer: LoadEngineOptions['prefer'], threads?: number): Promise<Engine> {
   const failures: string[] = [];
+  // Installed but failing to load is a different fact from not installed: doctor and the status bar say which.
+  const nativeBroken: string[] = [];
   if (prefer === 'auto' || prefer === 'tensorflow') {
+    // tfjs-node 4.22 calls util functions Node 23+ (Electron 43+) removed.
+    restoreRemovedUtilChecks();
     for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
       try {
         const tf = await importTf(pkg);
@@ -49,6 +54,7 @@ async function pickEngine(prefer: LoadEngineOptions['prefer'], threads?: number)
         };
       } catch (error) {
         failures.push(`${pkg}: ${firstLine(error)}`);
+        if (!isNotInstalled(error, pkg)) nativeBroken.push(`${pkg} is installed but could not load (${firstLine(error)})`);
       }
     }
     if (prefer === 'tensorflow') {
@@ -56,7 +62,8 @@ async function pickEngine(prefer: LoadEngineOptions['prefer'], threads?: number)
     }
   }
   const tf = await importTf('@tensorflow/tfjs');
-  const nativeHint = prefer === 'auto' ? NATIVE_HINT : undefined;
+  // Reinstalling does not help a package that is there and fails to load: then the reason says why.
+  const nativeHint = prefer === 'auto' && nativeBroken.length === 0 ? NATIVE_HINT : undefined;
   if (prefer !== 'cpu') {
     try {
       const wasmThreads = await activateWasm(tf, threads);
@@ -66,8 +73,8 @@ async function pickEngine(prefer: LoadEngineOptions['prefer'], threads?: number)
           backend: 'wasm',
           reason: prefer === 'wasm'
             ? 'Using the WebAssembly engine (XNNPACK) with Facet\'s gradient kernels, as requested.'
-            : 'The native TensorFlow engine (@tensorflow/tfjs-node) is not installed, so Facet trains on ' +
-              'the WebAssembly engine (XNNPACK) with its own gradient kernels.',
+            : `${nativeBroken.length > 0 ? `The native TensorFlow engine: ${nativeBroken.join('; ')}` : 'The native TensorFlow engine (@tensorflow/tfjs-node) is not installed'}, ` +
+              'so Facet trains on the WebAssembly engine (XNNPACK) with its own gradient kernels.',
           tfjsVersion: tf.version.tfjs,
           threads: wasmThreads,
         }, nativeHint),
@@ -133,6 +140,12 @@ async function activateWasm(tf: Tf, threads?: number): Promise<number> {
   await activate(tf, 'wasm');
   registerFastKernels(tf);
   return wasm.getThreadsCount();
+}
+
+/** The package itself is absent (not one of its own imports failing inside it). */
+function isNotInstalled(error: unknown, pkg: string): boolean {
+  const code = (error as { code?: string } | null)?.code;
+  return (code === 'ERR_MODULE_NOT_FOUND' || code === 'MODULE_NOT_FOUND') && firstLine(error).includes(`'${pkg}'`);
 }
 
 function firstLine(error: unknown): string {
