@@ -135,13 +135,19 @@ export const calls = {
     result: returns<PredictOutcome>(),
   },
   'runs/export': {
-    args: z.object({ runId: id, format: z.enum(MODEL_FORMATS), out: z.string().min(1, 'give the folder to export to'), check: z.number().int().min(0).max(10_000).optional() }),
+    args: z.object({
+      runId: id, format: z.enum(MODEL_FORMATS), out: z.string().min(1, 'give the folder to export to'), check: z.number().int().min(0).max(10_000).optional(),
+      /** Write into a folder that is not empty (files with the same names are replaced). */
+      force: z.boolean().optional(),
+    }),
     result: returns<ModelExportResult>(),
   },
   'datasets/export': {
     args: z.object({ datasetId: id, snapshotId: id.optional(), out: z.string().min(1, 'give the folder to export to'), link: z.boolean().optional(), force: z.boolean().optional() }),
     result: returns<DatasetExportResult>(),
   },
+  /** The absolute path a typed path means (`~` expanded), or the reason it is refused: shown before anything is written. */
+  'paths/resolve': { args: z.object({ path: z.string().min(1, 'type a path').max(4096), field: z.string().max(40).optional() }), result: returns<{ path: string }>() },
   'engine/info': { args: z.object({}), result: returns<EngineSummary>() },
   /** Label quality (issue 10): K fold models give every image an out-of-sample prediction; confident learning ranks suspects. */
   'audit/start': { args: z.object({ datasetId: id, settings: AuditSettingsSchema.partial().optional() }), result: returns<Audit>() },

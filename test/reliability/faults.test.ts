@@ -152,7 +152,8 @@ describe('a training run and its exports when the disk fills up', () => {
       hint: expect.stringMatching(/disk is full/),
     });
     vi.restoreAllMocks();
-    expect(fs.readdirSync(out)).toEqual([]);
+    // The export created the folder, so the folder goes too.
+    expect(fs.existsSync(out)).toBe(false);
     expect(tableChecksum(ctx.core.workspace.db)).toBe(before);
     // With space again the same export completes.
     const done = await ctx.core.call('runs/export', { runId, format: 'tfjs', out, check: 0 });

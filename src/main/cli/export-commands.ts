@@ -116,11 +116,12 @@ export function registerExportCommands(program: Command, ctx: CliContext): void 
     .addOption(new Option('--format <format>', 'model format').choices([...MODEL_FORMATS]).makeOptionMandatory())
     .requiredOption('--out <dir>', 'folder to write into (created if missing)')
     .option('--check <n>', `images of the run to compare the export on (0: no check)`, wholeNumber('--check'), DEFAULT_CHECK_IMAGES)
-    .action(async (ref: string, opts: { format: ModelFormat; out: string; check: number }) => {
+    .option('--force', 'write into a folder that is not empty (files with the same names are replaced)')
+    .action(async (ref: string, opts: { format: ModelFormat; out: string; check: number; force?: boolean }) => {
       if (!/^\d+$/.test(ref)) throw new FacetError('invalid-argument', `"${ref}" is not a run id (a number, as \`facet runs\` lists).`, { field: 'RUN' });
       const o = ctx.out();
       if (!o.json) o.log(`Exporting run ${ref} as ${opts.format}…`);
-      const result = await ctx.open().call('runs/export', { runId: Number(ref), format: opts.format, out: opts.out, check: opts.check });
+      const result = await ctx.open().call('runs/export', { runId: Number(ref), format: opts.format, out: opts.out, check: opts.check, force: opts.force });
       o.result(result, () => renderModelExport(result));
       if (result.check && !result.check.passed) ctx.setExit(1);
     });

@@ -128,11 +128,12 @@ export function registerFacesCommands(program: Command, ctx: CliContext): void {
     .description('export the trained head of a face-embedding run: the same as `facet export RUN --format tfjs` (model, labels, embedding-net preprocessing, model card, checked)')
     .argument('<run>', 'run id')
     .requiredOption('--out <dir>', 'folder to write')
-    .action(async (ref: string, opts: { out: string }) => {
+    .option('--force', 'write into a folder that is not empty (files with the same names are replaced)')
+    .action(async (ref: string, opts: { out: string; force?: boolean }) => {
       const o = ctx.out();
       const c = ctx.open();
       if (!/^\d+$/.test(ref)) throw new FacetError('invalid-argument', `"${ref}" is not a run id.`, { field: 'RUN' });
-      const result = await exportEmbeddingHead(c.workspace.db, c.workspace.dir, Number(ref), opts.out);
+      const result = await exportEmbeddingHead(c.workspace.db, c.workspace.dir, Number(ref), opts.out, { force: opts.force, paths: c.paths });
       o.result(result, () => renderModelExport(result));
       if (result.check && !result.check.passed) ctx.setExit(1);
     });

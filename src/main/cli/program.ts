@@ -55,7 +55,7 @@ export async function runCli(argv: string[], io: Io = { stdout: process.stdout, 
   const globals = (): GlobalOptions => program.opts<GlobalOptions>();
   const out = () => new Output(io, Boolean(globals().json));
   const open = (): Core => {
-    core ??= new Core(Workspace.open(resolveWorkspaceDir(globals().workspace, env)));
+    core ??= new Core(Workspace.open(resolveWorkspaceDir(globals().workspace, env)), { relativePathsFrom: process.cwd() });
     return core;
   };
 

@@ -27,10 +27,17 @@ import { FaceJobs } from './faces/face-jobs.js';
 import { getImageFaces } from './faces/face-store.js';
 import { findFaceLeaks, groupByIdentity } from './faces/identity.js';
 import type { Workspace } from './platform/workspace.js';
+import { resolveUserPath, type UserPathContext } from './platform/files/user-path.js';
 
 export interface CoreOptions {
   /** How training processes are started: child_process.fork by default, utilityProcess in Electron. */
   launcher?: ProcessLauncher;
+  /**
+   * The folder relative paths the user types are resolved against: the CLI's current folder. The
+   * app and the server leave it unset and refuse relative paths (their working folder means nothing
+   * to the user).
+   */
+  relativePathsFrom?: string;
 }
 
 export type Handlers = { [N in CallName]: (args: ParsedArgs<N>) => Promise<CallResult<N>> | CallResult<N> };
@@ -42,6 +49,8 @@ export class Core {
   readonly audits: Audits;
   readonly faces: FaceJobs;
   readonly predictor: Predictor;
+  /** How paths the user types are read (see CoreOptions.relativePathsFrom). */
+  readonly paths: UserPathContext;
 
   constructor(
     readonly workspace: Workspace,
@@ -54,12 +63,14 @@ export class Core {
     this.audits = new Audits(ws, this.events, options.launcher);
     this.faces = new FaceJobs(ws, this.events, options.launcher);
     this.predictor = new Predictor(ws, options.launcher);
+    const paths: UserPathContext = options.relativePathsFrom === undefined ? {} : { relativeTo: options.relativePathsFrom };
+    this.paths = paths;
     const progress = (p: Parameters<CoreEvents['emit']>[1] & object) => this.events.emit('import/progress', p as never);
     this.handlers = {
       'workspace/info': () => ws.info(),
       'datasets/list': () => listDatasets(db),
       'datasets/get': (a) => getDataset(db, a.datasetId),
-      'datasets/import': (a) => importFolder(ws, a, progress),
+      'datasets/import': (a) => importFolder(ws, a, progress, paths),
       'datasets/rescan': (a) => rescanDataset(ws, a.datasetId, progress),
       'datasets/skipped': (a) => listSkipped(db, a.datasetId),
       'images/list': (a) => listImages(db, a),
@@ -85,9 +96,10 @@ export class Core {
       'runs/delete': (a) => deleteRun(db, ws.dir, a.runId, (id) => this.runs.isActive(id)),
       'runs/compare': (a) => compareRuns(db, a.runIds),
       'runs/predictions': (a) => listPredictions(db, a.runId, a),
-      'runs/predict': (a) => this.predictor.predict(a.runId, a.paths),
-      'runs/export': (a) => exportRun(db, ws.dir, a),
-      'datasets/export': (a) => exportDataset(db, a),
+      'runs/predict': (a) => this.predictor.predict(a.runId, a.paths.map((p) => resolveUserPath(p, 'paths', paths))),
+      'runs/export': (a) => exportRun(db, ws.dir, a, paths),
+      'datasets/export': (a) => exportDataset(db, a, paths),
+      'paths/resolve': (a) => ({ path: resolveUserPath(a.path, a.field ?? 'path', paths) }),
       'engine/info': () => engineSummary(),
       'audit/start': (a) => this.audits.start({ datasetId: a.datasetId, settings: a.settings }),
       'audit/cancel': (a) => this.audits.cancel(a.auditId),

@@ -19,13 +19,17 @@ export function sameToken(expected: string, given: string | undefined | null): b
   return a.length === b.length && timingSafeEqual(a, b);
 }
 
-/** The token of a request: Authorization: Bearer, x-facet-token, or ?token= (for <img> URLs). */
-export function requestToken(req: IncomingMessage, url: URL): string | null {
+/**
+ * The token of a request: Authorization: Bearer or x-facet-token; ?token= only where the caller
+ * allows it (GET of thumbnails and images, which <img> cannot send headers for). A token in a URL
+ * ends up in history and logs, so the API never takes it from there.
+ */
+export function requestToken(req: IncomingMessage, url: URL, allowQuery: boolean): string | null {
   const auth = req.headers.authorization;
   if (typeof auth === 'string' && auth.startsWith('Bearer ')) return auth.slice('Bearer '.length).trim();
   const header = req.headers[TOKEN_HEADER];
   if (typeof header === 'string') return header;
-  return url.searchParams.get('token');
+  return allowQuery ? url.searchParams.get('token') : null;
 }
 
 /** The token offered in Sec-WebSocket-Protocol, if any. */

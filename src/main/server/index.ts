@@ -13,7 +13,10 @@ import { originalFile, thumbnailFile, type MediaFile } from '../core/platform/me
 import { contentSecurityPolicy } from '../core/platform/media/csp.js';
 import { staticFile } from '../core/platform/media/static-files.js';
 
-export const CONTENT_SECURITY_POLICY = contentSecurityPolicy({ connect: ['ws://127.0.0.1:*', 'ws://localhost:*'] });
+/** Browser mode's CSP: the page may open a WebSocket to this server's own port and nowhere else. */
+export function browserContentSecurityPolicy(port: number): string {
+  return contentSecurityPolicy({ connect: [`ws://127.0.0.1:${port}`, `ws://localhost:${port}`] });
+}
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -48,8 +51,16 @@ const STATUS: Record<ErrorCode, number> = {
   internal: 500,
 };
 
-const BASE_HEADERS = {
-  'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+type Headers = Record<string, string>;
+
+function baseHeaders(port: number): Headers {
+  return {
+    'Content-Security-Policy': browserContentSecurityPolicy(port),
+    ...STATIC_HEADERS,
+  };
+}
+
+const STATIC_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
   'Referrer-Policy': 'no-referrer',
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -65,23 +76,25 @@ class HttpError extends Error {
   }
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
+function sendJson(res: ServerResponse, base: Headers, status: number, body: unknown): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { ...BASE_HEADERS, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(status, { ...base, 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store', 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }
 
-function sendError(res: ServerResponse, status: number, payload: ErrorPayload): void {
+function sendError(res: ServerResponse, base: Headers, status: number, payload: ErrorPayload): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  sendJson(res, status, { error: payload });
+  sendJson(res, base, status, { error: payload });
 }
 
-function sendFile(res: ServerResponse, media: Pick<MediaFile, 'file' | 'contentType'>, cache: string, head: boolean): void {
-  const stat = fs.statSync(media.file);
-  res.writeHead(200, { ...BASE_HEADERS, 'Content-Type': media.contentType, 'Content-Length': stat.size, 'Cache-Control': cache });
+async function sendFile(res: ServerResponse, base: Headers, media: Pick<MediaFile, 'file' | 'contentType'>, cache: string, head: boolean): Promise<void> {
+  // Asynchronous, and only regular files: an image path in a dataset folder could have become a pipe.
+  const stat = await fs.promises.stat(media.file).catch(() => null);
+  if (!stat?.isFile()) throw new HttpError(404, { code: 'not-found', message: 'No such file.' });
+  res.writeHead(200, { ...base, 'Content-Type': media.contentType, 'Content-Length': stat.size, 'Cache-Control': cache });
   if (head) {
     res.end();
     return;
@@ -137,7 +150,7 @@ function decodeCallName(text: string): string {
   }
 }
 
-async function handleCall(core: Core, req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
+async function handleCall(core: Core, req: IncomingMessage, res: ServerResponse, base: Headers, name: string): Promise<void> {
   if (req.method !== 'POST') throw new HttpError(405, { code: 'invalid-argument', message: 'Calls are POST requests with a JSON body.' });
   if (!isCallName(name)) throw new HttpError(404, { code: 'not-found', message: `Unknown call "${name}".`, field: 'call' });
   const type = req.headers['content-type'] ?? '';
@@ -155,13 +168,14 @@ async function handleCall(core: Core, req: IncomingMessage, res: ServerResponse,
     }
   }
   const result = await core.dispatch(name, args);
-  sendJson(res, 200, result ?? null);
+  sendJson(res, base, 200, result ?? null);
 }
 
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   const { core, rendererDir } = options;
   const token = options.token ?? newToken();
   let port = 0;
+  let base: Headers = baseHeaders(0);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const raw = req.url ?? '/';
@@ -173,19 +187,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const url = requestUrl(raw, port);
     if (!url) throw new HttpError(400, { code: 'invalid-argument', message: 'The request target must be a path such as /api/datasets/list.' });
     const pathname = url.pathname;
-    const isData = pathname.startsWith('/api/') || pathname.startsWith('/thumbs/') || pathname.startsWith('/face-thumbs/') || pathname.startsWith('/images/');
-    if (isData && !sameToken(token, requestToken(req, url))) {
+    const isMedia = pathname.startsWith('/thumbs/') || pathname.startsWith('/face-thumbs/') || pathname.startsWith('/images/');
+    const isData = pathname.startsWith('/api/') || isMedia;
+    const mediaRead = isMedia && (req.method === 'GET' || req.method === 'HEAD');
+    if (isData && !sameToken(token, requestToken(req, url, mediaRead))) {
       throw new HttpError(401, { code: 'invalid-argument', message: 'Missing or wrong token.', hint: 'Open the URL that `facet serve` printed, including its #token=… part.' });
     }
     if (pathname.startsWith('/api/')) {
-      await handleCall(core, req, res, decodeCallName(pathname.slice('/api/'.length)));
+      await handleCall(core, req, res, base, decodeCallName(pathname.slice('/api/'.length)));
       return;
     }
     const head = req.method === 'HEAD';
     if (req.method !== 'GET' && !head) throw new HttpError(405, { code: 'invalid-argument', message: 'Only GET is allowed here.' });
     const thumb = /^\/thumbs\/([^/]+)\.jpg$/.exec(pathname);
     if (thumb) {
-      sendFile(res, thumbnailFile(core.workspace, thumb[1]!), 'private, max-age=31536000, immutable', head);
+      await sendFile(res, base, thumbnailFile(core.workspace, thumb[1]!), 'private, max-age=31536000, immutable', head);
       return;
     }
     const faceThumb = /^\/face-thumbs\/([^/]+)\.jpg$/.exec(pathname);
@@ -193,25 +209,25 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       // Not immutable: the answer changes when faces are analysed (again); X-Facet-Face says which it is.
       const media = await faceThumbnailFile(core.workspace, faceThumb[1]!);
       res.setHeader('X-Facet-Face', media.face);
-      sendFile(res, media, 'private, no-cache', head);
+      await sendFile(res, base, media, 'private, no-cache', head);
       return;
     }
     const original = /^\/images\/([^/]+)$/.exec(pathname);
     if (original) {
-      sendFile(res, originalFile(core.workspace, original[1]!), 'private, no-cache', head);
+      await sendFile(res, base, originalFile(core.workspace, original[1]!), 'private, no-cache', head);
       return;
     }
     if (isData) throw new HttpError(404, { code: 'not-found', message: 'No such file.' });
     const file = staticFile(rendererDir, pathname) ?? (pathname.includes('.') ? null : staticFile(rendererDir, '/'));
     if (!file) throw new HttpError(404, { code: 'not-found', message: 'No such file.', hint: 'Run `npm run build` if the app page is missing.' });
-    sendFile(res, file, file.file.endsWith('.html') ? 'no-store' : 'no-cache', head);
+    await sendFile(res, base, file, file.file.endsWith('.html') ? 'no-store' : 'no-cache', head);
   };
 
   const server = http.createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (error instanceof HttpError) sendError(res, error.status, error.payload);
-      else if (error instanceof FacetError) sendError(res, STATUS[error.code], error.toPayload());
-      else sendError(res, 500, toErrorPayload(error));
+      if (error instanceof HttpError) sendError(res, base, error.status, error.payload);
+      else if (error instanceof FacetError) sendError(res, base, STATUS[error.code], error.toPayload());
+      else sendError(res, base, 500, toErrorPayload(error));
       // A refused oversized body is not read to the end; closing keeps the connection from hanging.
       if (error instanceof HttpError && error.status === 413) res.on('finish', () => req.destroy());
     });
@@ -246,6 +262,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     });
   });
   port = (server.address() as AddressInfo).port;
+  base = baseHeaders(port);
   const origin = `http://127.0.0.1:${port}`;
 
   return {

@@ -125,7 +125,9 @@ describe('face-crop thumbnails: refusals', () => {
       expect((await raw(server.port, 'GET', `/face-thumbs/${name}.jpg${q}`)).status, name).toBe(400);
     }
     expect((await raw(server.port, 'GET', `/face-thumbs/${'e'.repeat(64)}.jpg${q}`)).status).toBe(404);
-    expect((await raw(server.port, 'POST', `/face-thumbs/${images[0]!.hash}.jpg${q}`)).status).toBe(405);
+    // The token in the URL counts only for GET: a POST must send it in a header (and is then refused as a method).
+    expect((await raw(server.port, 'POST', `/face-thumbs/${images[0]!.hash}.jpg${q}`)).status).toBe(401);
+    expect((await raw(server.port, 'POST', `/face-thumbs/${images[0]!.hash}.jpg`, { 'x-facet-token': server.token })).status).toBe(405);
   });
 
   it.each([

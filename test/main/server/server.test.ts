@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { CONTENT_SECURITY_POLICY, startServer, type RunningServer } from '../../../src/main/server/index.js';
+import { browserContentSecurityPolicy, startServer, type RunningServer } from '../../../src/main/server/index.js';
 import { demoWorkspace, raw, type DemoWorkspace } from './helpers.js';
 
 let ws: DemoWorkspace;
@@ -61,10 +61,11 @@ describe('browser-mode server: doors', () => {
   it('serves the page with the strict CSP and no token (the token lives in the fragment)', async () => {
     const res = await raw(server.port, 'GET', '/');
     expect(res.status).toBe(200);
-    expect(res.headers['content-security-policy']).toBe(CONTENT_SECURITY_POLICY);
-    expect(CONTENT_SECURITY_POLICY).toContain("default-src 'self'");
-    expect(CONTENT_SECURITY_POLICY).toContain("frame-ancestors 'none'");
-    expect(CONTENT_SECURITY_POLICY).toContain("object-src 'none'");
+    const csp = browserContentSecurityPolicy(server.port);
+    expect(res.headers['content-security-policy']).toBe(csp);
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("object-src 'none'");
   });
 
   it('refuses a body over 1 MB with 413', async () => {

@@ -10,6 +10,7 @@ import type { DuplicateGroup, ImportProgress, ImportSummary, SkippedFile, SplitF
 import type { ParsedArgs } from '../../../shared/contract.js';
 import { FacetError } from '../../../shared/errors.js';
 import { DEFAULT_SEED, DEFAULT_SPLIT, formatSplit, percentToFractions } from '../../../shared/splits.js';
+import { requireInputFolder, type UserPathContext } from '../platform/files/user-path.js';
 import { nowIso, writeTransaction, type Database } from '../platform/store/db.js';
 import type { Workspace } from '../platform/workspace.js';
 import { probeImage, type ProbeResult } from './probe.js';
@@ -34,20 +35,8 @@ export const IMPORT_CONCURRENCY = Math.max(2, Math.min(8, os.availableParallelis
 /** Rows written per transaction: big enough to be fast, small enough that a kill loses little. */
 const WRITE_CHUNK = 256;
 
-export async function importFolder(ws: Workspace, args: ParsedArgs<'datasets/import'>, onProgress?: ProgressListener): Promise<ImportSummary> {
-  const root = path.resolve(args.folder);
-  let stat;
-  try {
-    stat = await fs.stat(root);
-  } catch {
-    throw new FacetError('not-found', `The folder ${root} does not exist.`, { file: root, hint: 'Check the path and try again.' });
-  }
-  if (!stat.isDirectory()) {
-    throw new FacetError('invalid-argument', `${root} is a file, not a folder.`, {
-      file: root,
-      hint: 'Give the folder that holds one sub-folder per class.',
-    });
-  }
+export async function importFolder(ws: Workspace, args: ParsedArgs<'datasets/import'>, onProgress?: ProgressListener, paths: UserPathContext = {}): Promise<ImportSummary> {
+  const root = await requireInputFolder(args.folder, 'folder', paths);
   const db = ws.db;
   const existing = db.prepare('SELECT id, split_train, split_val, split_test, seed, group_by FROM datasets WHERE root = ?').get(root) as
     | { id: number; split_train: number; split_val: number; split_test: number; seed: number; group_by: string | null }

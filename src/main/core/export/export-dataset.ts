@@ -2,7 +2,6 @@
 // split — train/CLASS/…, val/…, test/… — plus manifest.csv, the layout Keras'
 // image_dataset_from_directory and PyTorch's ImageFolder read, and `facet import` reads back.
 import fs from 'node:fs/promises';
-import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import pLimit from 'p-limit';
 import { SPLITS, type SplitCounts, type SplitName } from '../../../shared/domain.js';
@@ -13,6 +12,7 @@ import { getDataset } from '../datasets/queries.js';
 import { loadSnapshot } from '../training/snapshots.js';
 import { csvLines } from './csv.js';
 import { writeFileAtomic } from '../platform/files/atomic.js';
+import { prepareOutputFolder, resolveUserPath, withTimeLimit, type UserPathContext } from '../platform/files/user-path.js';
 
 export interface ExportDatasetOptions {
   datasetId: number;
@@ -68,19 +68,10 @@ function snapshotEntries(db: Database, datasetId: number, snapshotId: number, fa
   return entries;
 }
 
-function checkOut(out: string, root: string, force: boolean): void {
-  if (existsSync(out)) {
-    if (!statSync(out).isDirectory()) throw new FacetError('invalid-argument', `${out} is a file, not a folder.`, { field: '--out', hint: 'Give a new or empty folder.' });
-    if (!force && readdirSync(out).length > 0) {
-      throw new FacetError('conflict', `The folder ${out} is not empty.`, { field: '--out', hint: 'Give a new or empty folder, or add --force to write into it (files with the same names are replaced).' });
-    }
-  }
-  let realRoot = root;
-  try {
-    realRoot = realpathSync(root);
-  } catch {
-    // the dataset folder is gone: each file will be reported missing
-  }
+/** Refuses an export folder inside the dataset's own folder (the next rescan would import the copies). */
+async function refuseInsideDataset(out: string, root: string): Promise<void> {
+  // The dataset folder is gone: each file will be reported missing.
+  const realRoot = await withTimeLimit(fs.realpath(root), 'Reading', root).catch(() => root);
   for (const r of new Set([root, realRoot])) {
     const rel = path.relative(r, out);
     if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
@@ -104,14 +95,13 @@ function targetFor(entry: Entry, taken: Set<string>): string {
   return target;
 }
 
-export async function exportDataset(db: Database, opts: ExportDatasetOptions): Promise<DatasetExportResult> {
+export async function exportDataset(db: Database, opts: ExportDatasetOptions, paths: UserPathContext = {}): Promise<DatasetExportResult> {
   const dataset = getDataset(db, opts.datasetId);
-  const out = path.resolve(opts.out);
-  checkOut(out, dataset.root, Boolean(opts.force));
+  await refuseInsideDataset(resolveUserPath(opts.out, '--out', paths), dataset.root);
   const failed: DatasetExportResult['failed'] = [];
   const entries = opts.snapshotId === undefined ? currentEntries(db, dataset.id, failed) : snapshotEntries(db, dataset.id, opts.snapshotId, failed);
   entries.sort((a, b) => SPLITS.indexOf(a.split) - SPLITS.indexOf(b.split) || a.label.localeCompare(b.label) || a.source.localeCompare(b.source));
-  await fs.mkdir(out, { recursive: true });
+  const { dir: out } = await prepareOutputFolder(opts.out, '--out', { ctx: paths, force: opts.force, forceFlag: 'add --force' });
 
   const taken = new Set<string>([MANIFEST.toLowerCase()]);
   const planned = entries.map((e) => ({ ...e, target: targetFor(e, taken) }));

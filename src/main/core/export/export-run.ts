@@ -11,6 +11,7 @@ import { getRun, getRunDetail } from '../training/run-store.js';
 import { loadSnapshot } from '../training/snapshots.js';
 import { compareOn, loadOnnxRuntime, onnxPredictor, sampleRunEmbeddings, sampleRunImages, tfjsPredictor } from './check.js';
 import { writeFileAtomic } from '../platform/files/atomic.js';
+import { prepareOutputFolder, removeCreatedFolders, type UserPathContext } from '../platform/files/user-path.js';
 import { faceDescriptorPreprocessing, preprocessingFor, renderModelCard } from './model-card.js';
 import { layersModelToOnnx, onnxInputName } from './onnx-model.js';
 import { loadRunModel } from './run-model.js';
@@ -25,6 +26,8 @@ export interface ExportRunOptions {
   out: string;
   /** Images to compare the export on after writing; 0 turns the check off. */
   check?: number;
+  /** Write into a folder that is not empty (files with the same names are replaced). */
+  force?: boolean;
 }
 
 export function appVersion(): string {
@@ -36,18 +39,21 @@ export function appVersion(): string {
   }
 }
 
-function prepareOut(out: string): string {
-  const dir = path.resolve(out);
-  if (fs.existsSync(dir) && !fs.statSync(dir).isDirectory()) {
-    throw new FacetError('invalid-argument', `${dir} is a file, not a folder.`, { field: '--out', hint: 'Give a folder to export into (it is created if missing).' });
-  }
-  fs.mkdirSync(dir, { recursive: true });
-  return dir;
-}
-
-export async function exportRun(db: Database, workspaceDir: string, opts: ExportRunOptions): Promise<ModelExportResult> {
+export async function exportRun(db: Database, workspaceDir: string, opts: ExportRunOptions, paths: UserPathContext = {}): Promise<ModelExportResult> {
   const detail = getRunDetail(db, opts.runId);
-  const { tf, model, run } = await loadRunModel(db, workspaceDir, opts.runId);
+  // The folder is checked before the model loads: a refused path answers at once.
+  const target = await prepareOutputFolder(opts.out, '--out', { ctx: paths, force: opts.force, forceFlag: 'add --force (in the app: tick "Replace files in a folder that is not empty")' });
+  let loaded;
+  try {
+    loaded = await loadRunModel(db, workspaceDir, opts.runId);
+  } catch (error) {
+    await removeCreatedFolders(target.created);
+    throw error;
+  }
+  const { tf, model, run } = loaded;
+  const out = target.dir;
+  // Everything this export writes that was not there before; a failure removes exactly these.
+  const written = new Set<string>();
   try {
     const version = appVersion();
     const snapshot = loadSnapshot(db, run.snapshotId);
@@ -69,9 +75,8 @@ export async function exportRun(db: Database, workspaceDir: string, opts: Export
         })
       : null;
     const tfjsFiles = opts.format === 'tfjs' ? await serializeLayersModel(tf, model) : null;
-    const out = prepareOut(opts.out);
-    // Everything this export writes; on any failure all of it goes, so no half-written export remains.
     const planned = [...(onnxBytes ? [ONNX_FILE] : []), ...(tfjsFiles ? tfjsFiles.keys() : []), 'labels.json', 'preprocessing.json', 'MODEL_CARD.md'];
+    for (const f of planned) if (!target.existing.has(f)) written.add(f);
     try {
       const files: string[] = [];
       if (onnxBytes) {
@@ -130,9 +135,13 @@ export async function exportRun(db: Database, workspaceDir: string, opts: Export
       if (checkSkipped !== undefined) result.checkSkipped = checkSkipped;
       return result;
     } catch (error) {
-      for (const f of planned) fs.rmSync(path.join(out, f), { force: true });
+      // Only what this export created goes: a file of the same name that was there before (--force) stays.
+      await Promise.all([...written].map((f) => fs.promises.rm(path.join(out, f), { force: true })));
       throw error;
     }
+  } catch (error) {
+    await removeCreatedFolders(target.created);
+    throw error;
   } finally {
     model.dispose();
   }
@@ -143,7 +152,7 @@ export async function exportRun(db: Database, workspaceDir: string, opts: Export
  * labels.json, preprocessing.json naming the embedding net, MODEL_CARD.md, checked after writing),
  * limited to face-embedding runs.
  */
-export async function exportEmbeddingHead(db: Database, workspaceDir: string, runId: number, outDir: string): Promise<ModelExportResult> {
+export async function exportEmbeddingHead(db: Database, workspaceDir: string, runId: number, outDir: string, opts: { force?: boolean; paths?: UserPathContext } = {}): Promise<ModelExportResult> {
   const run = getRun(db, runId);
   if (run.hyperparameters.preset !== 'face-embedding') {
     throw new FacetError('invalid-argument', `Run ${runId} is a ${run.hyperparameters.preset} run, not a face-embedding one.`, {
@@ -151,5 +160,5 @@ export async function exportEmbeddingHead(db: Database, workspaceDir: string, ru
       hint: `Export it with \`facet export ${runId} --format tfjs|onnx --out DIR\`.`,
     });
   }
-  return exportRun(db, workspaceDir, { runId, format: 'tfjs', out: outDir });
+  return exportRun(db, workspaceDir, { runId, format: 'tfjs', out: outDir, force: opts.force }, opts.paths);
 }

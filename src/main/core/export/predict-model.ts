@@ -13,6 +13,7 @@ import { predictPhotos } from '../training/embedding-preset.js';
 import { loadEngine } from '../platform/engine/index.js';
 import { predictionOf } from '../training/metrics.js';
 import { decodeForModel } from '../platform/engine/pixel-cache.js';
+import { resolveUserPath } from '../platform/files/user-path.js';
 import { expandImagePaths, faceCropInput } from '../training/predict.js';
 import type { FaceDescriptorPreprocessing, Preprocessing } from './model-card.js';
 import { fileModelHandler } from './tfjs-files.js';
@@ -30,7 +31,10 @@ async function readJson<T>(dir: string, name: string): Promise<T> {
 }
 
 export async function predictWithModelDir(dir: string, inputs: string[]): Promise<PredictOutcome> {
-  const modelDir = path.resolve(dir);
+  // The CLI's own command (no core): relative paths mean the shell's folder.
+  const cwd = { relativeTo: process.cwd() };
+  const modelDir = resolveUserPath(dir, '--model', cwd);
+  inputs = inputs.map((p) => resolveUserPath(p, 'PATHS', cwd));
   const classes = await readJson<string[]>(modelDir, 'labels.json');
   const pre = await readJson<Preprocessing | FaceDescriptorPreprocessing>(modelDir, 'preprocessing.json');
   const malformed = () => new FacetError('invalid-argument', 'labels.json or preprocessing.json of the exported model is malformed.', { file: modelDir, hint: 'Export the model again.' });

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { FacetError } from '../../../shared/errors.js';
 import type { WorkspaceInfo } from '../../../shared/domain.js';
+import { resolveUserPath } from './files/user-path.js';
 import { openDatabase, type Database } from './store/db.js';
 import { schemaVersion } from './store/migrations/index.js';
 
@@ -23,7 +24,7 @@ export function defaultWorkspaceDir(env: NodeJS.ProcessEnv = process.env, platfo
 export function resolveWorkspaceDir(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
   // An empty value (FACET_WORKSPACE= in a shell) means "not set", not "the current folder".
   const dir = explicit || env.FACET_WORKSPACE || defaultWorkspaceDir(env);
-  return path.resolve(dir);
+  return resolveUserPath(dir, explicit ? '--workspace' : 'FACET_WORKSPACE', { relativeTo: process.cwd() });
 }
 
 export class Workspace {

@@ -34,6 +34,9 @@ export async function expandImagePaths(inputs: string[]): Promise<{ files: strin
     if (st.isDirectory()) {
       const entries = (await fs.readdir(p)).sort();
       for (const e of entries) if (!e.startsWith('.')) await walk(path.join(p, e), false);
+    } else if (!st.isFile()) {
+      // Reading a pipe or a device never ends.
+      if (explicit) failed.push({ path: p, reason: 'a special file (device, pipe or socket), not an image' });
     } else if (explicit || IMAGE_EXTENSIONS.has(path.extname(p).toLowerCase())) files.push(p);
   };
   for (const input of inputs) await walk(path.resolve(input), true);
