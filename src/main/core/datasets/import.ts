@@ -2,7 +2,6 @@
 // and changed files and never touches labels or splits made in the studio: a known path keeps its
 // label and split; only new images take their folder's class and a split where one is short.
 import { existsSync } from 'node:fs';
-import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pLimit from 'p-limit';
