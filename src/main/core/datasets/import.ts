@@ -9,6 +9,7 @@ import type { DuplicateGroup, ImportProgress, ImportSummary, SkippedFile, SplitF
 import type { ParsedArgs } from '../../../shared/contract.js';
 import { FacetError } from '../../../shared/errors.js';
 import { DEFAULT_SEED, DEFAULT_SPLIT, formatSplit, percentToFractions } from '../../../shared/splits.js';
+import { requireSafeGroupBy } from './group-by-check.js';
 import { requireInputFolder, type UserPathContext } from '../platform/files/user-path.js';
 import { nowIso, writeTransaction, type Database } from '../platform/store/db.js';
 import type { Workspace } from '../platform/workspace.js';
@@ -36,6 +37,7 @@ const WRITE_CHUNK = 256;
 
 export async function importFolder(ws: Workspace, args: ParsedArgs<'datasets/import'>, onProgress?: ProgressListener, paths: UserPathContext = {}): Promise<ImportSummary> {
   const root = await requireInputFolder(args.folder, 'folder', paths);
+  await requireSafeGroupBy(args.groupBy);
   const db = ws.db;
   const existing = db.prepare('SELECT id, split_train, split_val, split_test, seed, group_by FROM datasets WHERE root = ?').get(root) as
     | { id: number; split_train: number; split_val: number; split_test: number; seed: number; group_by: string | null }
