@@ -9,7 +9,7 @@ import { EVENT_CHANNEL, registerCallHandler } from './ipc.js';
 import { utilityProcessLauncher } from './launcher.js';
 import { installMenu } from './menu.js';
 import { handleProtocols, registerSchemes } from './protocols.js';
-import { installContentSecurityPolicy } from './security.js';
+import { installContentSecurityPolicy, lockNavigation } from './security.js';
 import { createMainWindow } from './window.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -34,9 +34,8 @@ if (!app.requestSingleInstanceLock()) {
     win.focus();
   });
 
-  app.on('web-contents-created', (_event, contents) => {
-    contents.on('will-attach-webview', (e) => e.preventDefault());
-  });
+  // Every web contents, including any a future feature creates, gets the navigation lock.
+  app.on('web-contents-created', (_event, contents) => lockNavigation(contents));
 
   void app.whenReady().then(() => {
     const ws = Workspace.open(resolveWorkspaceDir(undefined));

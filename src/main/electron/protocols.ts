@@ -1,6 +1,8 @@
 // Two custom schemes: facet-app:// serves the built renderer, facet-media:// serves thumbnails and
 // originals under the same rules as browser mode (workspace cache by hash, dataset roots by id).
+import { createReadStream } from 'node:fs';
 import fs from 'node:fs/promises';
+import { Readable } from 'node:stream';
 import { protocol } from 'electron';
 import { FacetError } from '../../shared/errors.js';
 import type { Workspace } from '../core/platform/workspace.js';
@@ -12,13 +14,37 @@ import { DESKTOP_CSP } from './security.js';
 /** Must run before app 'ready'. */
 export function registerSchemes(): void {
   protocol.registerSchemesAsPrivileged([
+    // The page's module scripts are fetched from facet-app:// itself.
     { scheme: 'facet-app', privileges: { standard: true, secure: true, supportFetchAPI: true } },
-    { scheme: 'facet-media', privileges: { standard: true, secure: true, supportFetchAPI: true } },
+    // Pictures are only ever <img> sources: no fetch() or XHR may read them (no supportFetchAPI).
+    { scheme: 'facet-media', privileges: { standard: true, secure: true } },
   ]);
 }
 
+/**
+ * Headers on every facet-media:// answer. nosniff: an image is never reinterpreted as HTML or
+ * script; the CSP forbids everything and sandboxes it should the file ever be opened as a document.
+ * CORP is cross-origin because the one reader, the app page at facet-app://app, is another origin
+ * than facet-media:// (same-origin or same-site would block the app's own <img>); no other origin
+ * exists in the app (navigation is locked) and nothing can fetch() the scheme.
+ */
+export const MEDIA_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'content-security-policy': "default-src 'none'; sandbox",
+  'cross-origin-resource-policy': 'cross-origin',
+  'referrer-policy': 'no-referrer',
+};
+
+/** Streams a file (never read whole into memory); only regular files, so a pipe cannot hang the handler. */
+async function fileResponse(file: string, headers: Record<string, string>): Promise<Response> {
+  const stat = await fs.stat(file);
+  if (!stat.isFile()) return refuse(404, 'not found');
+  const body = Readable.toWeb(createReadStream(file)) as ReadableStream<Uint8Array>;
+  return new Response(body, { status: 200, headers: { ...MEDIA_HEADERS, ...headers, 'content-length': String(stat.size) } });
+}
+
 function refuse(status: number, message: string): Response {
-  return new Response(message, { status, headers: { 'content-type': 'text/plain; charset=utf-8' } });
+  return new Response(message, { status, headers: { ...MEDIA_HEADERS, 'content-type': 'text/plain; charset=utf-8' } });
 }
 
 /** facet-media://thumbs/<hash>.jpg, face-thumbs/<hash>.jpg and images/<id>; everything else is refused. */
@@ -39,15 +65,13 @@ export async function mediaResponse(ws: Workspace, rawUrl: string, method = 'GET
     if (url.host === 'face-thumbs' && thumb) {
       // Not cached: the answer changes when faces are analysed (again); x-facet-face says which it is.
       const media = await faceThumbnailFile(ws, thumb[1]!);
-      const headers = { 'content-type': media.contentType, 'cache-control': 'private, no-cache', 'x-facet-face': media.face };
-      return new Response(await fs.readFile(media.file), { status: 200, headers });
+      return await fileResponse(media.file, { 'content-type': media.contentType, 'cache-control': 'private, no-cache', 'x-facet-face': media.face });
     }
     let media;
     if (url.host === 'thumbs' && thumb) media = thumbnailFile(ws, thumb[1]!);
     else if (url.host === 'images' && original) media = originalFile(ws, original[1]!);
     else return refuse(404, 'not found');
-    const body = await fs.readFile(media.file);
-    return new Response(body, { status: 200, headers: { 'content-type': media.contentType, 'cache-control': 'private, max-age=3600' } });
+    return await fileResponse(media.file, { 'content-type': media.contentType, 'cache-control': 'private, max-age=3600' });
   } catch (error) {
     return refuse(error instanceof FacetError && error.code === 'invalid-argument' ? 400 : 404, 'not found');
   }

@@ -66,12 +66,18 @@ describe('content security policy', () => {
     expect(DESKTOP_CSP).toMatch(/img-src[^;]*facet-media:/);
   });
 
-  it('is added to every response of the session, and permissions are refused', () => {
+  it('is added to every response of the session; permissions, devices and downloads are refused', () => {
     let onHeaders: ((details: { responseHeaders?: Record<string, string[]> }, cb: (r: unknown) => void) => void) | undefined;
     let onPermission: ((c: unknown, p: string, cb: (ok: boolean) => void) => void) | undefined;
+    let onCheck: ((...a: unknown[]) => boolean) | undefined;
+    let onDevice: ((...a: unknown[]) => boolean) | undefined;
+    const events: Record<string, (...a: unknown[]) => void> = {};
     const session = {
       webRequest: { onHeadersReceived: (fn: typeof onHeaders) => (onHeaders = fn) },
       setPermissionRequestHandler: (fn: typeof onPermission) => (onPermission = fn),
+      setPermissionCheckHandler: (fn: typeof onCheck) => (onCheck = fn),
+      setDevicePermissionHandler: (fn: typeof onDevice) => (onDevice = fn),
+      on: (name: string, fn: (...a: unknown[]) => void) => (events[name] = fn),
     };
     installContentSecurityPolicy(session as never);
     const cb = vi.fn();
@@ -80,27 +86,45 @@ describe('content security policy', () => {
     const allow = vi.fn();
     onPermission!(null, 'media', allow);
     expect(allow).toHaveBeenCalledWith(false);
+    expect(onCheck!(null, 'clipboard-read', 'facet-app://app', {})).toBe(false);
+    expect(onDevice!({ deviceType: 'usb', origin: 'facet-app://app' })).toBe(false);
+    for (const name of ['select-hid-device', 'select-usb-device']) {
+      const event = { preventDefault: vi.fn() };
+      const pick = vi.fn();
+      events[name]!(event, {}, pick);
+      expect(event.preventDefault, name).toHaveBeenCalled();
+      expect(pick, name).toHaveBeenCalledWith('');
+    }
+    const serial = { preventDefault: vi.fn() };
+    const port = vi.fn();
+    events['select-serial-port']!(serial, [], null, port);
+    expect(port).toHaveBeenCalledWith('');
+    const download = { preventDefault: vi.fn() };
+    const item = { cancel: vi.fn() };
+    events['will-download']!(download, item);
+    expect(item.cancel).toHaveBeenCalled();
   });
 });
 
 describe('safeOpenExternal', () => {
   beforeEach(() => electron.shell.openExternal.mockClear());
 
-  it('opens http and https links', async () => {
-    expect(await safeOpenExternal('https://example.org/docs')).toBe(true);
-    expect(await safeOpenExternal('http://example.org/')).toBe(true);
-    expect(electron.shell.openExternal).toHaveBeenCalledTimes(2);
+  const allowed = ['example.org'];
+
+  it('opens https links to an allowed host', async () => {
+    expect(await safeOpenExternal('https://example.org/docs', allowed)).toBe(true);
+    expect(electron.shell.openExternal).toHaveBeenCalledTimes(1);
   });
 
-  it.each(['file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'facet-media://images/1', 'data:text/html,hi', 'vbscript:x', 'ms-msdt:foo', 'not a url', '', 'https://user:pw@example.org/'])(
+  it.each(['file:///etc/passwd', 'javascript:alert(1)', 'smb://host/share', 'facet-media://images/1', 'data:text/html,hi', 'vbscript:x', 'ms-msdt:foo', 'not a url', '', 'https://user:pw@example.org/', 'http://example.org/', 'https://evil.example/', 'https://example.org.evil.example/'])(
     'refuses %s',
     async (url) => {
-      expect(await safeOpenExternal(url)).toBe(false);
+      expect(await safeOpenExternal(url, allowed)).toBe(false);
       expect(electron.shell.openExternal).not.toHaveBeenCalled();
     },
   );
 
-  it('is what blocked navigation and window.open fall back to', () => {
+  it('blocked navigation and window.open are denied and never open the browser by themselves', () => {
     const handlers: Record<string, (...a: unknown[]) => void> = {};
     let openHandler: ((d: { url: string }) => { action: string }) | undefined;
     const contents = { on: (name: string, fn: (...a: unknown[]) => void) => (handlers[name] = fn), setWindowOpenHandler: (fn: typeof openHandler) => (openHandler = fn) };
@@ -111,9 +135,14 @@ describe('safeOpenExternal', () => {
     const inApp = { preventDefault: vi.fn() };
     handlers['will-navigate']!(inApp, 'facet-app://app/index.html');
     expect(inApp.preventDefault).not.toHaveBeenCalled();
+    const external = { preventDefault: vi.fn() };
+    handlers['will-navigate']!(external, 'https://example.org/');
+    expect(external.preventDefault).toHaveBeenCalled();
+    const frame = { preventDefault: vi.fn(), url: 'https://evil.example/' };
+    handlers['will-frame-navigate']!(frame);
+    expect(frame.preventDefault).toHaveBeenCalled();
     expect(openHandler!({ url: 'https://example.org' })).toEqual({ action: 'deny' });
-    expect(electron.shell.openExternal).toHaveBeenCalledWith('https://example.org/');
-    expect(electron.shell.openExternal).not.toHaveBeenCalledWith('file:///etc/passwd');
+    expect(electron.shell.openExternal).not.toHaveBeenCalled();
   });
 });
 
