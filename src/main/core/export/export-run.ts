@@ -42,7 +42,7 @@ export function appVersion(): string {
 export async function exportRun(db: Database, workspaceDir: string, opts: ExportRunOptions, paths: UserPathContext = {}): Promise<ModelExportResult> {
   const detail = getRunDetail(db, opts.runId);
   // The folder is checked before the model loads: a refused path answers at once.
-  const target = await prepareOutputFolder(opts.out, '--out', { ctx: paths, force: opts.force, forceFlag: 'add --force (in the app: tick "Replace files in a folder that is not empty")' });
+  const target = await prepareOutputFolder(opts.out, '--out', { ctx: paths, force: opts.force, forceFlag: 'add --force' });
   let loaded;
   try {
     loaded = await loadRunModel(db, workspaceDir, opts.runId);
