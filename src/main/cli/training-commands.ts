@@ -2,7 +2,7 @@
 import { Option, type Command } from 'commander';
 import { FacetError } from '../../shared/errors.js';
 import { DEFAULT_HYPERPARAMETERS, inputLabel, PRESETS, type HyperparametersInput } from '../../shared/hyperparameters.js';
-import type { EpochMetrics, Evaluation, Run, TrainProgress } from '../../shared/runs.js';
+import { trainedWith, type EpochMetrics, type Evaluation, type Run, type TrainProgress } from '../../shared/runs.js';
 import type { Core } from '../core/index.js';
 import { findDataset } from '../core/datasets/queries.js';
 import { getRunDetail } from '../core/training/run-store.js';
@@ -220,7 +220,7 @@ export function registerTrainingCommands(program: Command, ctx: CliContext): voi
           ? 'No runs yet. Start one with `facet train DATASET`.'
           : table(
               ['id', 'name', 'status', 'dataset', 'input', 'epochs', 'lr', 'best val acc', 'test acc', 'duration', 'backend'],
-              runs.map((r) => [r.id, r.name, r.status, r.datasetName, inputLabel(r.hyperparameters), `${r.epochsDone}/${r.hyperparameters.epochs}`, String(r.hyperparameters.learningRate), pct(r.bestValAccuracy), pct(r.testAccuracy), duration(r.trainSeconds), r.backend ?? '-']),
+              runs.map((r) => [r.id, r.name, r.status, r.datasetName, inputLabel(r.hyperparameters), `${r.epochsDone}/${r.hyperparameters.epochs}`, String(r.hyperparameters.learningRate), pct(r.bestValAccuracy), pct(r.testAccuracy), duration(r.trainSeconds), trainedWith(r)]),
             ),
       );
     });
@@ -249,7 +249,7 @@ export function registerTrainingCommands(program: Command, ctx: CliContext): voi
       const flat = details.map((d) => flatten(d.hyperparameters as unknown as Record<string, unknown>));
       const keys = [...new Set(flat.flatMap((f) => Object.keys(f)))].sort();
       const params = keys.map((k) => ({ name: k, values: flat.map((f) => f[k] ?? null), differs: new Set(flat.map((f) => JSON.stringify(f[k]))).size > 1 }));
-      const metrics = details.map((d) => ({ runId: d.id, name: d.name, status: d.status, backend: d.backend, epochs: d.epochsDone, bestValLoss: d.bestValLoss, bestValAccuracy: d.bestValAccuracy, testLoss: d.test?.loss ?? null, testAccuracy: d.test?.accuracy ?? null, seconds: d.trainSeconds, snapshotId: d.snapshotId }));
+      const metrics = details.map((d) => ({ runId: d.id, name: d.name, status: d.status, backend: d.backend, trainedWith: trainedWith(d), epochs: d.epochsDone, bestValLoss: d.bestValLoss, bestValAccuracy: d.bestValAccuracy, testLoss: d.test?.loss ?? null, testAccuracy: d.test?.accuracy ?? null, seconds: d.trainSeconds, snapshotId: d.snapshotId }));
       o.result({ runs: metrics, hyperparameters: params, curves: details.map((d) => ({ runId: d.id, epochs: d.epochs })) }, () => {
         const header = ['', ...details.map((d) => `run ${d.id}`)];
         const differing = params.filter((p) => p.differs);
@@ -262,7 +262,7 @@ export function registerTrainingCommands(program: Command, ctx: CliContext): voi
             ['test loss', ...metrics.map((m) => num(m.testLoss))],
             ['test acc', ...metrics.map((m) => pct(m.testAccuracy))],
             ['training time', ...metrics.map((m) => duration(m.seconds))],
-            ['backend', ...metrics.map((m) => m.backend ?? '-')],
+            ['backend', ...metrics.map((m) => m.trainedWith)],
           ]),
           '',
           differing.length === 0 ? 'Same hyperparameters.' : `Hyperparameters that differ:\n${table(header, differing.map((p) => [p.name, ...p.values.map((v) => JSON.stringify(v))]))}`,
