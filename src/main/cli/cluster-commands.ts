@@ -7,8 +7,9 @@ import { findDataset } from '../core/datasets/queries.js';
 import { exportTraining, type ExportTrainingResult } from '../core/export/pytorch/export-training.js';
 import { importRun, type ImportRunResult } from '../core/training/import-run.js';
 import type { CliContext } from './context.js';
+import { parseRunId } from './flags.js';
+import { fixed, percent as pct } from './format.js';
 
-const pct = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(1)}%`);
 
 function parseHyperparameters(text: string | undefined): HyperparametersInput | undefined {
   if (text === undefined) return undefined;
@@ -37,8 +38,8 @@ function renderImport(r: ImportRunResult): string {
   const a = r.agreement;
   const lines = [
     `Imported run ${r.runId} into dataset ${r.datasetId} (snapshot ${r.snapshotId}), trained with PyTorch ${r.origin.torch} on ${r.origin.host}: ${r.origin.processes} process(es), ${r.origin.device}`,
-    `  test (Facet's engine):  accuracy ${pct(r.test?.accuracy ?? null)} · loss ${r.test?.loss.toFixed(4) ?? '—'}`,
-    `  test (train.py said):   accuracy ${pct(r.reported.accuracy)} · loss ${r.reported.loss?.toFixed(4) ?? '—'}`,
+    `  test (Facet's engine):  accuracy ${pct(r.test?.accuracy ?? null)} · loss ${fixed(r.test?.loss ?? null)}`,
+    `  test (train.py said):   accuracy ${pct(r.reported.accuracy)} · loss ${fixed(r.reported.loss)}`,
     `  agreement on ${a.images} test images: max |Δprob| ${a.maxProbabilityDifference.toExponential(2)}, ${a.differentPredictions} different predictions` +
       (a.checked ? ` — ${a.ok ? 'within' : 'OUTSIDE'} the tolerance ${a.tolerance}` : ' (originals resized by Pillow: not held to the tolerance)'),
   ];
@@ -62,13 +63,12 @@ export function registerClusterCommands(program: Command, ctx: CliContext): void
         throw new FacetError('invalid-argument', 'Give either a run id or --dataset, not both and not neither.', { field: 'RUN', hint: 'e.g. facet export-training 3 --framework pytorch --out /tmp/recipe' });
       }
       if (opts.copy && opts.link) throw new FacetError('invalid-argument', 'Give --copy or --link, not both.', { field: '--copy' });
-      if (ref !== undefined && !/^\d+$/.test(ref)) throw new FacetError('invalid-argument', `"${ref}" is not a run id (a number, as \`facet runs\` lists).`, { field: 'RUN' });
       const o = ctx.out();
       const core = ctx.open();
       const datasetId = opts.dataset === undefined ? undefined : findDataset(core.workspace.db, opts.dataset).id;
       if (!o.json) o.log('Writing the recipe and its images…');
       const result = await exportTraining(core.workspace.db, {
-        runId: ref === undefined ? undefined : Number(ref),
+        runId: ref === undefined ? undefined : parseRunId(ref),
         datasetId,
         hyperparameters: parseHyperparameters(opts.hyperparameters),
         out: opts.out,
