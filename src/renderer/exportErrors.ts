@@ -14,13 +14,14 @@ export function withFieldNames(error: ErrorPayload): ErrorPayload {
 
 /**
  * One export at a time from a dialog: `working` while it runs, its result, or its error in the
- * dialog's words. `run` ignores a second start while one is running.
+ * dialog's words. `submit` ignores a second start while one is running. (It is not called `run`:
+ * a dialog's `run` prop would be shadowed by it in the template.)
  */
 export function useExportJob<T>() {
   const working = ref(false);
   const error = ref<ErrorPayload | null>(null);
   const result = ref<T | null>(null) as Ref<T | null>;
-  async function run(call: () => Promise<T>): Promise<void> {
+  async function submit(call: () => Promise<T>): Promise<void> {
     if (working.value) return;
     working.value = true;
     error.value = null;
@@ -33,5 +34,5 @@ export function useExportJob<T>() {
       working.value = false;
     }
   }
-  return { working, error, result, run };
+  return { working, error, result, submit };
 }

@@ -3,6 +3,7 @@
 // and the renderer client are all derived from these two maps.
 import { z } from 'zod';
 import type {
+  DatasetDeletion,
   ClassDef,
   Dataset,
   DemoSummary,
@@ -88,6 +89,8 @@ export const calls = {
   'datasets/import': { args: ImportArgs, result: returns<ImportSummary>() },
   'datasets/rescan': { args: z.object({ datasetId: id }), result: returns<ImportSummary>() },
   'datasets/skipped': { args: z.object({ datasetId: id }), result: returns<SkippedFile[]>() },
+  /** Removes the dataset with its runs, audits and the caches it alone uses; never the image files. */
+  'datasets/delete': { args: z.object({ datasetId: id, dryRun: z.boolean().optional() }), result: returns<DatasetDeletion>() },
   'images/list': { args: ImageQuery, result: returns<ImagePage>() },
   'labels/set': {
     args: z.object({ datasetId: id, imageIds: z.array(id).min(1).max(100_000), classId: id }),

@@ -87,6 +87,23 @@ export interface DuplicateGroup {
   classes: string[];
 }
 
+/** What deleting a dataset removes (or, on a dry run, would remove). */
+export interface DatasetDeletion {
+  datasetId: number;
+  name: string;
+  /** The folder of original images: never touched. */
+  root: string;
+  images: number;
+  labelled: number;
+  classes: number;
+  /** Names of the runs that go with it. */
+  runs: string[];
+  audits: number;
+  /** Image contents whose cached thumbnails, pixels and face analyses no other dataset uses. */
+  cachedContents: number;
+  deleted: boolean;
+}
+
 export interface ImportSummary {
   datasetId: number;
   name: string;

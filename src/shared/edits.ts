@@ -15,6 +15,7 @@ export function describeChange(direction: 'undo' | 'redo', change: LabelChange):
     case 'merge':
       return `${verb} merge of "${c.className}" into "${c.otherName ?? ''}" (${images})`;
     case 'delete':
-      return c.otherName ? `${verb} deleting "${c.className}" (${images} moved to "${c.otherName}")` : `${verb} deleting class "${c.className}"`;
+      if (c.otherName) return `${verb} deleting "${c.className}" (${images} moved to "${c.otherName}")`;
+      return change.changed > 0 ? `${verb} deleting "${c.className}" (${images} ${direction === 'undo' ? 'labelled again' : 'left unlabelled'})` : `${verb} deleting class "${c.className}"`;
   }
 }

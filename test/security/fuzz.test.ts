@@ -53,6 +53,7 @@ beforeAll(async () => {
     'datasets/import': { folder: outside(), name: 'x', split: { train: 80, val: 10, test: 10 }, seed: 1, groupBy: 'subfolder' },
     'datasets/rescan': { datasetId },
     'datasets/skipped': { datasetId },
+    'datasets/delete': { datasetId, dryRun: true },
     'images/list': { datasetId, classId: c1, split: 'train', status: 'ok', search: 'a', sort: 'path', offset: 0, limit: 10 },
     'labels/set': { datasetId, imageIds: [imageId], classId: c2 },
     'labels/undo': { datasetId },

@@ -1,6 +1,6 @@
 // Dataset commands of the `facet` CLI: import, rescan, datasets, images, classes, label, undo, redo.
 import { Option, type Command } from 'commander';
-import type { ImportSummary } from '../../shared/domain.js';
+import type { DatasetDeletion, ImportSummary } from '../../shared/domain.js';
 import { SPLITS } from '../../shared/domain.js';
 import { FacetError } from '../../shared/errors.js';
 import { describeChange } from '../../shared/edits.js';
@@ -75,9 +75,20 @@ export function registerDatasetCommands(program: Command, ctx: CliContext): void
 
   program
     .command('datasets')
-    .description('list the datasets of the workspace')
-    .action(async () => {
+    .description('list the datasets of the workspace, or: delete DATASET (its runs, audits and caches; never the image files)')
+    .argument('[action]', 'delete')
+    .argument('[dataset]', 'with delete: dataset id or name')
+    .option('--dry-run', 'with delete: say what would go, delete nothing')
+    .action(async (action: string | undefined, ref: string | undefined, opts: { dryRun?: boolean }) => {
       const o = ctx.out();
+      if (action !== undefined) {
+        if (action !== 'delete') throw new FacetError('invalid-argument', `Unknown action "${action}".`, { field: 'action', hint: 'Use `facet datasets` to list, or `facet datasets delete DATASET`.' });
+        if (!ref) throw new FacetError('invalid-argument', 'Say which dataset to delete: facet datasets delete DATASET', { field: 'dataset', hint: 'Run `facet datasets` to list them.' });
+        const c = ctx.open();
+        const gone = await c.call('datasets/delete', { datasetId: findDataset(c.workspace.db, ref).id, ...(opts.dryRun ? { dryRun: true } : {}) });
+        o.result(gone, () => renderDeletion(gone));
+        return;
+      }
       const list = await ctx.open().call('datasets/list', {});
       o.result(list, () =>
         list.length === 0
@@ -115,11 +126,11 @@ export function registerDatasetCommands(program: Command, ctx: CliContext): void
 
   program
     .command('classes')
-    .description('list classes, or: add NAME | rename OLD NEW | merge SOURCE TARGET | delete NAME [--move-to CLASS]')
+    .description('list classes, or: add NAME | rename OLD NEW | merge SOURCE TARGET | delete NAME [--move-to CLASS] (without --move-to its images become unlabelled)')
     .argument('<dataset>', 'dataset id or name')
     .argument('[action]', 'add, rename, merge or delete')
     .argument('[names...]', 'class names for the action')
-    .option('--move-to <class>', 'with delete: move the class\'s images here first')
+    .option('--move-to <class>', 'with delete: move the class\'s images here (otherwise they stay in the dataset, unlabelled; facet undo restores them)')
     .action(async (ref: string, action: string | undefined, names: string[], opts: { moveTo?: string }) => {
       const o = ctx.out();
       const c = ctx.open();
@@ -217,4 +228,19 @@ export function renderImport(s: ImportSummary): string {
     for (const f of s.skipped) lines.push(`  ${f.path}: ${f.reason}`);
   }
   return lines.join('\n');
+}
+
+function renderDeletion(d: DatasetDeletion): string {
+  const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : word.endsWith('s') ? 'es' : 's'}`;
+  const what = [
+    `the labels of ${n(d.labelled, 'image')} and ${n(d.classes, 'class')} (${n(d.images, 'file')} in all)`,
+    ...(d.runs.length ? [`${n(d.runs.length, 'run')}: ${d.runs.join(', ')}`] : []),
+    ...(d.audits ? [n(d.audits, 'audit')] : []),
+    ...(d.cachedContents ? [`cached files of ${n(d.cachedContents, 'picture')} no other dataset uses`] : []),
+  ];
+  return [
+    `${d.deleted ? 'Deleted' : 'Would delete'} dataset "${d.name}" (${d.datasetId}):`,
+    ...what.map((w) => `  - ${w}`),
+    `The image files in ${d.root} ${d.deleted ? 'were not touched' : 'stay where they are'}.${d.deleted ? '' : ' Run again without --dry-run to delete.'}`,
+  ].join('\n');
 }

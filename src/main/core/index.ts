@@ -5,11 +5,13 @@ import { calls, isCallName, type CallName, type CallResult, type ParsedArgs } fr
 import { FacetError, describeValue } from '../../shared/errors.js';
 import { DemoError, generateDemo } from './demo/generate.js';
 import { addClass, deleteClass, mergeClasses, renameClass } from './datasets/classes.js';
+import { deleteDataset } from './datasets/delete.js';
 import { importFolder, rescanDataset } from './datasets/import.js';
 import { redo, setLabels, undo } from './datasets/labels.js';
 import { getDataset, listClasses, listDatasets, listSkipped } from './datasets/queries.js';
 import { listImages } from './queries/images.js';
 import { CoreEvents } from './platform/events.js';
+import { runDir } from './training/checkpoint.js';
 import { engineSummary } from './training/doctor.js';
 import { exportDataset, exportRun } from './export/index.js';
 import { Predictor } from './training/predictor.js';
@@ -81,6 +83,17 @@ export class Core {
       'datasets/import': (a) => importFolder(ws, a, progress, paths),
       'datasets/rescan': (a) => rescanDataset(ws, a.datasetId, progress),
       'datasets/skipped': (a) => listSkipped(db, a.datasetId),
+      'datasets/delete': (a) =>
+        deleteDataset(db, a.datasetId, {
+          cacheDir: ws.cacheDir,
+          runFolder: (runId) => runDir(ws.dir, runId),
+          busy: (datasetId, runIds, auditIds) =>
+            runIds.some((r) => this.runs.isActive(r)) ? 'a training run is still going'
+            : auditIds.some((r) => this.audits.isActive(r)) ? 'an audit is still going'
+            : this.faces.isActive(datasetId) ? 'its faces are being analysed'
+            : null,
+          ...(a.dryRun ? { dryRun: true } : {}),
+        }),
       'images/list': (a) => listImages(db, a),
       'labels/set': (a) => setLabels(db, a.datasetId, a.imageIds, a.classId),
       'labels/undo': (a) => undo(db, a.datasetId),

@@ -9,7 +9,7 @@ import { asPayload } from './errors.js';
 /** The demo's file names start with the person id; keeping people in one split avoids leaks. */
 export const DEMO_GROUP_BY = '^(id\\d+)_';
 
-export const useDatasetStore = defineStore('datasets', () => {
+export const useDatasetsStore = defineStore('datasets', () => {
   const list = ref<Dataset[]>([]);
   const loaded = ref(false);
   const selectedId = ref<number | null>(null);
@@ -85,5 +85,19 @@ export const useDatasetStore = defineStore('datasets', () => {
       return api().call('datasets/import', { folder: demo.out, name: 'demo faces', groupBy: DEMO_GROUP_BY });
     });
 
-  return { list, loaded, selectedId, selected, progress, busy, error, summaries, skipped, load, select, importFolder, rescan, createDemo };
+  /** Deletes a dataset (runs, audits, its own caches; never the image files); returns the error, if any. */
+  async function remove(datasetId: number): Promise<ErrorPayload | null> {
+    try {
+      await api().call('datasets/delete', { datasetId });
+    } catch (e) {
+      return asPayload(e);
+    }
+    const { [datasetId]: _gone, ...rest } = summaries.value;
+    summaries.value = rest;
+    if (selectedId.value === datasetId) selectedId.value = null;
+    await load();
+    return null;
+  }
+
+  return { list, loaded, selectedId, selected, progress, busy, error, summaries, skipped, load, select, importFolder, rescan, createDemo, remove };
 });

@@ -63,27 +63,29 @@ export function mergeClasses(db: Database, sourceClassId: number, targetClassId:
   return getClass(db, targetClassId);
 }
 
-/** Deletes a class that has no images, or after moving its images to moveToClassId. */
+/**
+ * Deletes a class. Its images move to moveToClassId, or, without one, become unlabelled; either way
+ * one edit, so undo brings the class and its images' labels back.
+ */
 export function deleteClass(db: Database, classId: number, moveToClassId?: number): { deleted: number; moved: number } {
   return writeTransaction(db, () => {
     const cls = getClass(db, classId);
     const held = (db.prepare(`SELECT COUNT(*) AS n FROM images WHERE class_id = ?`).get(classId) as { n: number }).n;
     let moved = 0;
-    if (held > 0) {
-      if (moveToClassId === undefined) {
-        throw new FacetError('conflict', `Class "${cls.name}" still has ${held} image(s).`, {
-          field: 'classId',
-          hint: 'Move its images to another class first (or pass the class to move them to).',
-        });
-      }
+    if (held > 0 && moveToClassId !== undefined) {
       const target = getClass(db, moveToClassId);
       if (target.datasetId !== cls.datasetId || target.id === cls.id) {
-        throw new FacetError('invalid-argument', 'Move the images to another class of the same dataset.', { field: 'moveToClassId' });
+        throw new FacetError('invalid-argument', `Choose another class of the same dataset to move the images of "${cls.name}" to.`, { field: 'moveToClassId' });
       }
       const folders = foldersOf(db, classId);
       const editId = beginEdit(db, cls.datasetId, 'user', { kind: 'delete', classId, name: cls.name, targetId: target.id, targetName: target.name, folders });
       moved = moveAll(db, classId, moveToClassId, 'delete', editId);
       db.prepare('UPDATE class_folders SET class_id = ? WHERE class_id = ?').run(moveToClassId, classId);
+    } else if (held > 0) {
+      // Left unlabelled: the images stay in the dataset with no class; the folder mapping stays on the
+      // deleted row (below), so a rescan does not put the class back.
+      const editId = beginEdit(db, cls.datasetId, 'user', { kind: 'delete', classId, name: cls.name, targetId: null, targetName: null, folders: [], unlabelled: true });
+      moved = moveAll(db, classId, null, 'delete', editId);
     } else {
       beginEdit(db, cls.datasetId, 'user', { kind: 'delete', classId, name: cls.name, targetId: null, targetName: null, folders: [] });
     }
@@ -98,7 +100,7 @@ function foldersOf(db: Database, classId: number): string[] {
   return (db.prepare('SELECT folder FROM class_folders WHERE class_id = ? ORDER BY folder').all(classId) as { folder: string }[]).map((r) => r.folder);
 }
 
-function moveAll(db: Database, fromId: number, toId: number, source: 'merge' | 'delete' | 'redo', editId: number): number {
+function moveAll(db: Database, fromId: number, toId: number | null, source: 'merge' | 'delete' | 'redo', editId: number): number {
   const now = nowIso();
   const ids = (db.prepare('SELECT id FROM images WHERE class_id = ?').all(fromId) as { id: number }[]).map((r) => r.id);
   const history = db.prepare('INSERT INTO label_history (image_id, from_class_id, to_class_id, source, edit_id, created_at) VALUES (?, ?, ?, ?, ?, ?)');
@@ -190,6 +192,9 @@ export function redoClassChange(db: Database, change: ClassChange, editId: numbe
         moved.push(...(db.prepare('SELECT id FROM images WHERE class_id = ?').all(change.classId) as { id: number }[]).map((r) => r.id));
         moveAll(db, change.classId, change.targetId, 'redo', editId);
         db.prepare('UPDATE class_folders SET class_id = ? WHERE class_id = ?').run(change.targetId, change.classId);
+      } else if (change.unlabelled) {
+        moved.push(...(db.prepare('SELECT id FROM images WHERE class_id = ?').all(change.classId) as { id: number }[]).map((r) => r.id));
+        moveAll(db, change.classId, null, 'redo', editId);
       } else {
         const held = (db.prepare('SELECT COUNT(*) AS n FROM images WHERE class_id = ?').get(change.classId) as { n: number }).n;
         if (held > 0) throw new FacetError('conflict', `Cannot redo deleting "${change.name}": it has ${held} image(s) now.`, { field: 'classId' });

@@ -15,6 +15,8 @@ export type ClassChange =
       targetName: string | null;
       /** Folders on disk that fed it and were re-pointed at the target. */
       folders: string[];
+      /** Deleted with its images left unlabelled (targetId is null then). */
+      unlabelled?: boolean;
     };
 
 /** Opens an edit (inside the caller's write transaction) and returns its id. */

@@ -92,11 +92,13 @@ export async function rescanDataset(
     });
   }
 
-  const classIdByFolder = ensureClasses(db, datasetId, scan.classFolders, scan.emptyClasses);
   const existing = new Map<string, ExistingRow>();
   for (const row of db.prepare('SELECT id, path, status, size, mtime_ms, class_id, hash FROM images WHERE dataset_id = ?').iterate(datasetId) as IterableIterator<ExistingRow>) {
     existing.set(row.path, row);
   }
+  // Folders that bring no file the dataset does not know yet (empty ones included).
+  const withNewFiles = new Set(scan.files.filter((f) => !existing.has(f.path)).map((f) => f.classFolder));
+  const classIdByFolder = ensureClasses(db, datasetId, scan.classFolders, scan.classFolders.filter((f) => !withNewFiles.has(f)));
 
   // Unchanged files (same size and modification time, already read) need no work at all, unless
   // their thumbnail went missing from the cache: those are read again to restore it.
@@ -172,11 +174,12 @@ export async function rescanDataset(
 
 /**
  * Folder → class id; a folder seen for the first time becomes a class of the same name (or joins one).
- * A folder whose class was deleted in the studio stays without a class while it is empty, so a rescan
- * does not bring the deleted class back; once it holds images again it becomes a class again.
+ * A folder whose class was deleted in the studio stays without a class while it brings no new file
+ * (it is empty, or its images were left unlabelled), so a rescan does not bring the deleted class
+ * back; once new images arrive in it, it becomes a class again.
  */
-function ensureClasses(db: Database, datasetId: number, folders: string[], emptyFolders: string[]): Map<string, number> {
-  const empty = new Set(emptyFolders);
+function ensureClasses(db: Database, datasetId: number, folders: string[], quietFolders: string[]): Map<string, number> {
+  const empty = new Set(quietFolders);
   return writeTransaction(db, () => {
     const map = new Map<string, number>();
     const byFolder = db.prepare(

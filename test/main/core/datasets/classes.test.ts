@@ -74,12 +74,25 @@ describe('classes', () => {
     });
   });
 
-  it('refuses to delete a class that still has images, and says how many', async () => {
-    await expect(env.core.call('classes/delete', { classId: cls.cats! })).rejects.toMatchObject({
-      code: 'conflict',
-      message: expect.stringContaining('3 image'),
-    });
+  it('deletes a class leaving its images unlabelled; undo brings the class and the labels back, redo takes them again', async () => {
+    expect(await env.core.call('classes/delete', { classId: cls.cats! })).toEqual({ deleted: 1, moved: 3 });
+    expect(await counts()).toEqual({ dogs: 2, foxes: 1, owls: 0 });
+    expect(await labelOf('cats/img000.png')).toBeNull();
+    const all = await env.core.call('images/list', { datasetId, status: 'all' });
+    expect(all.items.filter((i) => i.className === null).map((i) => i.path).sort()).toEqual(['cats/img000.png', 'cats/img001.png', 'cats/img002.png']);
+
+    const undone = await env.core.call('labels/undo', { datasetId });
+    expect(undone).toMatchObject({ changed: 3, classChange: { kind: 'delete', className: 'cats' } });
     expect(await counts()).toEqual({ cats: 3, dogs: 2, foxes: 1, owls: 0 });
+    expect(await labelOf('cats/img001.png')).toBe('cats');
+
+    const redone = await env.core.call('labels/redo', { datasetId });
+    expect(redone.changed).toBe(3);
+    expect(await counts()).toEqual({ dogs: 2, foxes: 1, owls: 0 });
+    expect(await labelOf('cats/img002.png')).toBeNull();
+    // A rescan does not bring the deleted class back.
+    await env.core.call('datasets/rescan', { datasetId });
+    expect(await counts()).toEqual({ dogs: 2, foxes: 1, owls: 0 });
   });
 
   it('deletes a class after moving its images, and its folder then feeds the other class', async () => {
