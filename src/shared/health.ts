@@ -82,3 +82,12 @@ export interface HealthReport {
   /** Suspected wrong labels from the latest completed audit (null: no audit yet). */
   likelyWrongLabels: number | null;
 }
+
+/** "37 blurry · 12 near-duplicate groups · 18 likely wrong labels" (types with none left out); null when all is well. */
+export function healthLine(summary: Record<HealthIssueType, number>, likelyWrongLabels: number | null = null): string | null {
+  const parts = HEALTH_ISSUE_TYPES.filter((type) => summary[type] > 0).map((type) =>
+    type === 'near-duplicate' ? `${summary[type]} near-duplicate group${summary[type] === 1 ? '' : 's'}` : `${summary[type]} ${HEALTH_ISSUE_LABELS[type]}`,
+  );
+  if (likelyWrongLabels) parts.push(`${likelyWrongLabels} likely wrong label${likelyWrongLabels === 1 ? '' : 's'}`);
+  return parts.length ? parts.join(' · ') : null;
+}

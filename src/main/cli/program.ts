@@ -16,6 +16,7 @@ import { followRun, registerTrainingCommands, renderTrainResult } from './traini
 import { registerExportCommands } from './export-commands.js';
 import { registerFacesCommands, runFaceAnalysis } from './faces-commands.js';
 import { registerAuditCommands } from './audit-commands.js';
+import { registerHealthCommands } from './health-commands.js';
 
 /** Settings that make the demo's first training run finish in a few minutes on a 2-core CPU. */
 export const DEMO_HYPERPARAMETERS = { imageSize: 64, epochs: 12, batchSize: 32, patience: 4 };
@@ -287,6 +288,7 @@ export async function runCli(argv: string[], io: Io = { stdout: process.stdout, 
   registerExportCommands(program, ctxFor());
   registerFacesCommands(program, ctxFor());
   registerAuditCommands(program, ctxFor());
+  registerHealthCommands(program, ctxFor());
 
   program
     .command('serve')

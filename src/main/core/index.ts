@@ -22,6 +22,10 @@ import { Audits } from './quality/audits.js';
 import { latestAuditId } from './quality/audit-store.js';
 import { acceptSuggestions, keepLabels, resolveLeak } from './quality/decisions.js';
 import { auditReport } from './quality/report.js';
+import { setExcluded } from './datasets/exclusions.js';
+import { measureDataset } from './quality/health/measure-dataset.js';
+import { healthReport } from './quality/health/report.js';
+import { keepImages, setThresholds } from './quality/health/store.js';
 import { asStoreError } from './platform/store/db.js';
 import { FaceJobs } from './faces/face-jobs.js';
 import { getImageFaces } from './faces/face-store.js';
@@ -59,8 +63,17 @@ export class Core {
       'workspace/info': () => ws.info(),
       'datasets/list': () => listDatasets(db),
       'datasets/get': (a) => getDataset(db, a.datasetId),
-      'datasets/import': (a) => importFolder(ws, a, progress),
-      'datasets/rescan': (a) => rescanDataset(ws, a.datasetId, progress),
+      // The label-free health measures are taken right after an import, from the thumbnails it wrote.
+      'datasets/import': async (a) => {
+        const summary = await importFolder(ws, a, progress);
+        await measureDataset(ws, summary.datasetId);
+        return summary;
+      },
+      'datasets/rescan': async (a) => {
+        const summary = await rescanDataset(ws, a.datasetId, progress);
+        await measureDataset(ws, a.datasetId);
+        return summary;
+      },
       'datasets/skipped': (a) => listSkipped(db, a.datasetId),
       'images/list': (a) => listImages(db, a),
       'labels/set': (a) => setLabels(db, a.datasetId, a.imageIds, a.classId),
@@ -96,6 +109,17 @@ export class Core {
       'audit/accept': (a) => acceptSuggestions(db, a.auditId, a.imageIds, a.classId),
       'audit/keep': (a) => keepLabels(db, a.auditId, a.imageIds),
       'audit/resolveLeak': (a) => resolveLeak(db, a),
+      'health/check': async (a) => {
+        await measureDataset(ws, a.datasetId);
+        return healthReport(db, a.datasetId);
+      },
+      'health/get': (a) => healthReport(db, a.datasetId),
+      'health/setThresholds': (a) => {
+        setThresholds(db, a.datasetId, a.thresholds);
+        return healthReport(db, a.datasetId);
+      },
+      'health/exclude': (a) => setExcluded(db, a.datasetId, a.imageIds, a.excluded),
+      'health/keep': (a) => keepImages(db, a.datasetId, a.imageIds, a.type),
       'faces/analyse': (a) => this.faces.analyse(a),
       'faces/cancel': (a) => this.faces.cancel(a.datasetId),
       'faces/image': (a) => getImageFaces(db, a.imageId),
