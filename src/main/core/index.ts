@@ -23,7 +23,7 @@ import { latestAuditId } from './quality/audit-store.js';
 import { acceptSuggestions, keepLabels, resolveLeak } from './quality/decisions.js';
 import { auditReport } from './quality/report.js';
 import { setExcluded } from './datasets/exclusions.js';
-import { measureDataset } from './quality/health/measure-dataset.js';
+import { importMeasurer, measureDataset } from './quality/health/measure-dataset.js';
 import { healthReport } from './quality/health/report.js';
 import { keepImages, setThresholds } from './quality/health/store.js';
 import { asStoreError } from './platform/store/db.js';
@@ -63,14 +63,18 @@ export class Core {
       'workspace/info': () => ws.info(),
       'datasets/list': () => listDatasets(db),
       'datasets/get': (a) => getDataset(db, a.datasetId),
-      // The label-free health measures are taken right after an import, from the thumbnails it wrote.
+      // The label-free health measures are taken during an import, from the thumbnail pixels it decodes.
       'datasets/import': async (a) => {
-        const summary = await importFolder(ws, a, progress);
+        const measurer = importMeasurer();
+        const summary = await importFolder(ws, a, progress, measurer.onThumbnail);
+        measurer.save(db);
         await measureDataset(ws, summary.datasetId);
         return summary;
       },
       'datasets/rescan': async (a) => {
-        const summary = await rescanDataset(ws, a.datasetId, progress);
+        const measurer = importMeasurer();
+        const summary = await rescanDataset(ws, a.datasetId, progress, 'rescan', measurer.onThumbnail);
+        measurer.save(db);
         await measureDataset(ws, a.datasetId);
         return summary;
       },

@@ -7,9 +7,10 @@ import { existsSync } from 'node:fs';
 import pLimit from 'p-limit';
 import sharp from 'sharp';
 import { getDataset } from '../../datasets/queries.js';
-import { MAX_INPUT_PIXELS, THUMBNAIL_SIZE } from '../../datasets/probe.js';
+import { MAX_INPUT_PIXELS, THUMBNAIL_SIZE, type ThumbnailListener } from '../../datasets/probe.js';
+import type { Database } from '../../platform/store/db.js';
 import type { Workspace } from '../../platform/workspace.js';
-import type { ImageMeasures } from './metrics.js';
+import { measure, type ImageMeasures } from './metrics.js';
 import { measureFile } from './read.js';
 import { saveMeasures, unmeasured } from './store.js';
 
@@ -50,4 +51,18 @@ export async function measureDataset(ws: Workspace, datasetId: number, opts: Mea
   );
   saveMeasures(ws.db, rows);
   return { measured: rows.filter((r) => r.measures).length, failed: rows.filter((r) => !r.measures).length, seconds: (performance.now() - started) / 1000 };
+}
+
+/**
+ * Measures pictures as an import decodes them (its thumbnail pixels), so the checks add no decode of
+ * their own; `save` writes what was measured. Pictures it did not see are measured by measureDataset.
+ */
+export function importMeasurer(): { onThumbnail: ThumbnailListener; save: (db: Database) => void } {
+  const rows = new Map<string, { hash: string; measures: ImageMeasures | null; error: string | null }>();
+  return {
+    onThumbnail: (hash, pixels) => {
+      if (!rows.has(hash)) rows.set(hash, { hash, measures: measure(pixels), error: null });
+    },
+    save: (db) => saveMeasures(db, [...rows.values()]),
+  };
 }
