@@ -59,6 +59,8 @@ export interface HealthIssue {
   type: HealthIssueType;
   imageId: number;
   path: string;
+  /** Content hash (thumbnails). */
+  hash: string;
   label: string | null;
   /** Severity in (0, 1]: how far past the threshold; higher is worse. Sorts the list. */
   score: number;

@@ -41,7 +41,7 @@ const clampScore = (x: number) => Math.round(Math.min(1, Math.max(0.01, x)) * 10
 export function findIssues(images: CheckedImage[], t: HealthThresholds, embeddings: EmbeddingVectors | null = null): HealthIssue[] {
   const issues: HealthIssue[] = [];
   const add = (im: CheckedImage, type: HealthIssueType, score: number, value: number, group: number | null = null) =>
-    issues.push({ type, imageId: im.imageId, path: im.path, label: im.label, score: clampScore(score), value: Math.round(value * 1000) / 1000, group });
+    issues.push({ type, imageId: im.imageId, path: im.path, hash: im.hash, label: im.label, score: clampScore(score), value: Math.round(value * 1000) / 1000, group });
 
   const measured = images.filter((im): im is CheckedImage & { measures: ImageMeasures } => im.measures !== null);
   // A grayscale picture is only a problem in a set that is mostly in colour.
