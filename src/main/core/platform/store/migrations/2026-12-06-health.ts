@@ -1,6 +1,6 @@
 // Data health (issue 21): the label-free measures of each picture (per content hash, so a picture in
 // two datasets is measured once), each dataset's thresholds, the "this is fine" decisions, and
-// exclusions as edits (undo / redo like a relabel).
+// exclusions as edits (undo / redo like a relabel); the label audit's embedding-based probabilities.
 import type { Migration } from './index.js';
 
 export const health: Migration = {
@@ -40,5 +40,10 @@ export const health: Migration = {
     -- JSON { "excluded": bool, "imageIds": [..] } of an edit that excluded (or brought back) images;
     -- NULL for label and class edits.
     ALTER TABLE edits ADD COLUMN exclusion_change TEXT;
+
+    -- The label audit's second opinion from pretrained embeddings: per image, the mean of the kNN vote
+    -- and the out-of-fold head's probabilities (JSON, model output order); which backbone gave them.
+    ALTER TABLE audit_predictions ADD COLUMN embedding_probabilities TEXT;
+    ALTER TABLE audits ADD COLUMN embedding_backbone TEXT;
   `,
 };
