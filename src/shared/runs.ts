@@ -1,4 +1,5 @@
 // Domain types of training: runs, their epochs, evaluations and the progress events they stream.
+import type { ErrorPayload } from './errors.js';
 import type { FaceBox } from './faces.js';
 import type { Hyperparameters } from './hyperparameters.js';
 
@@ -101,7 +102,8 @@ export interface TrainProgress {
 export interface RunFinished {
   runId: number;
   status: RunStatus;
-  error: string | null;
+  error: string | null;  /** A failed job's error as thrown, with its code, field, file and hint (STYLE.md §6). */
+  failure?: ErrorPayload;
 }
 
 export interface Prediction {

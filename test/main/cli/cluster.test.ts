@@ -10,6 +10,8 @@ import { Core } from '../../../src/main/core/index.js';
 import { Workspace } from '../../../src/main/core/platform/workspace.js';
 import type { ImportRunResult } from '../../../src/main/core/training/import-run.js';
 import type { ExportTrainingResult } from '../../../src/main/core/export/pytorch/export-training.js';
+import { augmentImage } from '../../../src/main/core/training/augment.js';
+import { TRAIN_PY } from '../../../src/main/core/export/pytorch/train-py.js';
 import { tempDir, writeToyDataset } from '../core/training/helpers.js';
 import { runCli } from './harness.js';
 
@@ -129,4 +131,40 @@ describe.skipIf(!python)(`export-training → torchrun (DDP, 2 processes) → im
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(new RegExp(`already run ${imported.runId}`));
   }, 400_000);
+
+  it("train.py's augmentation gives Facet's pixels for the same draws (flip, rotation, zoom, contrast)", () => {
+    const size = 24;
+    const channels = 3;
+    const img = new Float32Array(size * size * channels);
+    for (let i = 0; i < img.length; i++) img[i] = (i * 37 + (i % 7) * 11) % 256;
+    const draws = [0.2, 0.8, 0.3, 0.9];
+    let k = 0;
+    const facet = img.slice();
+    augmentImage(facet, size, channels, { flip: true, rotation: 0.1, zoom: 0.2, contrast: 0.5 }, () => draws[k++]!, new Float32Array(img.length));
+    const work = path.join(dir, 'augment');
+    fs.mkdirSync(work, { recursive: true });
+    fs.writeFileSync(path.join(work, 'train.py'), TRAIN_PY);
+    fs.writeFileSync(path.join(work, 'in.bin'), Buffer.from(img.buffer));
+    // train.py draws flip, angle, zoom, contrast in that order from torch.rand: feed it Facet's draws.
+    const script = [
+      'import sys, numpy as np, torch',
+      `sys.path.insert(0, ${JSON.stringify(work)})`,
+      'import train',
+      `draws = iter(${JSON.stringify(draws)})`,
+      'train.torch.rand = lambda *shape, generator=None: torch.full(shape, next(draws))',
+      `x = torch.from_numpy(np.fromfile(${JSON.stringify(path.join(work, 'in.bin'))}, dtype=np.float32).reshape(${size}, ${size}, ${channels}).transpose(2, 0, 1).copy())[None]`,
+      'y = train.augment(x, {"flip": True, "rotation": 0.1, "zoom": 0.2, "contrast": 0.5}, None)',
+      `y[0].numpy().transpose(1, 2, 0).astype(np.float32).tofile(${JSON.stringify(path.join(work, 'out.bin'))})`,
+    ].join('\n');
+    execFileSync(python!, ['-c', script], { stdio: 'pipe' });
+    const raw = fs.readFileSync(path.join(work, 'out.bin'));
+    const torchOut = new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4);
+    let worst = 0;
+    for (let i = 0; i < facet.length; i++) worst = Math.max(worst, Math.abs(facet[i]! - torchOut[i]!));
+    expect(worst).toBeLessThan(1e-2);
+    // and the image really changed: the check is not between two copies of the input
+    let moved = 0;
+    for (let i = 0; i < img.length; i++) moved = Math.max(moved, Math.abs(img[i]! - facet[i]!));
+    expect(moved).toBeGreaterThan(50);
+  }, 60_000);
 });
