@@ -20,6 +20,7 @@ import { HyperparametersSchema } from './hyperparameters.js';
 import type { EngineSummary, ImagePrediction, PredictOutcome, Run, RunComparison, RunDetail, RunFinished, TrainProgress, EpochMetrics } from './runs.js';
 import { MODEL_FORMATS, type DatasetExportResult, type ModelExportResult } from './export.js';
 import { FACE_DETECTORS, FACE_FILTERS, type FaceLeakReport, type FacesProgress, type FacesSummary, type IdentityGroups, type ImageFaces } from './faces.js';
+import { HEALTH_ISSUE_TYPES, HealthThresholdsSchema, type HealthReport } from './health.js';
 import { AuditSettingsSchema, LEAK_ACTIONS, type Audit, type AuditFinished, type AuditProgress, type AuditReport, type LeakResolution } from './quality.js';
 
 /** A phantom value that carries a result type through `typeof`. */
@@ -170,6 +171,16 @@ export const calls = {
   'audit/keep': { args: z.object({ auditId: id, imageIds: z.array(id).min(1).max(100_000) }), result: returns<{ kept: number }>() },
   /** A near-duplicate pair across splits: move imageId into otherImageId's split, or drop (exclude) imageId. */
   'audit/resolveLeak': { args: z.object({ imageId: id, otherImageId: id, action: z.enum(LEAK_ACTIONS), auditId: id.optional() }), result: returns<LeakResolution>() },
+  /** Data health (issue 21): measure the pictures not measured yet (imports do this too), then report. */
+  'health/check': { args: z.object({ datasetId: id }), result: returns<HealthReport>() },
+  /** The label-free issues under the dataset's thresholds, minus the pictures marked fine; counts per type. */
+  'health/get': { args: z.object({ datasetId: id }), result: returns<HealthReport>() },
+  /** Change thresholds (the rest keep their value); no picture is read again. */
+  'health/setThresholds': { args: z.object({ datasetId: id, thresholds: HealthThresholdsSchema.partial() }), result: returns<HealthReport>() },
+  /** Exclude images from training (or bring them back with excluded: false): one undoable edit. */
+  'health/exclude': { args: z.object({ datasetId: id, imageIds: z.array(id).min(1).max(100_000), excluded: z.boolean().default(true) }), result: returns<LabelChange>() },
+  /** "This picture is fine" for one issue type: left out of the report while the file is unchanged. */
+  'health/keep': { args: z.object({ datasetId: id, imageIds: z.array(id).min(1).max(100_000), type: z.enum(HEALTH_ISSUE_TYPES) }), result: returns<{ kept: number }>() },
   /** Detect faces, landmarks and descriptors of every image not analysed yet (in its own process); resolves when done. */
   'faces/analyse': {
     args: z.object({ datasetId: id, detector: z.enum(FACE_DETECTORS).optional(), minScore: z.number().min(0.05).max(0.99).optional(), redo: z.boolean().optional() }),

@@ -139,6 +139,8 @@ export interface LabelChange {
   imageIds: number[];
   /** Set when the edit undone or redone changed a class (added, renamed, merged or deleted it). */
   classChange?: ClassChangeSummary;
+  /** Set when the edit excluded images from training or brought them back (what the edit did, also when it is undone). */
+  exclusion?: 'excluded' | 'included';
 }
 
 /** What a class edit did, in words the UI can show ("Undid merge of cats into pets"). */

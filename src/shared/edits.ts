@@ -5,6 +5,7 @@ import type { LabelChange } from './domain.js';
 export function describeChange(direction: 'undo' | 'redo', change: LabelChange): string {
   const verb = direction === 'undo' ? 'Undid' : 'Redid';
   const images = `${change.changed} image${change.changed === 1 ? '' : 's'}`;
+  if (change.exclusion) return `${verb} ${change.exclusion === 'excluded' ? 'excluding' : 'bringing back'} ${images}`;
   const c = change.classChange;
   if (!c) return `${verb} ${change.changed} label change${change.changed === 1 ? '' : 's'}`;
   switch (c.kind) {

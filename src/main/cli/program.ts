@@ -13,6 +13,7 @@ import { registerTrainingCommands } from './training-commands.js';
 import { registerExportCommands } from './export-commands.js';
 import { registerFacesCommands } from './faces-commands.js';
 import { registerAuditCommands } from './audit-commands.js';
+import { registerHealthCommands } from './health-commands.js';
 import { registerWorkspaceCommands } from './workspace-commands.js';
 import { registerClusterCommands } from './cluster-commands.js';
 
@@ -40,6 +41,7 @@ function registerCommands(program: Command, ctx: CliContext): void {
   registerExportCommands(program, ctx);
   registerFacesCommands(program, ctx);
   registerAuditCommands(program, ctx);
+  registerHealthCommands(program, ctx);
   registerWorkspaceCommands(program, ctx);
   registerClusterCommands(program, ctx);
 }

@@ -26,6 +26,10 @@ import { Audits } from './quality/audits.js';
 import { latestAuditId } from './quality/audit-store.js';
 import { acceptSuggestions, keepLabels, resolveLeak } from './quality/decisions.js';
 import { auditReport } from './quality/report.js';
+import { setExcluded } from './datasets/exclusions.js';
+import { importMeasurer, measureDataset } from './quality/health/measure-dataset.js';
+import { healthReport } from './quality/health/report.js';
+import { keepImages, setThresholds } from './quality/health/store.js';
 import { asStoreError } from './platform/store/db.js';
 import { FaceJobs } from './faces/face-jobs.js';
 import { getImageFaces } from './faces/face-store.js';
@@ -80,8 +84,21 @@ export class Core {
       'workspace/info': () => ws.info(),
       'datasets/list': () => listDatasets(db),
       'datasets/get': (a) => getDataset(db, a.datasetId),
-      'datasets/import': (a) => importFolder(ws, a, progress, paths),
-      'datasets/rescan': (a) => rescanDataset(ws, a.datasetId, progress),
+      // The label-free health measures are taken during an import, from the thumbnail pixels it decodes.
+      'datasets/import': async (a) => {
+        const measurer = importMeasurer();
+        const summary = await importFolder(ws, a, progress, measurer.onThumbnail, paths);
+        measurer.save(db);
+        await measureDataset(ws, summary.datasetId);
+        return summary;
+      },
+      'datasets/rescan': async (a) => {
+        const measurer = importMeasurer();
+        const summary = await rescanDataset(ws, a.datasetId, progress, 'rescan', measurer.onThumbnail);
+        measurer.save(db);
+        await measureDataset(ws, a.datasetId);
+        return summary;
+      },
       'datasets/skipped': (a) => listSkipped(db, a.datasetId),
       'datasets/delete': (a) =>
         deleteDataset(db, a.datasetId, {
@@ -129,6 +146,17 @@ export class Core {
       'audit/accept': (a) => acceptSuggestions(db, a.auditId, a.imageIds, a.classId),
       'audit/keep': (a) => keepLabels(db, a.auditId, a.imageIds),
       'audit/resolveLeak': (a) => resolveLeak(db, a),
+      'health/check': async (a) => {
+        await measureDataset(ws, a.datasetId);
+        return healthReport(db, a.datasetId);
+      },
+      'health/get': (a) => healthReport(db, a.datasetId),
+      'health/setThresholds': (a) => {
+        setThresholds(db, a.datasetId, a.thresholds);
+        return healthReport(db, a.datasetId);
+      },
+      'health/exclude': (a) => setExcluded(db, a.datasetId, a.imageIds, a.excluded),
+      'health/keep': (a) => keepImages(db, a.datasetId, a.imageIds, a.type),
       'faces/analyse': (a) => this.faces.analyse(a),
       'faces/cancel': (a) => this.faces.cancel(a.datasetId),
       'faces/image': (a) => getImageFaces(db, a.imageId),

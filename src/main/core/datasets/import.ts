@@ -13,7 +13,7 @@ import { requireSafeGroupBy } from './group-by-check.js';
 import { requireInputFolder, type UserPathContext } from '../platform/files/user-path.js';
 import { nowIso, writeTransaction, type Database } from '../platform/store/db.js';
 import type { Workspace } from '../platform/workspace.js';
-import { probeImage, type ProbeResult } from './probe.js';
+import { probeImage, type ProbeResult, type ThumbnailListener } from './probe.js';
 import { getDataset, listClasses } from './queries.js';
 import { groupKeyOf, scanFolder, type ScannedFile } from './scan.js';
 import { assignSplits, type SplitCandidate } from './splits.js';
@@ -35,7 +35,14 @@ export const IMPORT_CONCURRENCY = Math.max(2, Math.min(8, os.availableParallelis
 /** Rows written per transaction: big enough to be fast, small enough that a kill loses little. */
 const WRITE_CHUNK = 256;
 
-export async function importFolder(ws: Workspace, args: ParsedArgs<'datasets/import'>, onProgress?: ProgressListener, paths: UserPathContext = {}): Promise<ImportSummary> {
+/** onThumbnail: sees each new picture's thumbnail pixels (the core measures them for the health checks). */
+export async function importFolder(
+  ws: Workspace,
+  args: ParsedArgs<'datasets/import'>,
+  onProgress?: ProgressListener,
+  onThumbnail?: ThumbnailListener,
+  paths: UserPathContext = {},
+): Promise<ImportSummary> {
   const root = await requireInputFolder(args.folder, 'folder', paths);
   await requireSafeGroupBy(args.groupBy);
   const db = ws.db;
@@ -56,7 +63,7 @@ export async function importFolder(ws: Workspace, args: ParsedArgs<'datasets/imp
         hint: 'Run `facet import` without split options to rescan it; its splits are kept so earlier runs stay comparable.',
       });
     }
-    return rescanDataset(ws, existing.id, onProgress);
+    return rescanDataset(ws, existing.id, onProgress, 'rescan', onThumbnail);
   }
   const fractions = args.split ? percentToFractions(args.split) : DEFAULT_SPLIT;
   const datasetId = Number(
@@ -67,7 +74,7 @@ export async function importFolder(ws: Workspace, args: ParsedArgs<'datasets/imp
       .run(args.name ?? path.basename(root), root, fractions.train, fractions.val, fractions.test, args.seed ?? DEFAULT_SEED, args.groupBy ?? null, nowIso())
       .lastInsertRowid,
   );
-  return rescanDataset(ws, datasetId, onProgress, 'import');
+  return rescanDataset(ws, datasetId, onProgress, 'import', onThumbnail);
 }
 
 export async function rescanDataset(
@@ -75,6 +82,7 @@ export async function rescanDataset(
   datasetId: number,
   onProgress?: ProgressListener,
   source: 'import' | 'rescan' = 'rescan',
+  onThumbnail?: ThumbnailListener,
 ): Promise<ImportSummary> {
   const started = performance.now();
   const db = ws.db;
@@ -129,7 +137,7 @@ export async function rescanDataset(
       limit(async () => {
         if (failure) return;
         try {
-          const result = await probeImage(file.absPath, file.path, (hash) => ws.thumbnailPath(hash));
+          const result = await probeImage(file.absPath, file.path, (hash) => ws.thumbnailPath(hash), onThumbnail);
           pending.push({ file, result });
           done++;
           if (pending.length >= WRITE_CHUNK) flush();

@@ -6,6 +6,7 @@ import { FacetError } from '../../../shared/errors.js';
 import { nowIso, writeTransaction, type Database } from '../platform/store/db.js';
 import { redoClassChange, summarizeClassChange, undoClassChange } from './classes.js';
 import { beginEdit, type ClassChange } from './edits.js';
+import { replayExclusion, type ExclusionChange } from './exclusions.js';
 import { getDataset } from './queries.js';
 
 export type LabelSource = 'user' | 'suggestion';
@@ -67,11 +68,18 @@ function replay(db: Database, datasetId: number, direction: 'undo' | 'redo'): La
     const edit = db
       .prepare(
         direction === 'undo'
-          ? `SELECT id, class_change FROM edits WHERE dataset_id = ? AND state = 'done' ORDER BY id DESC LIMIT 1`
-          : `SELECT id, class_change FROM edits WHERE dataset_id = ? AND state = 'undone' ORDER BY id ASC LIMIT 1`,
+          ? `SELECT id, class_change, exclusion_change FROM edits WHERE dataset_id = ? AND state = 'done' ORDER BY id DESC LIMIT 1`
+          : `SELECT id, class_change, exclusion_change FROM edits WHERE dataset_id = ? AND state = 'undone' ORDER BY id ASC LIMIT 1`,
       )
-      .get(datasetId) as { id: number; class_change: string | null } | undefined;
+      .get(datasetId) as { id: number; class_change: string | null; exclusion_change: string | null } | undefined;
     if (!edit) return { editId: null, changed: 0, imageIds: [] };
+    if (edit.exclusion_change !== null) {
+      // Excluding images from training (health view) is an edit too: no label moves, a flag flips back.
+      const change = JSON.parse(edit.exclusion_change) as ExclusionChange;
+      const ids = replayExclusion(db, change, direction);
+      db.prepare('UPDATE edits SET state = ? WHERE id = ?').run(direction === 'undo' ? 'undone' : 'done', edit.id);
+      return { editId: edit.id, changed: ids.length, imageIds: ids, exclusion: change.excluded ? 'excluded' : 'included' };
+    }
     const classChange = edit.class_change === null ? null : (JSON.parse(edit.class_change) as ClassChange);
     // Undoing a merge or delete brings the class back first, so its images can return to it.
     if (classChange && direction === 'undo') undoClassChange(db, classChange);

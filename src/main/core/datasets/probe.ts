@@ -52,7 +52,16 @@ export function classifyDecodeError(rel: string, error: unknown): SkippedFile {
   return { path: rel, code: 'corrupt', reason: `Truncated or corrupt image${known ? `: ${detail}` : ': the decoder could not read it to the end.'}` };
 }
 
-export async function probeImage(absPath: string, rel: string, thumbnailPath: (hash: string) => string): Promise<ProbeResult> {
+/** The thumbnail's decoded RGB pixels, handed to whoever measures pictures during the import (health checks). */
+export interface ThumbnailPixels {
+  data: Uint8Array;
+  width: number;
+  height: number;
+  channels: 3;
+}
+export type ThumbnailListener = (hash: string, pixels: ThumbnailPixels) => void;
+
+export async function probeImage(absPath: string, rel: string, thumbnailPath: (hash: string) => string, onThumbnail?: ThumbnailListener): Promise<ProbeResult> {
   let bytes: Buffer;
   try {
     bytes = await fs.readFile(absPath);
@@ -73,13 +82,17 @@ export async function probeImage(absPath: string, rel: string, thumbnailPath: (h
     // One decode: metadata() reads the header only; the thumbnail pipeline is the only full decode.
     const image = sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', animated: false });
     meta = await image.metadata();
-    thumb = await image
-      .rotate()
-      .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
-      .flatten({ background: '#ffffff' })
-      // Huffman optimisation would make thumbnails ~5% smaller for ~25% more import CPU time.
-      .jpeg({ quality: 82, optimiseCoding: false })
-      .toBuffer();
+    const small = image.rotate().resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true }).flatten({ background: '#ffffff' });
+    // Huffman optimisation would make thumbnails ~5% smaller for ~25% more import CPU time.
+    const jpeg = { quality: 82, optimiseCoding: false };
+    if (onThumbnail) {
+      // Someone measures the pixels: keep them raw, then encode, so nobody decodes the thumbnail again.
+      const { data, info } = await small.toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      onThumbnail(hash, { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: 3 });
+      thumb = await sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }).jpeg(jpeg).toBuffer();
+    } else {
+      thumb = await small.jpeg(jpeg).toBuffer();
+    }
   } catch (error) {
     return { ok: false, skip: classifyDecodeError(rel, error) };
   }

@@ -26,6 +26,7 @@ import {
   type AuditItem,
 } from './audit-store.js';
 import { dHash } from './dhash.js';
+import { saveEmbeddingProbabilities } from './audit-embeddings.js';
 import { classImbalance, conflictingDuplicates, crossSplitCandidates, pixelCorrelation, type AuditedImage, type LeakCandidate } from './findings.js';
 
 export interface AuditRunOptions {
@@ -127,6 +128,9 @@ export async function runAudit(db: Database, auditId: number, opts: AuditRunOpti
         await trainer.dispose();
       }
     }
+    check();
+    // A second opinion from pretrained embeddings, where every image has one (seconds of work).
+    saveEmbeddingProbabilities(db, auditId);
     const seconds = earlierSeconds + (performance.now() - started) / 1000;
     finishAudit(db, auditId, 'completed', null, seconds);
     emit({ ...base, phase: 'done', fold: s.folds, epoch: s.epochs });

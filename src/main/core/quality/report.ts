@@ -7,6 +7,7 @@ import type { Database } from '../platform/store/db.js';
 import { argmax } from '../training/metrics.js';
 import { auditClasses, auditFindings, getAudit } from './audit-store.js';
 import { confidentLearning } from './confident-learning.js';
+import { combinedProbabilities } from './audit-embeddings.js';
 
 interface ImageNow {
   id: number;
@@ -39,14 +40,17 @@ export function auditReport(db: Database, auditId: number, limit = 10_000): Audi
   const classes = auditClasses(db, auditId);
   const k = classes.length;
   const rows = db
-    .prepare('SELECT image_id, class_index, class_id, probabilities FROM audit_predictions WHERE audit_id = ? AND probabilities IS NOT NULL ORDER BY image_id')
-    .all(auditId) as { image_id: number; class_index: number; class_id: number; probabilities: string }[];
-  const probs = new Float64Array(rows.length * k);
+    .prepare('SELECT image_id, class_index, class_id, probabilities, embedding_probabilities FROM audit_predictions WHERE audit_id = ? AND probabilities IS NOT NULL ORDER BY image_id')
+    .all(auditId) as { image_id: number; class_index: number; class_id: number; probabilities: string; embedding_probabilities: string | null }[];
+  const cnn = new Float64Array(rows.length * k);
   const labels = new Int32Array(rows.length);
   rows.forEach((r, i) => {
-    probs.set(JSON.parse(r.probabilities) as number[], i * k);
+    cnn.set(JSON.parse(r.probabilities) as number[], i * k);
     labels[i] = r.class_index;
   });
+  // With pretrained embeddings, the fold CNNs' probabilities are averaged with the embeddings' kNN
+  // vote and out-of-fold head (audit-embeddings.ts); confident learning ranks the average.
+  const probs = combinedProbabilities(cnn, rows.map((r) => (r.embedding_probabilities ? (JSON.parse(r.embedding_probabilities) as number[]) : null)), k);
   let correct = 0;
   for (let i = 0; i < rows.length; i++) if (argmax(Array.from(probs.subarray(i * k, (i + 1) * k)), 0, k) === labels[i]) correct++;
 

@@ -6,6 +6,7 @@ import { audits } from './2026-11-27-audits.js';
 import { faces } from './2026-11-28-faces.js';
 import { classEdits } from './2026-11-29-class-edits.js';
 import { runOrigin } from './2026-12-06-run-origin.js';
+import { health } from './2026-12-06-health.js';
 
 export interface Migration {
   /** Date-prefixed and unique; the order of the list below is the order of application. */
@@ -13,7 +14,7 @@ export interface Migration {
   up: string | ((db: Database) => void);
 }
 
-export const migrations: Migration[] = [initial, runs, audits, faces, classEdits, runOrigin];
+export const migrations: Migration[] = [initial, runs, audits, faces, classEdits, runOrigin, health];
 
 export function migrate(db: Database, list: Migration[] = migrations): string[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);

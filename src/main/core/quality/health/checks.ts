@@ -1,0 +1,178 @@
+// Deciding the label-free issues of a dataset from the stored measures (metrics.ts), the image sizes
+// and, where they exist, embeddings. Pure: the same measures and thresholds give the same issues.
+//
+// Per image: blurry, dark, overexposed, low information, grayscale-in-a-colour-set (see metrics.ts
+// for the measures). Relative to the set (CleanVision's odd_aspect_ratio and odd_size compare with
+// the dataset too): an aspect ratio or a size (√(w·h)) a threshold factor away from the set's median.
+// Groups: near-duplicates are linked pairs (same file; dHash within a few bits AND 16×16 pixels
+// correlating, because look-alike portraits on one backdrop share dHashes; or embeddings almost equal)
+// joined transitively, so a burst of 20 shots is one group of 20, not 190 pairs.
+// Outliers: mean cosine distance to the OUTLIER_NEIGHBOURS nearest embeddings, over the set's median
+// of that distance (the kNN outlier score; Ramaswamy et al., "Efficient algorithms for mining
+// outliers from large data sets", SIGMOD 2000; cleanlab Datalab's outlier check uses the same).
+import type { HealthIssue, HealthIssueType, HealthThresholds } from '../../../../shared/health.js';
+import { HEALTH_ISSUE_TYPES } from '../../../../shared/health.js';
+import { hammingHalves, hashHalves } from '../dhash.js';
+import { pixelCorrelation } from '../findings.js';
+import { cosineDistance, median, nearestNeighbours, normalised, searchVectors } from '../knn.js';
+import type { ImageMeasures } from './metrics.js';
+
+export const OUTLIER_NEIGHBOURS = 5;
+
+export interface CheckedImage {
+  imageId: number;
+  path: string;
+  label: string | null;
+  hash: string;
+  width: number;
+  height: number;
+  /** null: not measured (unreadable thumbnail, or imported before the checks). */
+  measures: ImageMeasures | null;
+}
+
+/** Embedding vectors by content hash, from one backbone. */
+export interface EmbeddingVectors {
+  backbone: string;
+  vectors: ReadonlyMap<string, ArrayLike<number>>;
+}
+
+const clampScore = (x: number) => Math.round(Math.min(1, Math.max(0.01, x)) * 1000) / 1000;
+
+export function findIssues(images: CheckedImage[], t: HealthThresholds, embeddings: EmbeddingVectors | null = null): HealthIssue[] {
+  const issues: HealthIssue[] = [];
+  const add = (im: CheckedImage, type: HealthIssueType, score: number, value: number, group: number | null = null) =>
+    issues.push({ type, imageId: im.imageId, path: im.path, hash: im.hash, label: im.label, score: clampScore(score), value: Math.round(value * 1000) / 1000, group });
+
+  const measured = images.filter((im): im is CheckedImage & { measures: ImageMeasures } => im.measures !== null);
+  // A grayscale picture is only a problem in a set that is mostly in colour.
+  const colourShare = measured.length ? measured.filter((im) => im.measures.colourfulness >= t.grayscale).length / measured.length : 0;
+  for (const im of measured) {
+    const m = im.measures;
+    const lowInformation = m.entropy < t.lowInformation;
+    if (lowInformation) add(im, 'low-information', 1 - m.entropy / t.lowInformation, m.entropy);
+    // A flat picture has no edges to be sharp: it is reported as nearly empty, not as blurry.
+    if (!lowInformation && m.blur > t.blurry) add(im, 'blurry', (m.blur - t.blurry) / (1 - t.blurry) + 0.05, m.blur);
+    if (m.lumaP99 < t.dark) add(im, 'dark', 1 - m.lumaP99 / t.dark, m.lumaP99);
+    if (m.lumaP5 > t.overexposed) add(im, 'overexposed', (m.lumaP5 - t.overexposed) / Math.max(1, 255 - t.overexposed), m.lumaP5);
+    if (colourShare >= 0.5 && m.colourfulness < t.grayscale) add(im, 'grayscale', 1 - m.colourfulness / t.grayscale, m.colourfulness);
+  }
+
+  const sized = images.filter((im) => im.width > 0 && im.height > 0);
+  const logAspect = median(sized.map((im) => Math.log(im.width / im.height)));
+  const logSize = median(sized.map((im) => 0.5 * Math.log(im.width * im.height)));
+  for (const im of sized) {
+    const aspectFactor = Math.exp(Math.abs(Math.log(im.width / im.height) - logAspect));
+    if (aspectFactor >= t.aspectRatioFactor) add(im, 'odd-aspect-ratio', 1 - t.aspectRatioFactor / aspectFactor + 0.05, im.width / im.height);
+    const sizeFactor = Math.exp(Math.abs(0.5 * Math.log(im.width * im.height) - logSize));
+    if (sizeFactor >= t.sizeFactor) add(im, 'odd-size', 1 - t.sizeFactor / sizeFactor + 0.05, Math.sqrt(im.width * im.height));
+  }
+
+  for (const g of nearDuplicateGroups(images, t, embeddings)) for (const member of g.members) add(member.image, 'near-duplicate', member.similarity, member.similarity, g.group);
+  if (embeddings) for (const o of outliers(images, t, embeddings)) add(o.image, 'outlier', 1 - t.outlier / o.ratio + 0.05, o.ratio);
+
+  const order = new Map(HEALTH_ISSUE_TYPES.map((type, i) => [type, i]));
+  return issues.sort((a, b) => order.get(a.type)! - order.get(b.type)! || (a.group ?? 0) - (b.group ?? 0) || b.score - a.score || a.path.localeCompare(b.path));
+}
+
+export function summarize(issues: HealthIssue[]): Record<HealthIssueType, number> {
+  const summary = Object.fromEntries(HEALTH_ISSUE_TYPES.map((type) => [type, 0])) as Record<HealthIssueType, number>;
+  const groups = new Set<number>();
+  for (const issue of issues) {
+    if (issue.type === 'near-duplicate') groups.add(issue.group!);
+    else summary[issue.type] += 1;
+  }
+  summary['near-duplicate'] = groups.size;
+  return summary;
+}
+
+class UnionFind {
+  private readonly parent: Int32Array;
+  constructor(n: number) {
+    this.parent = Int32Array.from({ length: n }, (_, i) => i);
+  }
+  find(i: number): number {
+    while (this.parent[i] !== i) {
+      this.parent[i] = this.parent[this.parent[i]!]!;
+      i = this.parent[i]!;
+    }
+    return i;
+  }
+  union(a: number, b: number): void {
+    const ra = this.find(a);
+    const rb = this.find(b);
+    if (ra !== rb) this.parent[Math.max(ra, rb)] = Math.min(ra, rb);
+  }
+}
+
+export interface DuplicateGroup {
+  /** 1, 2, …: largest group first. */
+  group: number;
+  /** similarity: the member's best link, 1 for an identical file (correlation or 1 − cosine distance). */
+  members: { image: CheckedImage; similarity: number }[];
+}
+
+export function nearDuplicateGroups(images: CheckedImage[], t: HealthThresholds, embeddings: EmbeddingVectors | null = null): DuplicateGroup[] {
+  const n = images.length;
+  const uf = new UnionFind(n);
+  const best = new Float64Array(n);
+  const link = (a: number, b: number, similarity: number) => {
+    uf.union(a, b);
+    best[a] = Math.max(best[a]!, similarity);
+    best[b] = Math.max(best[b]!, similarity);
+  };
+  const byHash = new Map<string, number>();
+  images.forEach((im, i) => {
+    const first = byHash.get(im.hash);
+    if (first === undefined) byHash.set(im.hash, i);
+    else link(first, i, 1);
+  });
+  const hashed = images.flatMap((im, i) => (im.measures ? [{ i, h: hashHalves(im.measures.dhash), sig: im.measures.signature }] : []));
+  for (let x = 0; x < hashed.length; x++) {
+    const p = hashed[x]!;
+    for (let y = x + 1; y < hashed.length; y++) {
+      const q = hashed[y]!;
+      if (images[p.i]!.hash === images[q.i]!.hash || hammingHalves(p.h, q.h) > t.duplicateHashBits) continue;
+      const correlation = pixelCorrelation(p.sig, q.sig);
+      if (correlation >= t.duplicateCorrelation) link(p.i, q.i, correlation);
+    }
+  }
+  if (embeddings) {
+    const rows = images.flatMap((im, i) => {
+      const v = embeddings.vectors.get(im.hash);
+      return v ? [{ i, v }] : [];
+    });
+    const search = searchVectors(rows.map((r) => r.v));
+    const full = rows.map((r) => normalised(r.v));
+    // Candidates on the projected vectors (with slack for the projection's error), confirmed on the full ones.
+    const slack = Math.max(0.05, 3 * t.duplicateEmbeddingDistance);
+    for (let x = 0; x < rows.length; x++) {
+      for (let y = x + 1; y < rows.length; y++) {
+        if (images[rows[x]!.i]!.hash === images[rows[y]!.i]!.hash || cosineDistance(search[x]!, search[y]!) > slack) continue;
+        const d = cosineDistance(full[x]!, full[y]!);
+        if (d <= t.duplicateEmbeddingDistance) link(rows[x]!.i, rows[y]!.i, 1 - d);
+      }
+    }
+  }
+  const groups = new Map<number, number[]>();
+  for (let i = 0; i < n; i++) {
+    const root = uf.find(i);
+    const g = groups.get(root);
+    if (g) g.push(i);
+    else groups.set(root, [i]);
+  }
+  return [...groups.values()]
+    .filter((g) => g.length > 1)
+    .map((g) => g.sort((a, b) => images[a]!.path.localeCompare(images[b]!.path)))
+    .sort((a, b) => b.length - a.length || images[a[0]!]!.path.localeCompare(images[b[0]!]!.path))
+    .map((g, k) => ({ group: k + 1, members: g.map((i) => ({ image: images[i]!, similarity: Math.round(best[i]! * 1e4) / 1e4 })) }));
+}
+
+export function outliers(images: CheckedImage[], t: HealthThresholds, embeddings: EmbeddingVectors): { image: CheckedImage; ratio: number }[] {
+  const rows = images.filter((im) => embeddings.vectors.has(im.hash));
+  if (rows.length <= OUTLIER_NEIGHBOURS + 1) return [];
+  const { distances } = nearestNeighbours(searchVectors(rows.map((im) => embeddings.vectors.get(im.hash)!)), OUTLIER_NEIGHBOURS);
+  const score = distances.map((d) => d.reduce((a, b) => a + b, 0) / d.length);
+  const typical = median(score);
+  if (typical <= 0) return [];
+  return rows.flatMap((image, i) => (score[i]! / typical >= t.outlier ? [{ image, ratio: score[i]! / typical }] : []));
+}

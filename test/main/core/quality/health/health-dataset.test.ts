@@ -1,0 +1,97 @@
+// The health checks end to end in the core and the CLI: measured on import from the thumbnails,
+// reported under the dataset's thresholds, excluded images as undoable edits, "keep" decisions.
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerHealthCommands } from '../../../../../src/main/cli/health-commands.js';
+import { Core } from '../../../../../src/main/core/index.js';
+import { Workspace } from '../../../../../src/main/core/platform/workspace.js';
+import { describeChange } from '../../../../../src/shared/edits.js';
+import { runCli } from '../../../cli/harness.js';
+import { burst, jpeg, scene, withProblem } from './synthetic.js';
+
+let dir: string;
+let core: Core;
+let datasetId: number;
+const facet = (...argv: string[]) => runCli(() => core, [registerHealthCommands], argv, { throwErrors: true });
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facet-health-'));
+  const root = path.join(dir, 'photos');
+  for (const c of ['cats', 'dogs']) fs.mkdirSync(path.join(root, c), { recursive: true });
+  for (let i = 0; i < 16; i++) fs.writeFileSync(path.join(root, i % 2 ? 'cats' : 'dogs', `ok${i}.jpg`), await jpeg(scene(100 + i)));
+  fs.writeFileSync(path.join(root, 'cats', 'blurry.jpg'), await withProblem('blurry', 1));
+  fs.writeFileSync(path.join(root, 'dogs', 'dark.jpg'), await withProblem('dark', 2));
+  fs.writeFileSync(path.join(root, 'dogs', 'strip.jpg'), await withProblem('odd-aspect-ratio', 3));
+  for (const [i, b] of (await burst(9, 5)).entries()) fs.writeFileSync(path.join(root, 'cats', `burst${i}.jpg`), b);
+  core = new Core(Workspace.open(path.join(dir, 'ws')));
+  datasetId = (await core.call('datasets/import', { folder: root })).datasetId;
+}, 120_000);
+
+afterAll(async () => {
+  await core.close();
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('health of an imported dataset', () => {
+  it('measures every picture on import and reports each planted problem, the burst as one group', async () => {
+    const report = await core.call('health/get', { datasetId });
+    expect(report.checked).toBe(24);
+    const paths = (type: string) => report.issues.filter((i) => i.type === type).map((i) => i.path);
+    expect(paths('blurry')).toEqual(['cats/blurry.jpg']);
+    expect(paths('dark')).toEqual(['dogs/dark.jpg']);
+    expect(paths('odd-aspect-ratio')).toEqual(['dogs/strip.jpg']);
+    expect(paths('near-duplicate').sort()).toEqual([0, 1, 2, 3, 4].map((i) => `cats/burst${i}.jpg`));
+    expect(report.summary).toMatchObject({ blurry: 1, dark: 1, 'odd-aspect-ratio': 1, 'near-duplicate': 1, outlier: 0 });
+  });
+
+  it('a changed threshold changes the report and is kept for the dataset', async () => {
+    const strict = await core.call('health/setThresholds', { datasetId, thresholds: { blurry: 0.01 } });
+    expect(strict.summary.blurry).toBeGreaterThan(10);
+    expect((await core.call('health/get', { datasetId })).thresholds.blurry).toBe(0.01);
+    const back = await core.call('health/setThresholds', { datasetId, thresholds: { blurry: 0.5 } });
+    expect(back.summary.blurry).toBe(1);
+  });
+
+  it('excluding is an edit: the images leave the report and the dataset count, undo brings them back, redo again', async () => {
+    const before = await core.call('datasets/get', { datasetId });
+    const burstIds = (await core.call('health/get', { datasetId })).issues.filter((i) => i.type === 'near-duplicate').map((i) => i.imageId);
+    const change = await core.call('health/exclude', { datasetId, imageIds: burstIds.slice(1), excluded: true });
+    expect(change.changed).toBe(4);
+    expect((await core.call('datasets/get', { datasetId })).images).toBe(before.images - 4);
+    expect((await core.call('health/get', { datasetId })).summary['near-duplicate']).toBe(0);
+    const undone = await core.call('labels/undo', { datasetId });
+    expect(describeChange('undo', undone)).toBe('Undid excluding 4 images');
+    expect((await core.call('datasets/get', { datasetId })).images).toBe(before.images);
+    expect((await core.call('health/get', { datasetId })).summary['near-duplicate']).toBe(1);
+    await core.call('labels/redo', { datasetId });
+    expect((await core.call('datasets/get', { datasetId })).images).toBe(before.images - 4);
+    await core.call('labels/undo', { datasetId });
+  });
+
+  it('"keep" hides a picture for that issue type only', async () => {
+    const dark = (await core.call('health/get', { datasetId })).issues.find((i) => i.type === 'dark')!;
+    await core.call('health/keep', { datasetId, imageIds: [dark.imageId], type: 'dark' });
+    const after = await core.call('health/get', { datasetId });
+    expect(after.summary.dark).toBe(0);
+    expect(after.summary.blurry).toBe(1);
+  });
+
+  it('facet health --json prints issues [{ type, path, score, group }] and summary { TYPE: N }', async () => {
+    const run = await facet('--json', 'health', String(datasetId));
+    const json = run.json<{ issues: { type: string; path: string; score: number; group: number | null }[]; summary: Record<string, number> }>();
+    expect(json.summary).toMatchObject({ blurry: 1, 'near-duplicate': 1, dark: 0 });
+    const blurry = json.issues.find((i) => i.type === 'blurry')!;
+    expect(blurry).toMatchObject({ path: 'cats/blurry.jpg', group: null });
+    expect(blurry.score).toBeGreaterThan(0);
+    expect(json.issues.filter((i) => i.type === 'near-duplicate').every((i) => i.group === 1)).toBe(true);
+  });
+
+  it('facet health refuses an unknown threshold name with the names it knows', async () => {
+    await expect(facet('health', String(datasetId), '--threshold', 'fuzzy=2')).rejects.toThrow(/NAME one of blurry, dark/);
+    const text = await facet('health', String(datasetId), '--type', 'blurry');
+    expect(text.stdout).toContain('cats/blurry.jpg');
+    expect(text.stdout).toContain('1 blurry');
+  });
+});
