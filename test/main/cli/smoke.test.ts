@@ -32,8 +32,8 @@ beforeAll(async () => {
 afterAll(async () => cleanup());
 
 describe('node bin/facet.js (built)', () => {
-  it('runs demo and import as a real process: one JSON document on stdout, progress on stderr, exit codes', async (ctx) => {
-    if (!existsSync(builtCli)) ctx.skip(`dist/main/cli.js is missing: the build failed.\n${buildError}`);
+  it('runs demo and import as a real process: one JSON document on stdout, progress on stderr, exit codes', async () => {
+    if (!existsSync(builtCli)) throw new Error(`dist/main/cli.js is missing: the build (tsc -p tsconfig.build.json) did not write it. Run \`npm run build\` and read its errors.\n${buildError}`);
     const env = { ...process.env, FACET_WORKSPACE: path.join(dir, 'ws') };
     const out = path.join(dir, 'faces');
     const demo = await run(process.execPath, [bin, '--json', 'demo', '--out', out, '--count', '45'], env);
