@@ -2,7 +2,7 @@
 // platform and architecture it packages; `npm run rebuild:electron` runs it for this machine.
 //
 // Why a hook and not electron-builder's own rebuild (npmRebuild): that rebuilds every native module,
-// and @tensorflow/tfjs-node's rebuild downloads libtensorflow again (DESIGN.md, Engine). Only
+// and @tensorflow/tfjs-node's rebuild downloads libtensorflow again (README.md, Training engines). Only
 // better-sqlite3 is built against Electron's ABI; sharp (@img/*) and tfjs-node are Node-API and ship
 // as they were installed. A beforeBuild hook that returns false would also skip the rebuild, but it
 // tells electron-builder that node_modules is "handled externally", which stops it from collecting

@@ -1,5 +1,5 @@
-// Hyperparameters of a training run, with the seed report's values as defaults (DESIGN.md,
-// "The seed's model"): 256×256 RGB, batch 32, 50 epochs, Adam lr 0.001, flip + rotation.
+// Hyperparameters of a training run, with the seed report's values as defaults (docs/report.md):
+// 256×256 RGB, batch 32, 50 epochs, Adam lr 0.001, flip + rotation.
 // Each field's .describe() is its help text: `facet train` derives one flag per field from this schema
 // (src/main/cli/hyperparameter-flags.ts), so a field added here, described, is a flag too.
 import { z } from 'zod';

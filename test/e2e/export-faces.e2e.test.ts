@@ -13,6 +13,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemo } from '../../src/main/core/demo/generate.js';
 import { openSession, screenshot, tempDir, type Session } from './harness.js';
+import { expectReadableDarkTheme } from './contrast.js';
 
 const require = createRequire(import.meta.url);
 const FACE_API_DEMO = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo');
@@ -204,10 +205,11 @@ describe('export dialogs and face tools in the browser', () => {
     await s.page.keyboard.press('Escape');
   });
 
-  it('looks right in the dark theme too', async () => {
+  it('is readable in the dark theme too: dark background, every text at WCAG AA contrast', async () => {
     await s.page.emulateMedia({ colorScheme: 'dark' });
     await s.page.click('[data-test=tab-datasets]');
     await s.page.locator('[data-test=faces-panel]').scrollIntoViewIfNeeded();
+    await expectReadableDarkTheme(s.page);
     await screenshot(s.page, '61-faces-panel-dark');
     await s.page.emulateMedia({ colorScheme: 'light' });
   });

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemo } from '../../src/main/core/demo/generate.js';
 import { openSession, screenshot, tempDir, type Session } from './harness.js';
+import { expectReadableDarkTheme } from './contrast.js';
 
 const require = createRequire(import.meta.url);
 const FACE_API_DEMO = path.join(path.dirname(require.resolve('@vladmandic/face-api/package.json')), 'demo');
@@ -112,10 +113,11 @@ describe('face-crop thumbnails in the labeller', () => {
     expect(whole.w).toBeGreaterThan(whole.h);
   });
 
-  it('looks right in the dark theme too', async () => {
+  it('is readable in the dark theme too: dark background, every text at WCAG AA contrast', async () => {
     await toggle().check();
     await gridSources();
     await s.page.emulateMedia({ colorScheme: 'dark' });
+    await expectReadableDarkTheme(s.page);
     await screenshot(s.page, '72-labeller-face-crops-dark');
     await s.page.emulateMedia({ colorScheme: 'light' });
   });

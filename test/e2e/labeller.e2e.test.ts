@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemo } from '../../src/main/core/demo/generate.js';
 import { openSession, screenshot, tempDir, type Session } from './harness.js';
+import { expectReadableDarkTheme, textColours } from './contrast.js';
 
 let s: Session;
 let dataRoot: string;
@@ -194,13 +195,17 @@ describe('labelling in the browser', () => {
     expect(dbLiveClasses()).toEqual(['phone', 'social media', 'unsure']);
   });
 
-  it('looks right in the dark theme too', async () => {
+  it('is readable in the dark theme too: dark background, every text at WCAG AA contrast', async () => {
     await s.page.emulateMedia({ colorScheme: 'dark' });
+    await expectReadableDarkTheme(s.page);
     await screenshot(s.page, '10-labeller-dark');
     await s.page.click('[data-test=tab-datasets]');
     await s.page.locator('[data-test=dataset-detail]').waitFor();
+    await expectReadableDarkTheme(s.page);
     await screenshot(s.page, '11-datasets-dark');
     await s.page.emulateMedia({ colorScheme: 'light' });
+    const [light] = await textColours(s.page, 'body', { self: true });
+    expect(light!.backgroundLuminance, 'back in the light theme the background is light').toBeGreaterThan(0.8);
   });
 
   it('logged no errors in the page console', () => {

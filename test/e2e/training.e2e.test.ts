@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemo } from '../../src/main/core/demo/generate.js';
 import { runDir } from '../../src/main/core/training/checkpoint.js';
 import { openSession, screenshot, tempDir, type Session } from './harness.js';
+import { expectReadableDarkTheme } from './contrast.js';
 
 let s: Session;
 let dataRoot: string;
@@ -272,14 +273,16 @@ describe('training, runs and evaluation in the browser', () => {
     await screenshot(s.page, '31-predict');
   });
 
-  it('looks right in the dark theme too', async () => {
+  it('is readable in the dark theme too: dark background, every text at WCAG AA contrast', async () => {
     await s.page.emulateMedia({ colorScheme: 'dark' });
     await s.page.click('[data-test=tab-evaluate]');
     await s.page.locator('[data-test=confusion]').waitFor();
+    await expectReadableDarkTheme(s.page);
     await screenshot(s.page, '32-evaluation-dark');
     await s.page.click('[data-test=tab-train]');
     await s.page.locator('[data-test=hp-form]').waitFor();
     await new Promise((r) => setTimeout(r, 300));
+    await expectReadableDarkTheme(s.page);
     await screenshot(s.page, '33-train-dark');
     await s.page.emulateMedia({ colorScheme: 'light' });
   });

@@ -111,12 +111,9 @@ describe('electron-builder.yml', () => {
   });
 
   describe('every asarUnpack glob matches something after the build', () => {
-    it.each(config.asarUnpack)('%s', (pattern) => {
+    it.for(config.asarUnpack)('%s', (pattern, ctx) => {
       const absent = absentOptionalPackage(pattern);
-      if (absent) {
-        console.info(`packaging test: ${absent} is an optional dependency not installed here; "${pattern}" matches nothing`);
-        return;
-      }
+      if (absent) ctx.skip(`${absent} is an optional dependency not installed here (tfjs-node offline): "${pattern}" matches nothing`);
       expect(glob(pattern), pattern).not.toHaveLength(0);
     });
   });

@@ -10,11 +10,10 @@ import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemo } from '../../src/main/core/demo/generate.js';
+import { requireBuilt } from '../built.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const bin = path.join(repo, 'bin', 'facet.js');
-const built = fs.existsSync(path.join(repo, 'dist', 'main', 'cli.js')) && fs.existsSync(path.join(repo, 'dist', 'main', 'core', 'job-process.js'));
-const SKIP_NOTE = 'dist/ is missing: run `npm run build` first (the test command builds before vitest).';
 
 const IMAGES = 400;
 const EPOCHS = 3;
@@ -95,7 +94,7 @@ function inspect<T>(fn: (db: BetterSqlite3.Database) => T): T {
 const integrity = () => inspect((db) => db.pragma('integrity_check', { simple: true }));
 
 beforeAll(async () => {
-  if (!built) return;
+  requireBuilt('dist/main/cli.js', 'dist/main/core/job-process.js');
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facet-crash-'));
   ws = path.join(dir, 'ws');
   data = path.join(dir, 'faces');
@@ -105,7 +104,7 @@ afterAll(() => {
   if (dir) fs.rmSync(dir, { recursive: true, force: true });
 });
 
-describe.skipIf(!built)(`SIGKILL in the middle of work (${built ? 'built' : SKIP_NOTE})`, () => {
+describe('SIGKILL in the middle of work', () => {
   const labelled: { path: string; className: string }[] = [];
   let datasetId = 0;
   let runId = 0;

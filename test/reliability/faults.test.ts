@@ -18,6 +18,7 @@ import { createRunRow, getRun, listEpochs } from '../../src/main/core/training/r
 import { createSnapshot } from '../../src/main/core/training/snapshots.js';
 import { trainRun } from '../../src/main/core/training/trainer.js';
 import { tempDir, toyCore } from '../main/core/training/helpers.js';
+import { requireBuilt } from '../built.js';
 import { tableChecksum } from './checksum.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -198,12 +199,13 @@ describe('a training run and its exports when the disk fills up', () => {
 
 /** A private mount namespace (root with CAP_SYS_ADMIN, `unshare` present): mounts vanish with the process. */
 const canMount = process.platform === 'linux' && spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', 'mount -t tmpfs -o size=64k tmpfs /mnt'], { stdio: 'ignore' }).status === 0;
-const built = fs.existsSync(path.join(repo, 'dist', 'main', 'cli.js'));
+const NO_MOUNT = ' (skipped: needs a private mount namespace, i.e. Linux, root with CAP_SYS_ADMIN and `unshare`)';
 
-describe.skipIf(!canMount || !built)('the real CLI on a read-only workspace and on tiny full disks (private mount namespace)', () => {
+describe.skipIf(!canMount)(`the real CLI on a read-only workspace and on tiny full disks (private mount namespace)${canMount ? '' : NO_MOUNT}`, () => {
   let dir: string;
   let ws: string;
   beforeAll(async () => {
+    requireBuilt('dist/main/cli.js');
     dir = tempDir('facet-mount-');
     ws = path.join(dir, 'ws');
     const data = path.join(dir, 'data');

@@ -17,7 +17,7 @@ function auditRef(value: string): number {
   return Number(value);
 }
 
-/** The stable --json document (DESIGN.md): auditId, suspects [{ path, label, suggested, score }], duplicates, leaks; more fields welcome. */
+/** The stable --json document (a CLI contract, docs/architecture.md): auditId, suspects [{ path, label, suggested, score }], duplicates, leaks; more fields welcome. */
 export function auditJson(r: AuditReport) {
   return {
     auditId: r.auditId,

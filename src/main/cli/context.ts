@@ -9,5 +9,5 @@ export interface CliContext {
   setExit(code: number): void;
 }
 
-/** Exit codes are part of the CLI contract (DESIGN.md, `facet --help`). */
+/** Exit codes are part of the CLI contract (`facet --help`, README.md, docs/architecture.md). */
 export const EXIT = { ok: 0, failed: 1, usage: 2, skipped: 3, interrupted: 130 } as const;

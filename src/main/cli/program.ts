@@ -1,6 +1,6 @@
 // The `facet` command line: global options, error reporting and exit codes, and the command groups,
 // one line each. Names, flags, exit codes and --json fields are a contract with outside scripts
-// (DESIGN.md, "The command line"); add to them, never rename them.
+// (README.md "The command line", docs/architecture.md); add to them, never rename them.
 import { Command, CommanderError } from 'commander';
 import { formatError, toErrorPayload } from '../../shared/errors.js';
 import { Core } from '../core/index.js';
