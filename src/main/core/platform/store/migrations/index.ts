@@ -5,12 +5,9 @@ import { runs } from './2026-11-26-runs.js';
 import { audits } from './2026-11-27-audits.js';
 import { faces } from './2026-11-28-faces.js';
 import { classEdits } from './2026-11-29-class-edits.js';
+import type { Migration } from './migration.js';
 
-export interface Migration {
-  /** Date-prefixed and unique; the order of the list below is the order of application. */
-  id: string;
-  up: string | ((db: Database) => void);
-}
+export type { Migration } from './migration.js';
 
 export const migrations: Migration[] = [initial, runs, audits, faces, classEdits];
 
