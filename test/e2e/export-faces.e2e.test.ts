@@ -70,6 +70,8 @@ describe('export dialogs and face tools in the browser', () => {
     await s.page.locator(`[data-test=run-row][data-run-id="${runId}"] [data-test=run-export]`).click();
     const dialog = s.page.locator('[data-test=run-export-dialog]');
     await dialog.waitFor();
+    // The title names the run (the export job's `run` once shadowed the run prop in the template).
+    expect(await s.page.getByRole('dialog').locator('h2').innerText()).toBe('Export “tiny”');
     const out = path.join(dir, 'exports', 'tiny-tfjs');
     await s.page.check('[data-test=export-format-tfjs]');
     await s.page.fill('[data-test=export-out]', out);

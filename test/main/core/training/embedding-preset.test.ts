@@ -4,33 +4,15 @@
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../../../src/main/core/index.js';
-import { saveAnalysis } from '../../../../src/main/core/faces/face-store.js';
 import { loadCheckpoint, runDir, saveCheckpoint } from '../../../../src/main/core/training/checkpoint.js';
-import { EMBEDDING_SIZE } from '../../../../src/main/core/training/embedding-preset.js';
 import { createRunRow, finishRun, getRunDetail, listEpochs } from '../../../../src/main/core/training/run-store.js';
 import { createSnapshot } from '../../../../src/main/core/training/snapshots.js';
 import { trainRun } from '../../../../src/main/core/training/trainer.js';
 import type { EpochMetrics } from '../../../../src/shared/runs.js';
 import { HyperparametersSchema } from '../../../../src/shared/hyperparameters.js';
-import { toyCore } from './helpers.js';
+import { storeSyntheticDescriptors, toyCore } from './helpers.js';
 
 let ctx: { core: Core; datasetId: number; dir: string };
-
-/** A descriptor near its class's centre; every other image is stored as a face, the rest as a whole picture (no face found). */
-function storeSyntheticDescriptors(core: Core, datasetId: number): void {
-  const db = core.workspace.db;
-  let s = 11;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
-  const centres = new Map<string, Float32Array>();
-  const rows = db.prepare(`SELECT i.hash, c.name FROM images i JOIN classes c ON c.id = i.class_id WHERE i.dataset_id = ?`).all(datasetId) as { hash: string; name: string }[];
-  rows.forEach((r, n) => {
-    if (!centres.has(r.name)) centres.set(r.name, Float32Array.from({ length: EMBEDDING_SIZE }, () => rand() * 0.4));
-    const centre = centres.get(r.name)!;
-    const embedding = Float32Array.from(centre, (v) => v + rand() * 0.3);
-    const face = { index: 0, score: 0.9, box: { x: 4, y: 4, width: 20, height: 20 }, landmarks: [] as [number, number][], embedding };
-    saveAnalysis(db, r.hash, n % 2 === 0 ? { width: 32, height: 32, faces: [face], wholeEmbedding: null } : { width: 32, height: 32, faces: [], wholeEmbedding: embedding }, 'ssd', 0.5);
-  });
-}
 
 beforeAll(async () => {
   ctx = await toyCore(20, 32);

@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { Core } from '../../../../src/main/core/index.js';
+import { saveAnalysis } from '../../../../src/main/core/faces/face-store.js';
+import { EMBEDDING_SIZE } from '../../../../src/main/core/training/embedding-preset.js';
 import { Workspace } from '../../../../src/main/core/platform/workspace.js';
 
 export function tempDir(prefix: string): string {
@@ -40,4 +42,20 @@ export async function toyCore(perClass = 24, size = 32): Promise<{ core: Core; d
   const core = new Core(Workspace.open(path.join(dir, 'ws')));
   const summary = await core.call('datasets/import', { folder: root, split: { train: 70, val: 15, test: 15 } });
   return { core, datasetId: summary.datasetId, dir, root };
+}
+
+/** A descriptor near its class's centre; every other image is stored as a face, the rest as a whole picture (no face found). */
+export function storeSyntheticDescriptors(core: Core, datasetId: number): void {
+  const db = core.workspace.db;
+  let s = 11;
+  const rand = () => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648) - 0.5;
+  const centres = new Map<string, Float32Array>();
+  const rows = db.prepare(`SELECT i.hash, c.name FROM images i JOIN classes c ON c.id = i.class_id WHERE i.dataset_id = ?`).all(datasetId) as { hash: string; name: string }[];
+  rows.forEach((r, n) => {
+    if (!centres.has(r.name)) centres.set(r.name, Float32Array.from({ length: EMBEDDING_SIZE }, () => rand() * 0.4));
+    const centre = centres.get(r.name)!;
+    const embedding = Float32Array.from(centre, (v) => v + rand() * 0.3);
+    const face = { index: 0, score: 0.9, box: { x: 4, y: 4, width: 20, height: 20 }, landmarks: [] as [number, number][], embedding };
+    saveAnalysis(db, r.hash, n % 2 === 0 ? { width: 32, height: 32, faces: [face], wholeEmbedding: null } : { width: 32, height: 32, faces: [], wholeEmbedding: embedding }, 'ssd', 0.5);
+  });
 }

@@ -1,5 +1,5 @@
 // Datasets, classes, images with their current label and split, and the append-only label history.
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 export const initial: Migration = {
   id: '2026-11-26-initial',

@@ -1,6 +1,6 @@
 // Snapshots (an immutable copy of labels and splits taken when a run starts), runs, their epoch
 // metrics, evaluations and per-image predictions.
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 export const runs: Migration = {
   id: '2026-11-26-runs',

@@ -1,6 +1,6 @@
 // Label-quality audits: an audit row, the out-of-sample probabilities of every image it covered, and
 // the decisions taken on its findings; dHashes cached by content hash; images can be excluded.
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 export const audits: Migration = {
   id: '2026-11-27-audits',

@@ -1,6 +1,6 @@
 // Face analysis per image content (so a picture copied into two datasets is analysed once): the
 // detector's boxes with scores, 68 landmarks and a 128-d descriptor per face.
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 export const faces: Migration = {
   id: '2026-11-28-faces',

@@ -1,7 +1,7 @@
 // Data health (issue 21): the label-free measures of each picture (per content hash, so a picture in
 // two datasets is measured once), each dataset's thresholds, the "this is fine" decisions, and
 // exclusions as edits (undo / redo like a relabel); the label audit's embedding-based probabilities.
-import type { Migration } from './index.js';
+import type { Migration } from './migration.js';
 
 export const health: Migration = {
   id: '2026-12-06-health',

@@ -7,12 +7,9 @@ import { faces } from './2026-11-28-faces.js';
 import { classEdits } from './2026-11-29-class-edits.js';
 import { runOrigin } from './2026-12-06-run-origin.js';
 import { health } from './2026-12-06-health.js';
+import type { Migration } from './migration.js';
 
-export interface Migration {
-  /** Date-prefixed and unique; the order of the list below is the order of application. */
-  id: string;
-  up: string | ((db: Database) => void);
-}
+export type { Migration } from './migration.js';
 
 export const migrations: Migration[] = [initial, runs, audits, faces, classEdits, runOrigin, health];
 
