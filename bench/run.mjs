@@ -9,6 +9,7 @@ const all = [
   ['ui', []],
   ['audit', []],
   ['faces', []],
+  ['labelling', []],
 ];
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? new Set(process.argv[onlyAt + 1].split(',')) : null;

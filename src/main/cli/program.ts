@@ -14,6 +14,7 @@ import { registerExportCommands } from './export-commands.js';
 import { registerFacesCommands } from './faces-commands.js';
 import { registerAuditCommands } from './audit-commands.js';
 import { registerWorkspaceCommands } from './workspace-commands.js';
+import { registerLabellingCommands } from './labelling-commands.js';
 
 const EXIT_HELP = `
 Exit codes:
@@ -39,6 +40,7 @@ function registerCommands(program: Command, ctx: CliContext): void {
   registerExportCommands(program, ctx);
   registerFacesCommands(program, ctx);
   registerAuditCommands(program, ctx);
+  registerLabellingCommands(program, ctx);
   registerWorkspaceCommands(program, ctx);
 }
 

@@ -28,11 +28,12 @@ import { FaceJobs } from './faces/face-jobs.js';
 import { getImageFaces } from './faces/face-store.js';
 import { findFaceLeaks, groupByIdentity } from './faces/identity.js';
 import type { Workspace } from './platform/workspace.js';
-
-/** Calls of the contract whose core is being built (issue 17); replaced one by one. */
-function notYet(name: string): never {
-  throw new FacetError('internal', `${name} is not built yet.`, { hint: 'Update Facet Studio.' });
-}
+import { DEFAULT_BACKBONE, type EmbeddingsProgress } from '../../shared/labelling.js';
+import { LabellingJobs } from './suggestions/labelling-jobs.js';
+import { embeddingsStatus, faceSummaryAsEmbeddings } from './suggestions/embedding-status.js';
+import { acceptSuggestions as acceptLabelSuggestions, listSuggestions, suggestionsStatus } from './suggestions/accept.js';
+import { labellingProgress, nextInQueue } from './suggestions/queue.js';
+import { getMap } from './suggestions/map.js';
 
 export interface CoreOptions {
   /** How training processes are started: child_process.fork by default, utilityProcess in Electron. */
@@ -48,6 +49,8 @@ export class Core {
   readonly audits: Audits;
   readonly faces: FaceJobs;
   readonly predictor: Predictor;
+  /** Embedding passes, suggestion refreshes and maps (issue 17), each in its own process. */
+  readonly labelling: LabellingJobs;
 
   constructor(
     readonly workspace: Workspace,
@@ -60,6 +63,7 @@ export class Core {
     this.audits = new Audits(ws, this.events, options.launcher);
     this.faces = new FaceJobs(ws, this.events, options.launcher);
     this.predictor = new Predictor(ws, options.launcher);
+    this.labelling = new LabellingJobs(ws, this.events, options.launcher);
     const progress = (p: Parameters<CoreEvents['emit']>[1] & object) => this.events.emit('import/progress', p as never);
     this.handlers = {
       'workspace/info': () => ws.info(),
@@ -107,20 +111,27 @@ export class Core {
       'faces/image': (a) => getImageFaces(db, a.imageId),
       'faces/group': (a) => groupByIdentity(db, a.datasetId, a),
       'faces/leaks': (a) => findFaceLeaks(db, a.datasetId, a.threshold),
-      'embeddings/start': () => notYet('embeddings/start'),
-      'embeddings/cancel': () => notYet('embeddings/cancel'),
-      'embeddings/status': () => notYet('embeddings/status'),
-      'suggestions/refresh': () => notYet('suggestions/refresh'),
-      'suggestions/cancel': () => notYet('suggestions/cancel'),
-      'suggestions/status': () => notYet('suggestions/status'),
-      'suggestions/list': () => notYet('suggestions/list'),
-      'suggestions/accept': () => notYet('suggestions/accept'),
-      'queue/next': () => notYet('queue/next'),
-      'queue/progress': () => notYet('queue/progress'),
+      'embeddings/start': async (a) =>
+        a.backbone === 'face' ? faceSummaryAsEmbeddings(await this.faces.analyse({ datasetId: a.datasetId })) : this.labelling.run('embed', a.datasetId, a.backbone ?? DEFAULT_BACKBONE),
+      'embeddings/cancel': async (a) => {
+        const [pixels, faces] = await Promise.all([this.labelling.cancel('embed', a.datasetId), this.faces.isActive(a.datasetId) ? this.faces.cancel(a.datasetId) : { cancelled: false }]);
+        return { cancelled: pixels.cancelled || faces.cancelled };
+      },
+      'embeddings/status': (a) => {
+        const job = this.labelling.running('embed', a.datasetId);
+        return embeddingsStatus(db, a.datasetId, job ? { backbone: job.backbone ?? DEFAULT_BACKBONE, progress: job.progress as EmbeddingsProgress | null } : null);
+      },
+      'suggestions/refresh': (a) => this.labelling.run('suggest', a.datasetId, a.backbone),
+      'suggestions/cancel': (a) => this.labelling.cancel('suggest', a.datasetId),
+      'suggestions/status': (a) => suggestionsStatus(db, a.datasetId, this.labelling.running('suggest', a.datasetId) !== null),
+      'suggestions/list': (a) => listSuggestions(db, a),
+      'suggestions/accept': (a) => acceptLabelSuggestions(db, a),
+      'queue/next': (a) => nextInQueue(db, a),
+      'queue/progress': (a) => labellingProgress(db, a.datasetId),
       'splits/holdout': (a) => holdoutRule(db, a.datasetId),
-      'map/compute': () => notYet('map/compute'),
-      'map/cancel': () => notYet('map/cancel'),
-      'map/get': () => notYet('map/get'),
+      'map/compute': (a) => this.labelling.run('map', a.datasetId, a.backbone),
+      'map/cancel': (a) => this.labelling.cancel('map', a.datasetId),
+      'map/get': (a) => getMap(db, a.datasetId),
     };
   }
 
@@ -153,6 +164,7 @@ export class Core {
     await this.runs.stopAll();
     await this.audits.stopAll();
     await this.faces.stopAll();
+    await this.labelling.stopAll();
     this.predictor.stopAll();
     this.workspace.close();
   }
