@@ -4,7 +4,7 @@
 // on the still-unlabelled images. Also: labels needed to reach 90% of what all labels give, bulk
 // acceptance at ≥ 90% confidence (precision, count), embedding throughput, suggest time, map time.
 //   npm run bench:labelling -- [--sets demo,fashion] [--backbones centernet,mobilenet] [--max-labels 500]
-//                               [--fashion-per-class 100] [--map-sizes 2000,20000] [--workspace DIR]
+//                               [--fashion-per-class 100] [--map-sizes 2000,20000] [--workspace DIR] [--workspace-dir DIR]
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -34,7 +34,7 @@ const batch = 50;
 const mapSizes = arg('map-sizes', '2000,20000').split(',').filter(Boolean).map(Number);
 const root = arg('workspace', path.join(os.tmpdir(), 'facet-bench-labelling'));
 await mkdir(root, { recursive: true });
-const ws = Workspace.open(path.join(root, 'workspace'));
+const ws = Workspace.open(arg('workspace-dir', path.join(root, 'workspace')));
 const core = new Core(ws);
 const db = ws.db;
 const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);

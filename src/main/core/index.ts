@@ -17,8 +17,10 @@ import { Predictor } from './training/predictor.js';
 import { getRunDetail, listRuns } from './training/run-store.js';
 import { compareRuns, deleteRun, renameRun } from './training/run-admin.js';
 import { listPredictions } from './training/evaluation-queries.js';
-import { RunManager } from './training/runs.js';
+import { Runs } from './training/runs.js';
 import type { ProcessLauncher } from './platform/jobs/child-process.js';
+import { JobSupervisor } from './platform/jobs/supervisor.js';
+import { builtSibling } from './platform/files/built-file.js';
 import { Audits } from './quality/audits.js';
 import { latestAuditId } from './quality/audit-store.js';
 import { acceptSuggestions, keepLabels, resolveLeak } from './quality/decisions.js';
@@ -36,7 +38,7 @@ import { labellingProgress, nextInQueue } from './suggestions/queue.js';
 import { getMap } from './suggestions/map.js';
 
 export interface CoreOptions {
-  /** How training processes are started: child_process.fork by default, utilityProcess in Electron. */
+  /** How job processes are started: child_process.fork by default, utilityProcess in Electron. */
   launcher?: ProcessLauncher;
 }
 
@@ -45,7 +47,9 @@ export type Handlers = { [N in CallName]: (args: ParsedArgs<N>) => Promise<CallR
 export class Core {
   readonly events = new CoreEvents();
   readonly handlers: Handlers;
-  readonly runs: RunManager;
+  /** The one supervisor of every job process (runs, audits, face analysis, prediction, ...). */
+  readonly jobs: JobSupervisor;
+  readonly runs: Runs;
   readonly audits: Audits;
   readonly faces: FaceJobs;
   readonly predictor: Predictor;
@@ -58,12 +62,16 @@ export class Core {
   ) {
     const ws = workspace;
     const db = ws.db;
-    this.runs = new RunManager(ws, this.events, options.launcher);
-    // An audit process speaks its own messages over the same kind of channel as a training process.
-    this.audits = new Audits(ws, this.events, options.launcher);
-    this.faces = new FaceJobs(ws, this.events, options.launcher);
-    this.predictor = new Predictor(ws, options.launcher);
-    this.labelling = new LabellingJobs(ws, this.events, options.launcher);
+    this.jobs = new JobSupervisor({
+      workspaceDir: ws.dir,
+      entry: () => builtSibling(import.meta.url, './job-process.js'),
+      ...(options.launcher ? { launcher: options.launcher } : {}),
+    });
+    this.runs = new Runs(ws, this.events, this.jobs);
+    this.audits = new Audits(ws, this.events, this.jobs);
+    this.faces = new FaceJobs(ws, this.events, this.jobs);
+    this.predictor = new Predictor(ws, this.jobs);
+    this.labelling = new LabellingJobs(ws, this.events, this.jobs);
     const progress = (p: Parameters<CoreEvents['emit']>[1] & object) => this.events.emit('import/progress', p as never);
     this.handlers = {
       'workspace/info': () => ws.info(),
@@ -161,11 +169,9 @@ export class Core {
   }
 
   async close(): Promise<void> {
-    await this.runs.stopAll();
-    await this.audits.stopAll();
-    await this.faces.stopAll();
-    await this.labelling.stopAll();
-    this.predictor.stopAll();
+    // Runs and audits first: their cancel also records the row as cancelled; then every other job.
+    await Promise.all([this.runs.stopAll(), this.audits.stopAll()]);
+    await this.jobs.stopAll();
     this.workspace.close();
   }
 }

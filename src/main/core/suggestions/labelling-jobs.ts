@@ -1,35 +1,33 @@
-// Labelling jobs of datasets (embedding passes, suggestion refreshes, maps), each in its own process
-// like face analysis: this side starts the process, relays its progress as events and resolves with
-// its result. One job of a kind per dataset: asking again joins the one running.
-import { FacetError, type ErrorPayload } from '../../../shared/errors.js';
+// Labelling jobs of datasets (embedding passes, suggestion refreshes, maps), each in a job process
+// started by the one supervisor: this side relays progress as contract events and resolves with the
+// result. One job of a kind per dataset: asking again joins the one running.
 import type { EventName } from '../../../shared/contract.js';
-import type { BackboneName, EmbeddingsSummary, MapSummary, SuggestionsSummary } from '../../../shared/labelling.js';
+import type { BackboneName, EmbeddingsProgress, EmbeddingsSummary, MapProgress, MapSummary, SuggestionsProgress, SuggestionsSummary } from '../../../shared/labelling.js';
 import { getDataset } from '../datasets/queries.js';
+import type { embedJob } from '../embeddings/embed-job.js';
+import type { PixelBackboneName } from '../embeddings/backbones.js';
 import type { CoreEvents } from '../platform/events.js';
-import { builtSibling } from '../platform/files/built-file.js';
-import { forkLauncher, type ChildHandle, type ProcessLauncher } from '../platform/jobs/child-process.js';
+import { jobFailure, type JobSupervisor } from '../platform/jobs/supervisor.js';
 import type { Workspace } from '../platform/workspace.js';
-import type { FromLabelling, LabellingJobKind, ToLabelling } from './labelling-process.js';
+import type { mapJob, suggestJob } from './suggestion-jobs.js';
 
+export type LabellingJobKind = 'embed' | 'suggest' | 'map';
 type Result<K extends LabellingJobKind> = K extends 'embed' ? EmbeddingsSummary : K extends 'suggest' ? SuggestionsSummary : MapSummary;
+type Progress = EmbeddingsProgress | SuggestionsProgress | MapProgress;
 
-const EVENTS: Record<LabellingJobKind, { progress: EventName; finished: EventName; noun: string }> = {
-  embed: { progress: 'embeddings/progress', finished: 'embeddings/finished', noun: 'embedding pass' },
-  suggest: { progress: 'suggestions/progress', finished: 'suggestions/finished', noun: 'suggestion refresh' },
-  map: { progress: 'map/progress', finished: 'map/finished', noun: 'map' },
+const KINDS: Record<LabellingJobKind, { progress: EventName; finished: EventName; label: string; again: string }> = {
+  embed: { progress: 'embeddings/progress', finished: 'embeddings/finished', label: 'embedding', again: 'Start it again: images already embedded are skipped.' },
+  suggest: { progress: 'suggestions/progress', finished: 'suggestions/finished', label: 'suggestion', again: 'Refresh the suggestions again.' },
+  map: { progress: 'map/progress', finished: 'map/finished', label: 'map', again: 'Compute the map again.' },
 };
 
-const CANCEL_GRACE_MS = 10_000;
-
 export class LabellingJobs {
-  private readonly active = new Map<string, { child: ChildHandle<ToLabelling, FromLabelling>; done: Promise<unknown>; backbone?: BackboneName }>();
-  /** The latest progress of each running job, for status calls. */
-  private readonly latest = new Map<string, unknown>();
+  private readonly active = new Map<string, { done: Promise<unknown>; backbone?: BackboneName; progress: Progress | null }>();
 
   constructor(
     private readonly ws: Workspace,
     private readonly events: CoreEvents,
-    private readonly launcher: ProcessLauncher = forkLauncher,
+    private readonly jobs: JobSupervisor,
   ) {}
 
   run<K extends LabellingJobKind>(kind: K, datasetId: number, backbone?: BackboneName): Promise<Result<K>> {
@@ -37,39 +35,30 @@ export class LabellingJobs {
     const running = this.active.get(key);
     if (running) return running.done as Promise<Result<K>>;
     getDataset(this.ws.db, datasetId);
-    const entry = builtSibling(import.meta.url, './labelling-process.js');
-    const child = this.launcher(entry, [this.ws.dir, kind, String(datasetId), ...(backbone ? [backbone] : [])]) as ChildHandle<ToLabelling, FromLabelling>;
-    const names = EVENTS[kind];
-    const done = new Promise<Result<K>>((resolve, reject) => {
-      let outcome: { result: Result<K> } | { error: ErrorPayload } | null = null;
-      child.onMessage((m) => {
-        if (m.type === 'progress') {
-          this.latest.set(key, m.progress);
-          this.events.emit(names.progress, m.progress as never);
-        } else if (m.type === 'finished') outcome = { result: m.result as Result<K> };
-        else outcome = { error: m.error };
-      });
-      child.onExit((code) => {
-        this.active.delete(key);
-        this.latest.delete(key);
-        const o = outcome as { result: Result<K> } | { error: ErrorPayload } | null;
-        if (o && 'result' in o) {
-          this.events.emit(names.finished, o.result as never);
-          resolve(o.result);
-          return;
-        }
-        const e = o?.error;
-        reject(
-          new FacetError(e?.code ?? 'internal', e?.message ?? `The ${names.noun} process exited unexpectedly (code ${code ?? 'signal'}).`, {
-            ...(e?.file ? { file: e.file } : {}),
-            ...(e?.field ? { field: e.field } : {}),
-            hint: e?.hint ?? `Start the ${names.noun} again: work already saved is kept.`,
-          }),
-        );
-      });
+    const names = KINDS[kind];
+    const entry: { done: Promise<unknown>; backbone?: BackboneName; progress: Progress | null } = { done: Promise.resolve(), backbone, progress: null };
+    const onEvent = (p: Progress) => {
+      entry.progress = p;
+      this.events.emit(names.progress, p as never);
+    };
+    const opts = { key, label: names.label, interruptedHint: names.again, onEvent };
+    const job =
+      kind === 'embed'
+        ? this.jobs.start<typeof embedJob>('embed', { datasetId, backbone: backbone as PixelBackboneName }, opts)
+        : kind === 'suggest'
+          ? this.jobs.start<typeof suggestJob>('suggest', { datasetId, ...(backbone ? { backbone } : {}) }, opts)
+          : this.jobs.start<typeof mapJob>('map', { datasetId, ...(backbone ? { backbone } : {}) }, opts);
+    const done = (job.done as Promise<{ status: 'completed'; result: Result<K> } | { status: 'failed' | 'interrupted'; error: Parameters<typeof jobFailure>[0] }>).then((outcome) => {
+      this.active.delete(key);
+      if (outcome.status === 'completed') {
+        this.events.emit(names.finished, outcome.result as never);
+        return outcome.result;
+      }
+      throw jobFailure(outcome.error, names.again);
     });
     done.catch(() => {}); // the caller gets the rejection; this only keeps it from being unhandled
-    this.active.set(key, { child, done, backbone });
+    entry.done = done;
+    this.active.set(key, entry);
     return done;
   }
 
@@ -77,25 +66,13 @@ export class LabellingJobs {
   async cancel(kind: LabellingJobKind, datasetId: number): Promise<{ cancelled: boolean }> {
     const active = this.active.get(`${kind}:${datasetId}`);
     if (!active) return { cancelled: false };
-    active.child.send({ type: 'cancel' });
-    const timer = setTimeout(() => active.child.kill(), CANCEL_GRACE_MS);
+    await this.jobs.cancel(`${kind}:${datasetId}`);
     await active.done.catch(() => {});
-    clearTimeout(timer);
     return { cancelled: true };
   }
 
-  running(kind: LabellingJobKind, datasetId: number): { backbone?: BackboneName; progress: unknown } | null {
-    const key = `${kind}:${datasetId}`;
-    const active = this.active.get(key);
-    return active ? { backbone: active.backbone, progress: this.latest.get(key) ?? null } : null;
-  }
-
-  async stopAll(): Promise<void> {
-    await Promise.all(
-      [...this.active.keys()].map((key) => {
-        const [kind, id] = key.split(':') as [LabellingJobKind, string];
-        return this.cancel(kind, Number(id));
-      }),
-    );
+  running(kind: LabellingJobKind, datasetId: number): { backbone?: BackboneName; progress: Progress | null } | null {
+    const active = this.active.get(`${kind}:${datasetId}`);
+    return active ? { backbone: active.backbone, progress: active.progress } : null;
   }
 }
