@@ -9,6 +9,7 @@ const all = [
   ['ui', []],
   ['audit', []],
   ['faces', []],
+  ['labelling', []],
   // 100,000 images take ~15 min here; the full figure: npm run bench:scale -- --count 100000
   ['scale', ['--count', '20000']],
 ];

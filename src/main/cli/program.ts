@@ -15,6 +15,7 @@ import { registerFacesCommands } from './faces-commands.js';
 import { registerAuditCommands } from './audit-commands.js';
 import { registerHealthCommands } from './health-commands.js';
 import { registerWorkspaceCommands } from './workspace-commands.js';
+import { registerLabellingCommands } from './labelling-commands.js';
 import { registerClusterCommands } from './cluster-commands.js';
 
 const EXIT_HELP = `
@@ -42,6 +43,7 @@ function registerCommands(program: Command, ctx: CliContext): void {
   registerFacesCommands(program, ctx);
   registerAuditCommands(program, ctx);
   registerHealthCommands(program, ctx);
+  registerLabellingCommands(program, ctx);
   registerWorkspaceCommands(program, ctx);
   registerClusterCommands(program, ctx);
 }

@@ -7,6 +7,7 @@ import { DemoError, generateDemo } from './demo/generate.js';
 import { addClass, deleteClass, mergeClasses, renameClass } from './datasets/classes.js';
 import { deleteDataset } from './datasets/delete.js';
 import { importFolder, rescanDataset } from './datasets/import.js';
+import { holdoutRule } from './datasets/holdout.js';
 import { redo, setLabels, undo } from './datasets/labels.js';
 import { getDataset, listClasses, listDatasets, listSkipped } from './datasets/queries.js';
 import { listImages } from './queries/images.js';
@@ -36,6 +37,12 @@ import { getImageFaces } from './faces/face-store.js';
 import { findFaceLeaks, groupByIdentity } from './faces/identity.js';
 import type { Workspace } from './platform/workspace.js';
 import { resolveUserPath, type UserPathContext } from './platform/files/user-path.js';
+import { DEFAULT_BACKBONE, type EmbeddingsProgress } from '../../shared/labelling.js';
+import { LabellingJobs } from './suggestions/labelling-jobs.js';
+import { embeddingsStatus, faceSummaryAsEmbeddings } from './suggestions/embedding-status.js';
+import { acceptSuggestions as acceptLabelSuggestions, listSuggestions, suggestionsStatus } from './suggestions/accept.js';
+import { labellingProgress, nextInQueue } from './suggestions/queue.js';
+import { getMap } from './suggestions/map.js';
 
 export interface CoreOptions {
   /** How job processes are started: child_process.fork by default, utilityProcess in Electron. */
@@ -61,6 +68,8 @@ export class Core {
   readonly predictor: Predictor;
   /** How paths the user types are read (see CoreOptions.relativePathsFrom). */
   readonly paths: UserPathContext;
+  /** Embedding passes, suggestion refreshes and maps (issue 17), each in its own process. */
+  readonly labelling: LabellingJobs;
 
   constructor(
     readonly workspace: Workspace,
@@ -79,6 +88,7 @@ export class Core {
     this.predictor = new Predictor(ws, this.jobs);
     const paths: UserPathContext = options.relativePathsFrom === undefined ? {} : { relativeTo: options.relativePathsFrom };
     this.paths = paths;
+    this.labelling = new LabellingJobs(ws, this.events, this.jobs);
     const progress = (p: Parameters<CoreEvents['emit']>[1] & object) => this.events.emit('import/progress', p as never);
     this.handlers = {
       'workspace/info': () => ws.info(),
@@ -112,7 +122,7 @@ export class Core {
           ...(a.dryRun ? { dryRun: true } : {}),
         }),
       'images/list': (a) => listImages(db, a),
-      'labels/set': (a) => setLabels(db, a.datasetId, a.imageIds, a.classId),
+      'labels/set': (a) => setLabels(db, a.datasetId, a.imageIds, a.classId, a.source ?? 'user'),
       'labels/undo': (a) => undo(db, a.datasetId),
       'labels/redo': (a) => redo(db, a.datasetId),
       'classes/list': (a) => listClasses(db, a.datasetId),
@@ -162,6 +172,27 @@ export class Core {
       'faces/image': (a) => getImageFaces(db, a.imageId),
       'faces/group': (a) => groupByIdentity(db, a.datasetId, a),
       'faces/leaks': (a) => findFaceLeaks(db, a.datasetId, a.threshold),
+      'embeddings/start': async (a) =>
+        a.backbone === 'face' ? faceSummaryAsEmbeddings(await this.faces.analyse({ datasetId: a.datasetId })) : this.labelling.run('embed', a.datasetId, a.backbone ?? DEFAULT_BACKBONE),
+      'embeddings/cancel': async (a) => {
+        const [pixels, faces] = await Promise.all([this.labelling.cancel('embed', a.datasetId), this.faces.isActive(a.datasetId) ? this.faces.cancel(a.datasetId) : { cancelled: false }]);
+        return { cancelled: pixels.cancelled || faces.cancelled };
+      },
+      'embeddings/status': (a) => {
+        const job = this.labelling.running('embed', a.datasetId);
+        return embeddingsStatus(db, a.datasetId, job ? { backbone: job.backbone ?? DEFAULT_BACKBONE, progress: job.progress as EmbeddingsProgress | null } : null);
+      },
+      'suggestions/refresh': (a) => this.labelling.run('suggest', a.datasetId, a.backbone),
+      'suggestions/cancel': (a) => this.labelling.cancel('suggest', a.datasetId),
+      'suggestions/status': (a) => suggestionsStatus(db, a.datasetId, this.labelling.running('suggest', a.datasetId) !== null),
+      'suggestions/list': (a) => listSuggestions(db, a),
+      'suggestions/accept': (a) => acceptLabelSuggestions(db, a),
+      'queue/next': (a) => nextInQueue(db, a),
+      'queue/progress': (a) => labellingProgress(db, a.datasetId),
+      'splits/holdout': (a) => holdoutRule(db, a.datasetId),
+      'map/compute': (a) => this.labelling.run('map', a.datasetId, a.backbone),
+      'map/cancel': (a) => this.labelling.cancel('map', a.datasetId),
+      'map/get': (a) => getMap(db, a.datasetId),
     };
   }
 

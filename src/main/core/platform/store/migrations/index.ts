@@ -8,10 +8,11 @@ import { classEdits } from './2026-11-29-class-edits.js';
 import { runOrigin } from './2026-12-06-run-origin.js';
 import { health } from './2026-12-06-health.js';
 import type { Migration } from './migration.js';
+import { labelling } from './2026-12-06-labelling.js';
 
 export type { Migration } from './migration.js';
 
-export const migrations: Migration[] = [initial, runs, audits, faces, classEdits, runOrigin, health];
+export const migrations: Migration[] = [initial, runs, audits, faces, classEdits, runOrigin, health, labelling];
 
 export function migrate(db: Database, list: Migration[] = migrations): string[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);
