@@ -6,6 +6,7 @@ import { FacetError, describeValue } from '../../shared/errors.js';
 import { DemoError, generateDemo } from './demo/generate.js';
 import { addClass, deleteClass, mergeClasses, renameClass } from './datasets/classes.js';
 import { importFolder, rescanDataset } from './datasets/import.js';
+import { jobProber } from './datasets/image-prober.js';
 import { redo, setLabels, undo } from './datasets/labels.js';
 import { getDataset, listClasses, listDatasets, listSkipped } from './datasets/queries.js';
 import { listImages } from './queries/images.js';
@@ -71,6 +72,8 @@ export class Core {
     this.audits = new Audits(ws, this.events, this.jobs);
     this.faces = new FaceJobs(ws, this.events, this.jobs);
     this.predictor = new Predictor(ws, this.jobs);
+    // Import and rescan decode the user's images in the job process, never here.
+    const decode = jobProber(this.jobs);
     const paths: UserPathContext = options.relativePathsFrom === undefined ? {} : { relativeTo: options.relativePathsFrom };
     this.paths = paths;
     const progress = (p: Parameters<CoreEvents['emit']>[1] & object) => this.events.emit('import/progress', p as never);
@@ -78,8 +81,8 @@ export class Core {
       'workspace/info': () => ws.info(),
       'datasets/list': () => listDatasets(db),
       'datasets/get': (a) => getDataset(db, a.datasetId),
-      'datasets/import': (a) => importFolder(ws, a, progress, paths),
-      'datasets/rescan': (a) => rescanDataset(ws, a.datasetId, progress),
+      'datasets/import': (a) => importFolder(ws, a, progress, paths, decode),
+      'datasets/rescan': (a) => rescanDataset(ws, a.datasetId, progress, 'rescan', decode),
       'datasets/skipped': (a) => listSkipped(db, a.datasetId),
       'images/list': (a) => listImages(db, a),
       'labels/set': (a) => setLabels(db, a.datasetId, a.imageIds, a.classId),

@@ -4,10 +4,11 @@
 //
 // Register a new job kind here: define it in its domain with defineJob (platform/jobs/protocol.ts)
 // and add it to the list below; its service starts it with JobSupervisor.start (platform/jobs/supervisor.ts).
+import { decodeJob } from './datasets/decode-job.js';
 import { facesJob } from './faces/faces-job.js';
 import { serveJob } from './platform/jobs/runtime.js';
 import { auditJob } from './quality/audit-job.js';
 import { predictJob } from './training/predict-job.js';
 import { trainJob } from './training/train-job.js';
 
-await serveJob([trainJob, auditJob, facesJob, predictJob]);
+await serveJob([trainJob, auditJob, facesJob, predictJob, decodeJob]);

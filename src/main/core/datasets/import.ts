@@ -4,7 +4,6 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pLimit from 'p-limit';
 import type { DuplicateGroup, ImportProgress, ImportSummary, SkippedFile, SplitFractions } from '../../../shared/domain.js';
 import type { ParsedArgs } from '../../../shared/contract.js';
 import { FacetError } from '../../../shared/errors.js';
@@ -13,7 +12,8 @@ import { requireSafeGroupBy } from './group-by-check.js';
 import { requireInputFolder, type UserPathContext } from '../platform/files/user-path.js';
 import { nowIso, writeTransaction, type Database } from '../platform/store/db.js';
 import type { Workspace } from '../platform/workspace.js';
-import { probeImage, type ProbeResult } from './probe.js';
+import type { ProbeResult } from './probe.js';
+import { inProcessProber, type ImageProber } from './image-prober.js';
 import { getDataset, listClasses } from './queries.js';
 import { groupKeyOf, scanFolder, type ScannedFile } from './scan.js';
 import { assignSplits, type SplitCandidate } from './splits.js';
@@ -35,7 +35,13 @@ export const IMPORT_CONCURRENCY = Math.max(2, Math.min(8, os.availableParallelis
 /** Rows written per transaction: big enough to be fast, small enough that a kill loses little. */
 const WRITE_CHUNK = 256;
 
-export async function importFolder(ws: Workspace, args: ParsedArgs<'datasets/import'>, onProgress?: ProgressListener, paths: UserPathContext = {}): Promise<ImportSummary> {
+export async function importFolder(
+  ws: Workspace,
+  args: ParsedArgs<'datasets/import'>,
+  onProgress?: ProgressListener,
+  paths: UserPathContext = {},
+  probe: ImageProber = inProcessProber(ws),
+): Promise<ImportSummary> {
   const root = await requireInputFolder(args.folder, 'folder', paths);
   await requireSafeGroupBy(args.groupBy);
   const db = ws.db;
@@ -56,7 +62,7 @@ export async function importFolder(ws: Workspace, args: ParsedArgs<'datasets/imp
         hint: 'Run `facet import` without split options to rescan it; its splits are kept so earlier runs stay comparable.',
       });
     }
-    return rescanDataset(ws, existing.id, onProgress);
+    return rescanDataset(ws, existing.id, onProgress, 'rescan', probe);
   }
   const fractions = args.split ? percentToFractions(args.split) : DEFAULT_SPLIT;
   const datasetId = Number(
@@ -67,7 +73,7 @@ export async function importFolder(ws: Workspace, args: ParsedArgs<'datasets/imp
       .run(args.name ?? path.basename(root), root, fractions.train, fractions.val, fractions.test, args.seed ?? DEFAULT_SEED, args.groupBy ?? null, nowIso())
       .lastInsertRowid,
   );
-  return rescanDataset(ws, datasetId, onProgress, 'import');
+  return rescanDataset(ws, datasetId, onProgress, 'import', probe);
 }
 
 export async function rescanDataset(
@@ -75,6 +81,7 @@ export async function rescanDataset(
   datasetId: number,
   onProgress?: ProgressListener,
   source: 'import' | 'rescan' = 'rescan',
+  probe: ImageProber = inProcessProber(ws),
 ): Promise<ImportSummary> {
   const started = performance.now();
   const db = ws.db;
@@ -112,7 +119,6 @@ export async function rescanDataset(
   const total = toProbe.length;
   let done = 0;
   emit({ datasetId, phase: 'reading', done, total }, true);
-  const limit = pLimit(IMPORT_CONCURRENCY);
   let pending: { file: ScannedFile; result: ProbeResult }[] = [];
   const flush = () => {
     const batch = pending;
@@ -120,25 +126,14 @@ export async function rescanDataset(
     writeTransaction(db, () => saveProbed(db, datasetId, dataset.groupBy, batch, existing, classIdByFolder, source, counts));
   };
   // A bad image is a SkippedFile, never an exception; what does throw (the workspace cache or the
-  // database failing) stops the queue and fails the import once the files in flight have settled.
-  let failure: { error: unknown } | null = null;
-  await Promise.all(
-    toProbe.map((file) =>
-      limit(async () => {
-        if (failure) return;
-        try {
-          const result = await probeImage(file.absPath, file.path, (hash) => ws.thumbnailPath(hash));
-          pending.push({ file, result });
-          done++;
-          if (pending.length >= WRITE_CHUNK) flush();
-          emit({ datasetId, phase: 'reading', done, total, path: file.path });
-        } catch (error) {
-          failure ??= { error };
-        }
-      }),
-    ),
-  );
-  if (failure) throw (failure as { error: unknown }).error;
+  // database failing, the decoder process dying) fails the import; what was saved so far stays.
+  await probe(toProbe, (index, result) => {
+    const file = toProbe[index]!;
+    pending.push({ file, result });
+    done++;
+    if (pending.length >= WRITE_CHUNK) flush();
+    emit({ datasetId, phase: 'reading', done, total, path: file.path });
+  }, IMPORT_CONCURRENCY);
 
   emit({ datasetId, phase: 'saving', done, total }, true);
   writeTransaction(db, () => {
