@@ -9,6 +9,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import sharp from 'sharp';
 import { IMPORT_CONCURRENCY, importFolder, rescanDataset } from '../src/main/core/datasets/import.js';
+import { inProcessProber } from '../src/main/core/datasets/image-prober.js';
 import { THUMBNAIL_SIZE } from '../src/main/core/datasets/probe.js';
 import { Workspace } from '../src/main/core/platform/workspace.js';
 import { importMeasurer } from '../src/main/core/quality/health/measure-dataset.js';
@@ -170,7 +171,7 @@ async function main(): Promise<void> {
     const wsHealth = Workspace.open(`${wsDir}-health`);
     const withHealth = await timed(async () => {
       const measurer = importMeasurer();
-      const s = await importFolder(wsHealth, { folder: root }, undefined, measurer.onThumbnail);
+      const s = await importFolder(wsHealth, { folder: root }, undefined, {}, inProcessProber(wsHealth, measurer.onThumbnail));
       measurer.save(wsHealth.db);
       if (s.imported !== count) throw new Error(`import with health took ${s.imported} of ${count}`);
     });

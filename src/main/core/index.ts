@@ -8,6 +8,7 @@ import { addClass, deleteClass, mergeClasses, renameClass } from './datasets/cla
 import { deleteDataset } from './datasets/delete.js';
 import { importFolder, rescanDataset } from './datasets/import.js';
 import { holdoutRule } from './datasets/holdout.js';
+import { jobProber } from './datasets/image-prober.js';
 import { redo, setLabels, undo } from './datasets/labels.js';
 import { getDataset, listClasses, listDatasets, listSkipped } from './datasets/queries.js';
 import { listImages } from './queries/images.js';
@@ -86,6 +87,8 @@ export class Core {
     this.audits = new Audits(ws, this.events, this.jobs);
     this.faces = new FaceJobs(ws, this.events, this.jobs);
     this.predictor = new Predictor(ws, this.jobs);
+    // Import and rescan decode the user's images in the job process, never here.
+    const decode = jobProber(this.jobs);
     const paths: UserPathContext = options.relativePathsFrom === undefined ? {} : { relativeTo: options.relativePathsFrom };
     this.paths = paths;
     this.labelling = new LabellingJobs(ws, this.events, this.jobs);
@@ -97,14 +100,14 @@ export class Core {
       // The label-free health measures are taken during an import, from the thumbnail pixels it decodes.
       'datasets/import': async (a) => {
         const measurer = importMeasurer();
-        const summary = await importFolder(ws, a, progress, measurer.onThumbnail, paths);
+        const summary = await importFolder(ws, a, progress, paths, decode, measurer.onMeasures);
         measurer.save(db);
         await measureDataset(ws, summary.datasetId);
         return summary;
       },
       'datasets/rescan': async (a) => {
         const measurer = importMeasurer();
-        const summary = await rescanDataset(ws, a.datasetId, progress, 'rescan', measurer.onThumbnail);
+        const summary = await rescanDataset(ws, a.datasetId, progress, 'rescan', decode, measurer.onMeasures);
         measurer.save(db);
         await measureDataset(ws, a.datasetId);
         return summary;

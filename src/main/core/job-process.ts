@@ -4,12 +4,15 @@
 //
 // Register a new job kind here: define it in its domain with defineJob (platform/jobs/protocol.ts)
 // and add it to the list below; its service starts it with JobSupervisor.start (platform/jobs/supervisor.ts).
+import { decodeJobMeasuring } from './datasets/decode-job.js';
 import { embedJob } from './embeddings/embed-job.js';
 import { facesJob } from './faces/faces-job.js';
 import { serveJob } from './platform/jobs/runtime.js';
 import { auditJob } from './quality/audit-job.js';
+import { measure } from './quality/health/metrics.js';
 import { predictJob } from './training/predict-job.js';
 import { trainJob } from './training/train-job.js';
 import { mapJob, suggestJob } from './suggestions/suggestion-jobs.js';
 
-await serveJob([trainJob, auditJob, facesJob, predictJob, embedJob, suggestJob, mapJob]);
+// Import's decoder also takes the health checks' measures from the thumbnail pixels it already has.
+await serveJob([trainJob, auditJob, facesJob, predictJob, embedJob, suggestJob, mapJob, decodeJobMeasuring(measure)]);

@@ -4,7 +4,6 @@
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pLimit from 'p-limit';
 import type { DuplicateGroup, ImportProgress, ImportSummary, SkippedFile, SplitFractions } from '../../../shared/domain.js';
 import type { ParsedArgs } from '../../../shared/contract.js';
 import { FacetError } from '../../../shared/errors.js';
@@ -13,7 +12,8 @@ import { requireSafeGroupBy } from './group-by-check.js';
 import { requireInputFolder, type UserPathContext } from '../platform/files/user-path.js';
 import { nowIso, writeTransaction, type Database } from '../platform/store/db.js';
 import type { Workspace } from '../platform/workspace.js';
-import { probeImage, type ProbeResult, type ThumbnailListener } from './probe.js';
+import type { ProbeResult } from './probe.js';
+import { inProcessProber, type ImageProber, type MeasuresListener } from './image-prober.js';
 import { getDataset, listClasses } from './queries.js';
 import { groupKeyOf, scanFolder, type ScannedFile } from './scan.js';
 import { assignSplits, drawHoldout, type SplitCandidate } from './splits.js';
@@ -35,13 +35,13 @@ export const IMPORT_CONCURRENCY = Math.max(2, Math.min(8, os.availableParallelis
 /** Rows written per transaction: big enough to be fast, small enough that a kill loses little. */
 const WRITE_CHUNK = 256;
 
-/** onThumbnail: sees each new picture's thumbnail pixels (the core measures them for the health checks). */
 export async function importFolder(
   ws: Workspace,
   args: ParsedArgs<'datasets/import'>,
   onProgress?: ProgressListener,
-  onThumbnail?: ThumbnailListener,
   paths: UserPathContext = {},
+  probe: ImageProber = inProcessProber(ws),
+  onMeasures?: MeasuresListener,
 ): Promise<ImportSummary> {
   const root = await requireInputFolder(args.folder, 'folder', paths);
   await requireSafeGroupBy(args.groupBy);
@@ -64,7 +64,7 @@ export async function importFolder(
         hint: 'Run `facet import` without split options to rescan it; its splits are kept so earlier runs stay comparable.',
       });
     }
-    return rescanDataset(ws, existing.id, onProgress, 'rescan', onThumbnail);
+    return rescanDataset(ws, existing.id, onProgress, 'rescan', probe, onMeasures);
   }
   const fractions = args.split ? percentToFractions(args.split) : DEFAULT_SPLIT;
   const datasetId = Number(
@@ -75,7 +75,7 @@ export async function importFolder(
       .run(args.name ?? path.basename(root), root, fractions.train, fractions.val, fractions.test, args.seed ?? DEFAULT_SEED, args.groupBy ?? null, args.unlabelled ? 1 : 0, nowIso())
       .lastInsertRowid,
   );
-  return rescanDataset(ws, datasetId, onProgress, 'import', onThumbnail);
+  return rescanDataset(ws, datasetId, onProgress, 'import', probe, onMeasures);
 }
 
 export async function rescanDataset(
@@ -83,7 +83,8 @@ export async function rescanDataset(
   datasetId: number,
   onProgress?: ProgressListener,
   source: 'import' | 'rescan' = 'rescan',
-  onThumbnail?: ThumbnailListener,
+  probe: ImageProber = inProcessProber(ws),
+  onMeasures?: MeasuresListener,
 ): Promise<ImportSummary> {
   const started = performance.now();
   const db = ws.db;
@@ -124,7 +125,6 @@ export async function rescanDataset(
   const total = toProbe.length;
   let done = 0;
   emit({ datasetId, phase: 'reading', done, total }, true);
-  const limit = pLimit(IMPORT_CONCURRENCY);
   let pending: { file: ScannedFile; result: ProbeResult }[] = [];
   const flush = () => {
     const batch = pending;
@@ -132,25 +132,15 @@ export async function rescanDataset(
     writeTransaction(db, () => saveProbed(db, datasetId, dataset.groupBy, batch, existing, classIdByFolder, source, counts));
   };
   // A bad image is a SkippedFile, never an exception; what does throw (the workspace cache or the
-  // database failing) stops the queue and fails the import once the files in flight have settled.
-  let failure: { error: unknown } | null = null;
-  await Promise.all(
-    toProbe.map((file) =>
-      limit(async () => {
-        if (failure) return;
-        try {
-          const result = await probeImage(file.absPath, file.path, (hash) => ws.thumbnailPath(hash), onThumbnail);
-          pending.push({ file, result });
-          done++;
-          if (pending.length >= WRITE_CHUNK) flush();
-          emit({ datasetId, phase: 'reading', done, total, path: file.path });
-        } catch (error) {
-          failure ??= { error };
-        }
-      }),
-    ),
-  );
-  if (failure) throw (failure as { error: unknown }).error;
+  // database failing, the decoder process dying) fails the import; what was saved so far stays.
+  await probe(toProbe, (index, result, measures) => {
+    const file = toProbe[index]!;
+    if (result.ok && measures !== undefined) onMeasures?.(result.image.hash, measures);
+    pending.push({ file, result });
+    done++;
+    if (pending.length >= WRITE_CHUNK) flush();
+    emit({ datasetId, phase: 'reading', done, total, path: file.path });
+  }, IMPORT_CONCURRENCY);
 
   emit({ datasetId, phase: 'saving', done, total }, true);
   writeTransaction(db, () => {

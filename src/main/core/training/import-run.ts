@@ -17,6 +17,7 @@ import { MetricsFileSchema, readRecipeJson, RECIPE_FILE, RecipeSchema, RESULT_DI
 import { createRunRow, finishRun, recordEpoch, saveEvaluation } from './run-store.js';
 import { loadSnapshot } from './snapshots.js';
 import { initialWeights, predictAll } from './trainer.js';
+import { resolveUserPath } from '../platform/files/user-path.js';
 
 /** Probabilities from the two engines on the same pixels differ by float rounding only (~1e-6). */
 export const IMPORT_TOLERANCE = 1e-4;
@@ -120,7 +121,7 @@ function checkSnapshot(db: Database, recipe: Recipe, datasetId: number): void {
 }
 
 export async function importRun(db: Database, opts: ImportRunOptions): Promise<ImportRunResult> {
-  const dir = path.resolve(opts.dir);
+  const dir = resolveUserPath(opts.dir, 'DIR', { relativeTo: process.cwd() });
   const recipe = readRecipeJson(path.join(dir, RECIPE_FILE), RecipeSchema, 'a Facet training recipe (recipe.json)');
   const resultDir = fs.existsSync(path.join(dir, RESULT_DIR, 'result.json')) ? path.join(dir, RESULT_DIR) : dir;
   const result = readRecipeJson(path.join(resultDir, 'result.json'), ResultSchema, 'the result train.py writes (result.json)');

@@ -20,6 +20,7 @@ import { csvLines } from '../csv.js';
 import { appVersion } from '../export-run.js';
 import { recipeReadme } from './readme.js';
 import { TRAIN_PY } from './train-py.js';
+import { resolveUserPath } from '../../platform/files/user-path.js';
 
 export interface ExportTrainingOptions {
   runId?: number;
@@ -75,7 +76,8 @@ function targetName(split: string, label: string, source: string, hash: string, 
 }
 
 export async function exportTraining(db: Database, opts: ExportTrainingOptions): Promise<ExportTrainingResult> {
-  const out = path.resolve(opts.out);
+  // A CLI command: relative paths mean the shell's folder; UNC, /proc and the like are refused.
+  const out = resolveUserPath(opts.out, '--out', { relativeTo: process.cwd() });
   checkOut(out, Boolean(opts.force));
   const { snapshot, hp, name, runId } = settingsFor(db, opts);
   if (hp.preset !== 'seed-cnn') {

@@ -57,11 +57,15 @@ export async function measureDataset(ws: Workspace, datasetId: number, opts: Mea
  * Measures pictures as an import decodes them (its thumbnail pixels), so the checks add no decode of
  * their own; `save` writes what was measured. Pictures it did not see are measured by measureDataset.
  */
-export function importMeasurer(): { onThumbnail: ThumbnailListener; save: (db: Database) => void } {
+export function importMeasurer(): { onThumbnail: ThumbnailListener; onMeasures: (hash: string, measures: unknown) => void; save: (db: Database) => void } {
   const rows = new Map<string, { hash: string; measures: ImageMeasures | null; error: string | null }>();
   return {
     onThumbnail: (hash, pixels) => {
       if (!rows.has(hash)) rows.set(hash, { hash, measures: measure(pixels), error: null });
+    },
+    // Measures the decoder process took with this same `measure` (job-process.ts registers it).
+    onMeasures: (hash, measures) => {
+      if (!rows.has(hash)) rows.set(hash, { hash, measures: measures as ImageMeasures, error: null });
     },
     save: (db) => saveMeasures(db, [...rows.values()]),
   };
