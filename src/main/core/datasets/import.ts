@@ -16,6 +16,7 @@ import { probeImage, type ProbeResult } from './probe.js';
 import { getDataset, listClasses } from './queries.js';
 import { groupKeyOf, scanFolder, type ScannedFile } from './scan.js';
 import { assignSplits, type SplitCandidate } from './splits.js';
+import { reasonInWords } from '../../../shared/user-words.js';
 
 export type ProgressListener = (progress: ImportProgress) => void;
 
@@ -96,7 +97,7 @@ export async function rescanDataset(
   try {
     scan = await scanFolder(dataset.root);
   } catch (error) {
-    throw new FacetError('io', `Cannot read the dataset folder: ${(error as Error).message}`, {
+    throw new FacetError('io', `Cannot read the dataset folder: ${reasonInWords(error)}.`, {
       file: dataset.root,
       hint: 'Check that the folder still exists and is readable.',
     });

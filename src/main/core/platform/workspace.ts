@@ -6,6 +6,7 @@ import { FacetError } from '../../../shared/errors.js';
 import type { WorkspaceInfo } from '../../../shared/domain.js';
 import { openDatabase, type Database } from './store/db.js';
 import { schemaVersion } from './store/migrations/index.js';
+import { reasonInWords } from '../../../shared/user-words.js';
 
 export const APP_FOLDER_NAME = 'Facet Studio';
 
@@ -39,7 +40,7 @@ export class Workspace {
     try {
       fs.mkdirSync(dir, { recursive: true });
     } catch (error) {
-      throw new FacetError('workspace', `Cannot create the workspace folder: ${(error as Error).message}`, {
+      throw new FacetError('workspace', `Cannot create the workspace folder: ${reasonInWords(error)}.`, {
         file: dir,
         hint: 'Pass --workspace with a folder you can write to, or set FACET_WORKSPACE.',
       });

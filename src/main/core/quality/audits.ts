@@ -10,6 +10,7 @@ import { forkLauncher, type ChildHandle, type ProcessLauncher } from '../platfor
 import type { Workspace } from '../platform/workspace.js';
 import type { FromAuditor, ToAuditor } from './audit-process.js';
 import { createAudit, finishAudit, getAudit, markInterruptedAudits, reopenAudit } from './audit-store.js';
+import { issueSentence } from '../../../shared/user-words.js';
 
 /** What the audits service needs of an audit process; Electron passes a utilityProcess-backed one. */
 export type AuditorChild = ChildHandle<ToAuditor, FromAuditor>;
@@ -36,8 +37,8 @@ export class Audits {
   start(args: { datasetId: number; settings?: AuditSettingsInput }): Audit {
     const parsed = AuditSettingsSchema.safeParse(args.settings ?? {});
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new FacetError('invalid-argument', `Invalid audit setting ${issue.path.join('.')}: ${issue.message}`, { field: issue.path.join('.') });
+      const { message, field } = issueSentence(parsed.error.issues[0]!);
+      throw new FacetError('invalid-argument', message, { field });
     }
     const settings = parsed.data;
     const min = minImageSize(settings.filters.length);

@@ -17,6 +17,7 @@ import { argmax, classificationMetrics, predictionOf } from './metrics.js';
 import { finishRun, getRun, markRunning, recordEpoch, saveEvaluation } from './run-store.js';
 import { loadSnapshot, type SnapshotItem } from './snapshots.js';
 import type { TrainOptions, TrainOutcome } from './trainer.js';
+import { reasonInWords } from '../../../shared/user-words.js';
 
 export const EMBEDDING_SIZE = 128;
 /** Dropout of the head when the run's hyperparameters ask for none: the head overfits fast without it. */
@@ -297,7 +298,7 @@ export async function predictPhotos(
     try {
       found = await photoDescriptor(analyzer, file);
     } catch (error) {
-      failed.push({ path: file, reason: `not a readable image: ${(error as Error).message.split('\n')[0]}` });
+      failed.push({ path: file, reason: `not a readable image: ${reasonInWords(error)}` });
       continue;
     }
     predictions.push(predictionOf(file, classes, predict(tf, head, found.descriptor, 1), found.face));
