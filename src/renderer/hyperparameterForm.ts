@@ -2,6 +2,7 @@
 // validation: the schema's own messages, attached to the field they are about.
 import type { z } from 'zod';
 import { CheckedHyperparametersSchema, DEFAULT_HYPERPARAMETERS, HyperparametersSchema, type Hyperparameters, type HyperparametersInput } from '../shared/hyperparameters.js';
+import { issueInWords } from '../shared/user-words.js';
 
 export type FieldKind = 'int' | 'number' | 'enum' | 'bool' | 'list';
 
@@ -115,6 +116,7 @@ export function check(values: FormValues): Checked {
     if (f.kind === 'bool') set(input, f.path, Boolean(raw));
     else if (f.kind === 'enum') set(input, f.path, raw);
     else if (typeof raw !== 'string' || raw.trim() === '') errors[f.path] = 'give a value';
+    else if (f.kind !== 'list' && !Number.isFinite(Number(raw))) errors[f.path] = `must be ${f.kind === 'int' ? 'a whole number' : 'a number'}`;
     else if (f.kind === 'list') set(input, f.path, raw.split(/[\s,]+/).filter(Boolean).map(Number));
     else set(input, f.path, Number(raw));
   }
@@ -125,7 +127,7 @@ export function check(values: FormValues): Checked {
       const field = FIELDS.find((f) => at === f.path || at.startsWith(`${f.path}.`));
       const key = field?.path ?? at;
       if (field && errors[key] === undefined) {
-        errors[key] = field.kind === 'list' && at !== field.path ? `each block: ${issue.message.replace(/^Invalid input: /, '')}` : issue.message;
+        errors[key] = field.kind === 'list' && at !== field.path ? `each block ${issueInWords(issue)}` : issueInWords(issue);
       }
     }
   }

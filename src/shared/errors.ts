@@ -1,4 +1,5 @@
 // Errors are values the user can act on: a code, the file or field at fault, and what to do next.
+import { fieldInWords } from './user-words.js';
 
 export type ErrorCode =
   | 'invalid-argument'
@@ -62,7 +63,8 @@ function isErrorPayload(value: unknown): value is ErrorPayload {
 
 /** One line for a terminal or a status bar: "message (field: x) — hint". */
 export function formatError(payload: ErrorPayload): string {
-  const where = payload.file ? ` (file: ${payload.file})` : payload.field ? ` (field: ${payload.field})` : '';
+  const field = payload.field !== undefined ? fieldInWords(payload.field) : undefined;
+  const where = payload.file ? ` (file: ${payload.file})` : field && !payload.message.toLowerCase().includes(field) ? ` (about: ${field})` : '';
   const hint = payload.hint ? ` — ${payload.hint}` : '';
   return `${payload.message}${where}${hint}`;
 }

@@ -185,3 +185,19 @@ export function trainedWith(r: Pick<Run, 'backend' | 'origin'>): string {
   if (r.origin) return `PyTorch ${r.origin.torch.replace(/a0.*$/, '')} · ${r.origin.processes} process${r.origin.processes === 1 ? '' : 'es'} · ${r.origin.device}`;
   return r.backend ?? '-';
 }
+
+/**
+ * What makes a run's numbers mean less than they seem, in words, for the Runs list, the export dialog
+ * and the model card: no validation images (the "best" epoch is then the last), no test images (no
+ * test accuracy), a run stopped early (its weights are from its best epoch so far).
+ */
+export function runCaveats(run: Pick<Run, 'status' | 'epochsDone' | 'bestEpoch' | 'images' | 'hyperparameters'>): string[] {
+  const out: string[] = [];
+  if (run.images.val === 0) out.push('no validation images: nothing chose its best epoch or stopped it early');
+  if (run.images.test === 0) out.push('no test images: its accuracy on unseen images is unknown');
+  if (run.status === 'cancelled' || run.status === 'interrupted' || run.status === 'failed') {
+    const stopped = `${run.status === 'cancelled' ? 'cancelled' : run.status === 'failed' ? 'failed' : 'interrupted'} after epoch ${run.epochsDone} of ${run.hyperparameters.epochs}`;
+    out.push(run.bestEpoch !== null ? `${stopped}: its weights (and any export) are from epoch ${run.bestEpoch}` : `${stopped}, before any epoch finished: it has no weights yet`);
+  }
+  return out;
+}

@@ -173,6 +173,22 @@ describe('accessibility', () => {
     expect(await axe(s.page)).toEqual([]);
   });
 
+  it('undoes a relabel made in the Evaluate gallery with Ctrl+Z', async () => {
+    await load(s.page);
+    await s.page.click('[data-test=tab-evaluate]');
+    await s.page.locator('[data-test=mistake][data-index="0"]').waitFor();
+    const runId = (await s.core.call('runs/list', { datasetId }))[0]!.id;
+    const first = (await s.core.call('runs/predictions', { runId, misclassified: true }))[0]!;
+    const classes = await s.core.call('classes/list', { datasetId });
+    const other = classes.findIndex((c) => c.name !== first.currentClass);
+    const labelOf = async () => (await s.core.call('images/list', { datasetId, imageIds: [first.imageId], status: 'all' })).items[0]!.className;
+    await s.page.keyboard.press(String(other + 1));
+    await expect.poll(labelOf).toBe(classes[other]!.name);
+    await s.page.keyboard.press('Control+z');
+    await expect.poll(labelOf).toBe(first.currentClass);
+    await expect.poll(() => s.page.locator('[data-test=eval-last-action]').innerText()).toMatch(/^Undid 1 label change/);
+  });
+
   it('titles the run export dialog with the run, not a function name', async () => {
     await s.page.click('[data-test=tab-runs]');
     await s.page.locator('[data-test=run-export]').first().click();

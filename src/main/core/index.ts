@@ -44,6 +44,7 @@ import { embeddingsStatus, faceSummaryAsEmbeddings } from './suggestions/embeddi
 import { acceptSuggestions as acceptLabelSuggestions, listSuggestions, suggestionsStatus } from './suggestions/accept.js';
 import { labellingProgress, nextInQueue } from './suggestions/queue.js';
 import { getMap } from './suggestions/map.js';
+import { issueSentence } from '../../shared/user-words.js';
 
 export interface CoreOptions {
   /** How job processes are started: child_process.fork by default, utilityProcess in Electron. */
@@ -206,9 +207,9 @@ export class Core {
     }
     const parsed = calls[name].args.safeParse(rawArgs ?? {});
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      const field = issue?.path.join('.') || undefined;
-      throw new FacetError('invalid-argument', `Invalid arguments for ${name}: ${issue?.message ?? 'bad value'}`, field ? { field } : {});
+      // In the user's words (user-words.ts): "Folds must be at least 2.", never "received NaN".
+      const { message, field } = issueSentence(parsed.error.issues[0]!);
+      throw new FacetError('invalid-argument', message, field ? { field } : {});
     }
     const handler = this.handlers[name] as (args: unknown) => unknown;
     try {

@@ -27,6 +27,9 @@ export const useRunsStore = defineStore('runs', () => {
       if (d && !d.epochs.some((e) => e.epoch === metrics.epoch)) {
         details.value = { ...details.value, [runId]: { ...d, epochsDone: metrics.epoch, epochs: [...d.epochs, metrics] } };
       }
+      // Everything else an epoch changes (best val accuracy, best epoch, training time) comes from
+      // the run's row, not patched here field by field: patching is how those facts went stale.
+      if (d) void refresh(runId);
     });
     api().on('train/finished', ({ runId }) => {
       const { [runId]: _done, ...rest } = progress.value;

@@ -17,6 +17,7 @@ import { inProcessProber, type ImageProber, type MeasuresListener } from './imag
 import { getDataset, listClasses } from './queries.js';
 import { groupKeyOf, scanFolder, type ScannedFile } from './scan.js';
 import { assignSplits, drawHoldout, type SplitCandidate } from './splits.js';
+import { reasonInWords } from '../../../shared/user-words.js';
 
 export type ProgressListener = (progress: ImportProgress) => void;
 
@@ -97,7 +98,7 @@ export async function rescanDataset(
   try {
     scan = await scanFolder(dataset.root, { unlabelled: unlabelledOnly });
   } catch (error) {
-    throw new FacetError('io', `Cannot read the dataset folder: ${(error as Error).message}`, {
+    throw new FacetError('io', `Cannot read the dataset folder: ${reasonInWords(error)}.`, {
       file: dataset.root,
       hint: 'Check that the folder still exists and is readable.',
     });

@@ -7,6 +7,7 @@ import sharp, { type Metadata } from 'sharp';
 import type { SkippedFile } from '../../../shared/domain.js';
 import { FacetError } from '../../../shared/errors.js';
 import { MAX_INPUT_PIXELS } from '../platform/engine/pixel-cache.js';
+import { reasonInWords } from '../../../shared/user-words.js';
 
 export { MAX_INPUT_PIXELS };
 export const THUMBNAIL_SIZE = 192;
@@ -30,6 +31,8 @@ function formatName(meta: Metadata): string {
   return meta.format ?? 'unknown';
 }
 
+const capitalFirst = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
 /** Maps a sharp / libvips failure to a reason a user understands. */
 export function classifyDecodeError(rel: string, error: unknown): SkippedFile {
   const message = (error as Error).message ?? String(error);
@@ -49,7 +52,7 @@ export function classifyDecodeError(rel: string, error: unknown): SkippedFile {
   // libvips's error buffer is shared by its threads, so under load the detail is sometimes lost.
   const detail = message.split('\n')[0]?.trim();
   const known = detail && !/^unknown error$/i.test(detail);
-  return { path: rel, code: 'corrupt', reason: `Truncated or corrupt image${known ? `: ${detail}` : ': the decoder could not read it to the end.'}` };
+  return { path: rel, code: 'corrupt', reason: known ? `${capitalFirst(reasonInWords(error))}.` : 'The image file is cut short or damaged: the decoder could not read it to the end.' };
 }
 
 /** The thumbnail's decoded RGB pixels, handed to whoever measures pictures during the import (health checks). */
@@ -70,7 +73,7 @@ export async function probeImage(absPath: string, rel: string, thumbnailPath: (h
     if (code === 'EACCES' || code === 'EPERM') {
       return { ok: false, skip: { path: rel, code: 'permission-denied', reason: 'Permission denied: give your user read access to this file.' } };
     }
-    return { ok: false, skip: { path: rel, code: 'unreadable', reason: `Cannot read the file: ${(error as Error).message}` } };
+    return { ok: false, skip: { path: rel, code: 'unreadable', reason: `Cannot read the file: ${reasonInWords(error)}.` } };
   }
   if (bytes.length === 0) return { ok: false, skip: { path: rel, code: 'empty-file', reason: 'The file is empty (0 bytes).' } };
 
@@ -127,7 +130,7 @@ async function writeThumbnail(file: string, data: Buffer): Promise<void> {
     await fs.rename(tmp, file);
   } catch (error) {
     await fs.rm(tmp, { force: true }).catch(() => undefined);
-    throw new FacetError('io', `Cannot write a thumbnail into the workspace cache: ${(error as Error).message}`, {
+    throw new FacetError('io', `Cannot write a thumbnail into the workspace cache: ${reasonInWords(error)}.`, {
       file,
       hint: 'Check that the workspace folder is writable and the disk is not full.',
     });

@@ -6,6 +6,7 @@
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { SkippedFile } from '../../../shared/domain.js';
+import { reasonInWords } from '../../../shared/user-words.js';
 
 export const IMAGE_EXTENSIONS = new Set(['.jpg', '.jpeg', '.jpe', '.jfif', '.png', '.webp', '.gif', '.tif', '.tiff', '.avif']);
 /** Image formats people drop into folders that this build of sharp cannot decode. */
@@ -53,7 +54,7 @@ function skipForError(rel: string, error: unknown): SkippedFile {
   if (code === 'ENOENT') {
     return { path: rel, code: 'unreadable', reason: 'Broken link or the file vanished during the scan.' };
   }
-  return { path: rel, code: 'unreadable', reason: `Cannot read: ${(error as Error).message}` };
+  return { path: rel, code: 'unreadable', reason: `Cannot read: ${reasonInWords(error)}.` };
 }
 
 /** Classifies a file name that is not a candidate image; null when it is one. */

@@ -13,6 +13,7 @@ import { loadSnapshot } from '../training/snapshots.js';
 import { csvLines } from './csv.js';
 import { writeFileAtomic } from '../platform/files/atomic.js';
 import { prepareOutputFolder, resolveUserPath, withTimeLimit, type UserPathContext } from '../platform/files/user-path.js';
+import { reasonInWords } from '../../../shared/user-words.js';
 
 export interface ExportDatasetOptions {
   datasetId: number;
@@ -137,7 +138,7 @@ export async function exportDataset(db: Database, opts: ExportDatasetOptions, pa
           // A copy cut short (disk full) must not stay behind as a truncated image.
           await fs.rm(dest, { force: true }).catch(() => undefined);
           const code = (error as NodeJS.ErrnoException).code;
-          failed.push({ path: e.source, reason: code === 'ENOENT' ? 'the file is gone: rescan the dataset' : `cannot copy: ${code ?? (error as Error).message}` });
+          failed.push({ path: e.source, reason: code === 'ENOENT' ? 'the file is gone: rescan the dataset' : `cannot copy: ${reasonInWords(error)}` });
         }
       }),
     ),

@@ -1,7 +1,7 @@
 // What travels with an exported model: labels.json, preprocessing.json and MODEL_CARD.md.
 import type { ExportCheck, ModelFormat } from '../../../shared/export.js';
 import type { FaceDetectorName } from '../../../shared/faces.js';
-import type { RunDetail } from '../../../shared/runs.js';
+import { runCaveats, type RunDetail } from '../../../shared/runs.js';
 import { EMBEDDING_NET } from '../faces/analyzer.js';
 import { EMBEDDING_SIZE, type FaceAnalysisSettings } from '../training/embedding-preset.js';
 import type { Snapshot } from '../training/snapshots.js';
@@ -177,6 +177,7 @@ export function renderModelCard(c: ModelCardInput): string {
   lines.push(`- Snapshot: ${snapshot.id}, content hash \`${snapshot.contentHash}\` (labels, splits and file hashes the run trained on)`);
   lines.push('', '## Training', '');
   lines.push(`- Preset: ${hp.preset}; backend: ${run.backend ?? 'unknown'}; training time ${run.trainSeconds.toFixed(1)} s; epochs ${run.epochsDone} of ${hp.epochs}; best epoch ${run.bestEpoch ?? '–'} (its weights are exported)`);
+  for (const caveat of runCaveats(run)) lines.push(`- **Note:** ${caveat}.`);
   lines.push('- Hyperparameters:', '', '```json', JSON.stringify(hp, null, 2), '```');
   lines.push('', '## Evaluation on the test split', '');
   if (run.test) {

@@ -17,13 +17,14 @@ import { resolveUserPath } from '../platform/files/user-path.js';
 import { expandImagePaths, faceCropInput } from '../training/predict.js';
 import type { FaceDescriptorPreprocessing, Preprocessing } from './model-card.js';
 import { fileModelHandler } from './tfjs-files.js';
+import { reasonInWords } from '../../../shared/user-words.js';
 
 async function readJson<T>(dir: string, name: string): Promise<T> {
   const file = path.join(dir, name);
   try {
     return JSON.parse(await fs.readFile(file, 'utf8')) as T;
   } catch (error) {
-    throw new FacetError('not-found', `Cannot read ${name} of the exported model (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`, {
+    throw new FacetError('not-found', `Cannot read ${name} of the exported model (${reasonInWords(error)}).`, {
       file,
       hint: 'Give the folder written by `facet export RUN --format tfjs --out DIR`.',
     });
@@ -68,7 +69,7 @@ export async function predictWithModelDir(dir: string, inputs: string[]): Promis
         if (analyzer && crop) ({ pixels, face } = await faceCropInput(analyzer, file, image.width, image.colorMode, crop.margin));
         else pixels = await decodeForModel(file, image.width, image.colorMode);
       } catch (error) {
-        failed.push({ path: file, reason: `not a readable image: ${(error as Error).message.split('\n')[0]}` });
+        failed.push({ path: file, reason: `not a readable image: ${reasonInWords(error)}` });
         continue;
       }
       const y = tf.tidy(() => model.predict(tf.tensor4d(Float32Array.from(pixels), [1, image.height, image.width, image.channels])) as tfjs.Tensor);

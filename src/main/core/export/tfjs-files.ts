@@ -7,6 +7,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import { FacetError } from '../../../shared/errors.js';
 import type { Tf } from '../platform/engine/index.js';
 import { writeFileAtomic } from '../platform/files/atomic.js';
+import { reasonInWords } from '../../../shared/user-words.js';
 
 export const MODEL_JSON = 'model.json';
 /** The tfjs converter's shard size: small enough for browser caches and CDNs. */
@@ -58,7 +59,7 @@ export function fileModelHandler(tf: Tf, dir: string): tfjs.io.IOHandler {
       try {
         modelJson = JSON.parse(await fs.readFile(jsonPath, 'utf8')) as tfjs.io.ModelJSON;
       } catch (error) {
-        throw new FacetError('not-found', `Cannot read the exported model: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no model.json' : (error as Error).message}.`, {
+        throw new FacetError('not-found', `Cannot read the exported model: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'there is no model.json' : reasonInWords(error)}.`, {
           file: jsonPath,
           hint: 'Give the folder written by `facet export RUN --format tfjs --out DIR`.',
         });
@@ -72,7 +73,7 @@ export function fileModelHandler(tf: Tf, dir: string): tfjs.io.IOHandler {
             // Shard names come from the file: keep them inside the model folder.
             const file = path.join(dir, path.basename(p));
             const data = await fs.readFile(file).catch((error: NodeJS.ErrnoException) => {
-              throw new FacetError('not-found', `A weight file of the model is missing or unreadable (${error.code ?? error.message}).`, { file, hint: 'Export the model again.' });
+              throw new FacetError('not-found', `A weight file of the model is missing or unreadable (${reasonInWords(error)}).`, { file, hint: 'Export the model again.' });
             });
             buffers.push(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer);
           }

@@ -7,6 +7,7 @@ import type { Database } from '../platform/store/db.js';
 import { getDataset } from '../datasets/queries.js';
 import { createFaceAnalyzer, decodeUpright, type FaceAnalyzer, type UprightPixels } from './analyzer.js';
 import { analysedHashes, faceCounts, saveAnalysis } from './face-store.js';
+import { reasonInWords } from '../../../shared/user-words.js';
 
 export interface AnalyseOptions {
   detector?: FaceDetectorName;
@@ -60,7 +61,7 @@ export async function analyseDataset(db: Database, datasetId: number, opts: Anal
       const pixels = await next;
       if (i + 1 < todo.length) next = decode(i + 1);
       if (pixels instanceof Error) {
-        failed.push({ path: item.path, reason: `cannot decode: ${pixels.message}` });
+        failed.push({ path: item.path, reason: `cannot decode: ${reasonInWords(pixels)}` });
         continue;
       }
       try {
@@ -69,7 +70,7 @@ export async function analyseDataset(db: Database, datasetId: number, opts: Anal
         faces += result.faces.length;
         analysed++;
       } catch (error) {
-        failed.push({ path: item.path, reason: (error as Error).message });
+        failed.push({ path: item.path, reason: reasonInWords(error) });
       }
       const now = performance.now();
       if (now - lastEmit > 250 || i + 1 === todo.length) {

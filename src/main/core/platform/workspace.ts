@@ -7,6 +7,7 @@ import type { WorkspaceInfo } from '../../../shared/domain.js';
 import { resolveUserPath } from './files/user-path.js';
 import { openDatabase, type Database } from './store/db.js';
 import { schemaVersion } from './store/migrations/index.js';
+import { reasonInWords } from '../../../shared/user-words.js';
 
 export const APP_FOLDER_NAME = 'Facet Studio';
 
@@ -40,7 +41,7 @@ export class Workspace {
     try {
       fs.mkdirSync(dir, { recursive: true });
     } catch (error) {
-      throw new FacetError('workspace', `Cannot create the workspace folder: ${(error as Error).message}`, {
+      throw new FacetError('workspace', `Cannot create the workspace folder: ${reasonInWords(error)}.`, {
         file: dir,
         hint: 'Pass --workspace with a folder you can write to, or set FACET_WORKSPACE.',
       });

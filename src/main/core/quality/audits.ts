@@ -9,6 +9,7 @@ import type { JobOutcome, JobSupervisor } from '../platform/jobs/supervisor.js';
 import type { Workspace } from '../platform/workspace.js';
 import type { AuditResult, auditJob } from './audit-job.js';
 import { createAudit, finishAudit, getAudit, markInterruptedAudits, reopenAudit } from './audit-store.js';
+import { issueSentence } from '../../../shared/user-words.js';
 
 const jobKey = (auditId: number) => `audit:${auditId}`;
 
@@ -27,8 +28,8 @@ export class Audits {
   start(args: { datasetId: number; settings?: AuditSettingsInput }): Audit {
     const parsed = AuditSettingsSchema.safeParse(args.settings ?? {});
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new FacetError('invalid-argument', `Invalid audit setting ${issue.path.join('.')}: ${issue.message}`, { field: issue.path.join('.') });
+      const { message, field } = issueSentence(parsed.error.issues[0]!);
+      throw new FacetError('invalid-argument', message, { field });
     }
     const settings = parsed.data;
     const min = minImageSize(settings.filters.length);

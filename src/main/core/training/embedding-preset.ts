@@ -13,6 +13,7 @@ import type { Tf, WeightSet } from '../platform/engine/types.js';
 import { predictionOf } from './metrics.js';
 import type { SnapshotItem } from './snapshots.js';
 import { trainWithLoop, type TrainOptions, type TrainOutcome } from './epoch-loop.js';
+import { reasonInWords } from '../../../shared/user-words.js';
 import { buildVectorHead, predictVectors, prepareVectorHead, setModelWeights } from './vector-head.js';
 
 export { DEFAULT_HEAD_DROPOUT, headDropout } from './vector-head.js';
@@ -132,7 +133,7 @@ export async function predictPhotos(
     try {
       found = await photoDescriptor(analyzer, file);
     } catch (error) {
-      failed.push({ path: file, reason: `not a readable image: ${(error as Error).message.split('\n')[0]}` });
+      failed.push({ path: file, reason: `not a readable image: ${reasonInWords(error)}` });
       continue;
     }
     predictions.push(predictionOf(file, classes, predict(tf, head, found.descriptor, 1), found.face));

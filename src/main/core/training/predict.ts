@@ -18,6 +18,7 @@ import { decodeForModel, type ColorMode } from '../platform/engine/pixel-cache.j
 import { getRun } from './run-store.js';
 import { loadSnapshot } from './snapshots.js';
 import { initialWeights } from './trainer.js';
+import { reasonInWords } from '../../../shared/user-words.js';
 
 /** Files given, and image files found at any depth under folders given, in a stable order. */
 export async function expandImagePaths(inputs: string[]): Promise<{ files: string[]; failed: { path: string; reason: string }[] }> {
@@ -28,7 +29,7 @@ export async function expandImagePaths(inputs: string[]): Promise<{ files: strin
     try {
       st = await fs.stat(p);
     } catch (error) {
-      failed.push({ path: p, reason: `cannot read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}` });
+      failed.push({ path: p, reason: `cannot read: ${reasonInWords(error)}` });
       return;
     }
     if (st.isDirectory()) {
@@ -78,7 +79,7 @@ export async function predictWithRun(db: Database, workspaceDir: string, runId: 
       try {
         input = analyzer ? await faceCropInput(analyzer, file, hp.imageSize, hp.colorMode, hp.cropToFace.margin) : { pixels: await decodeForModel(file, hp.imageSize, hp.colorMode) };
       } catch (error) {
-        failed.push({ path: file, reason: `not a readable image: ${(error as Error).message.split('\n')[0]}` });
+        failed.push({ path: file, reason: `not a readable image: ${reasonInWords(error)}` });
         continue;
       }
       predictions.push(predictionOf(file, run.classes, await trainer.predictBatch(Float32Array.from(input.pixels), 1), input.face));

@@ -2,7 +2,7 @@
 // (train-job.ts, started by the job supervisor); this side writes the run row and snapshot, relays the
 // job's events and records how the process ended.
 import { FacetError, formatError } from '../../../shared/errors.js';
-import { CheckedHyperparametersSchema, inputLabel, type Hyperparameters, type HyperparametersInput } from '../../../shared/hyperparameters.js';
+import { CheckedHyperparametersSchema, type Hyperparameters, type HyperparametersInput } from '../../../shared/hyperparameters.js';
 import type { Run, RunFinished } from '../../../shared/runs.js';
 import type { CoreEvents } from '../platform/events.js';
 import { unanalysedImages } from '../faces/face-store.js';
@@ -12,6 +12,8 @@ import type { Workspace } from '../platform/workspace.js';
 import { createRunRow, finishRun, getRun, markInterruptedRuns } from './run-store.js';
 import { createSnapshot } from './snapshots.js';
 import type { TrainResult, trainJob } from './train-job.js';
+import { issueSentence } from '../../../shared/user-words.js';
+import { defaultRunName } from './run-names.js';
 
 type Finished = RunFinished & { dataWaitShare: number };
 const jobKey = (runId: number) => `run:${runId}`;
@@ -31,14 +33,13 @@ export class Runs {
   start(args: { datasetId: number; hyperparameters?: HyperparametersInput; name?: string }): Run {
     const parsed = CheckedHyperparametersSchema.safeParse(args.hyperparameters ?? {});
     if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new FacetError('invalid-argument', `Invalid hyperparameter ${issue.path.join('.')}: ${issue.message}`, { field: issue.path.join('.') });
+      const { message, field } = issueSentence(parsed.error.issues[0]!);
+      throw new FacetError('invalid-argument', message, { field });
     }
     const hp = parsed.data;
     assertFacesReady(this.ws.db, args.datasetId, hp);
     const snapshot = createSnapshot(this.ws.db, args.datasetId);
-    const count = (this.ws.db.prepare('SELECT COUNT(*) AS n FROM runs WHERE dataset_id = ?').get(args.datasetId) as { n: number }).n;
-    const name = args.name ?? `run ${count + 1} · ${inputLabel(hp)} · ${hp.epochs} ep`;
+    const name = args.name ?? defaultRunName(this.ws.db, args.datasetId, hp);
     const runId = createRunRow(this.ws.db, args.datasetId, snapshot.id, name, hp);
     this.launch(runId, false);
     return getRun(this.ws.db, runId);

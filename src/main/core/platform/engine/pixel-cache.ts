@@ -7,6 +7,7 @@ import path from 'node:path';
 import pLimit from 'p-limit';
 import sharp from 'sharp';
 import { FacetError } from '../../../../shared/errors.js';
+import { reasonInWords } from '../../../../shared/user-words.js';
 
 /** Decompression-bomb guard: larger images are refused before any pixel is decoded (~ 16k × 16k). */
 export const MAX_INPUT_PIXELS = 268_402_689;
@@ -80,7 +81,7 @@ export class PixelCache {
             await fs.rename(tmp, file);
           } catch (error) {
             if (error instanceof FacetError) throw error;
-            throw new FacetError('io', `Cannot decode an image for training: ${(error as Error).message}`, {
+            throw new FacetError('io', `Cannot decode an image for training: ${reasonInWords(error)}.`, {
               file: s.absPath,
               hint: 'The file changed or vanished since the import: rescan the dataset, then start the run again.',
             });

@@ -1,5 +1,6 @@
 // A failed write (full disk, read-only disk, no permission) as an error the user can act on.
 import { FacetError } from '../../../../shared/errors.js';
+import { reasonInWords } from '../../../../shared/user-words.js';
 
 const HINTS: Record<string, string> = {
   ENOSPC: 'The disk is full: free some space, then try again.',
@@ -13,7 +14,7 @@ const HINTS: Record<string, string> = {
 export function writeError(error: unknown, file: string, what: string): FacetError {
   if (error instanceof FacetError) return error;
   const code = (error as NodeJS.ErrnoException).code ?? '';
-  return new FacetError('io', `Cannot write ${what}: ${(error as Error).message ?? String(error)}`, {
+  return new FacetError('io', `Cannot write ${what}: ${reasonInWords(error)}.`, {
     file,
     hint: HINTS[code] ?? 'Check that the folder exists and is writable and that the disk is not full.',
   });

@@ -5,6 +5,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import type { Database } from 'better-sqlite3';
 import { FacetError } from '../../../../shared/errors.js';
 import { migrate } from './migrations/index.js';
+import { reasonInWords } from '../../../../shared/user-words.js';
 
 export type { Database };
 
@@ -86,7 +87,7 @@ export function asStoreError(db: Database, error: unknown): unknown {
 }
 
 function cannotOpen(file: string, error: unknown): FacetError {
-  return new FacetError('workspace', `Cannot open the workspace database: ${(error as Error).message}`, { file, hint: writableHint(path.dirname(file)) });
+  return new FacetError('workspace', `Cannot open the workspace database: ${reasonInWords(error)}.`, { file, hint: writableHint(path.dirname(file)) });
 }
 
 /** Why the workspace folder cannot be written, in the user's terms. */

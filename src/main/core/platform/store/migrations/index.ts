@@ -12,7 +12,7 @@ import { labelling } from './2026-12-06-labelling.js';
 
 export type { Migration } from './migration.js';
 
-export const migrations: Migration[] = [initial, runs, audits, faces, classEdits, runOrigin, health, labelling];
+export const migrations: Migration[] = [initial, runs, audits, faces, classEdits, health, labelling, runOrigin];
 
 export function migrate(db: Database, list: Migration[] = migrations): string[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);
