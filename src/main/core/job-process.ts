@@ -7,7 +7,8 @@
 import { facesJob } from './faces/faces-job.js';
 import { serveJob } from './platform/jobs/runtime.js';
 import { auditJob } from './quality/audit-job.js';
+import { healthJob } from './quality/health/health-job.js';
 import { predictJob } from './training/predict-job.js';
 import { trainJob } from './training/train-job.js';
 
-await serveJob([trainJob, auditJob, facesJob, predictJob]);
+await serveJob([trainJob, auditJob, facesJob, predictJob, healthJob]);
