@@ -29,8 +29,9 @@ import { latestAuditId } from './quality/audit-store.js';
 import { acceptSuggestions, keepLabels, resolveLeak } from './quality/decisions.js';
 import { auditReport } from './quality/report.js';
 import { setExcluded } from './datasets/exclusions.js';
-import { importMeasurer, measureDataset } from './quality/health/measure-dataset.js';
+import { importMeasurer } from './quality/health/measure-dataset.js';
 import { healthReport } from './quality/health/report.js';
+import { checkHealth } from './quality/health/health-checks.js';
 import { keepImages, setThresholds } from './quality/health/store.js';
 import { asStoreError } from './platform/store/db.js';
 import { FaceJobs } from './faces/face-jobs.js';
@@ -98,19 +99,18 @@ export class Core {
       'workspace/info': () => ws.info(),
       'datasets/list': () => listDatasets(db),
       'datasets/get': (a) => getDataset(db, a.datasetId),
-      // The label-free health measures are taken during an import, from the thumbnail pixels it decodes.
+      // The label-free health measures are taken during an import, from the thumbnail pixels it decodes;
+      // pictures imported before the checks existed are measured by health/check (a job).
       'datasets/import': async (a) => {
         const measurer = importMeasurer();
         const summary = await importFolder(ws, a, progress, paths, decode, measurer.onMeasures);
         measurer.save(db);
-        await measureDataset(ws, summary.datasetId);
         return summary;
       },
       'datasets/rescan': async (a) => {
         const measurer = importMeasurer();
         const summary = await rescanDataset(ws, a.datasetId, progress, 'rescan', decode, measurer.onMeasures);
         measurer.save(db);
-        await measureDataset(ws, a.datasetId);
         return summary;
       },
       'datasets/skipped': (a) => listSkipped(db, a.datasetId),
@@ -160,10 +160,7 @@ export class Core {
       'audit/accept': (a) => acceptSuggestions(db, a.auditId, a.imageIds, a.classId),
       'audit/keep': (a) => keepLabels(db, a.auditId, a.imageIds),
       'audit/resolveLeak': (a) => resolveLeak(db, a),
-      'health/check': async (a) => {
-        await measureDataset(ws, a.datasetId);
-        return healthReport(db, a.datasetId);
-      },
+      'health/check': (a) => checkHealth(ws, this.jobs, a.datasetId),
       'health/get': (a) => healthReport(db, a.datasetId),
       'health/setThresholds': (a) => {
         setThresholds(db, a.datasetId, a.thresholds);

@@ -9,10 +9,11 @@ import { embedJob } from './embeddings/embed-job.js';
 import { facesJob } from './faces/faces-job.js';
 import { serveJob } from './platform/jobs/runtime.js';
 import { auditJob } from './quality/audit-job.js';
+import { healthJob } from './quality/health/health-job.js';
 import { measure } from './quality/health/metrics.js';
 import { predictJob } from './training/predict-job.js';
 import { trainJob } from './training/train-job.js';
 import { mapJob, suggestJob } from './suggestions/suggestion-jobs.js';
 
 // Import's decoder also takes the health checks' measures from the thumbnail pixels it already has.
-await serveJob([trainJob, auditJob, facesJob, predictJob, embedJob, suggestJob, mapJob, decodeJobMeasuring(measure)]);
+await serveJob([trainJob, auditJob, facesJob, predictJob, embedJob, suggestJob, mapJob, healthJob, decodeJobMeasuring(measure)]);

@@ -46,6 +46,14 @@ describe('health of an imported dataset', () => {
     expect(report.summary).toMatchObject({ blurry: 1, dark: 1, 'odd-aspect-ratio': 1, 'near-duplicate': 1, outlier: 0 });
   });
 
+  it('health/check measures pictures nobody measured (imported before the checks) in a job process (needs npm run build)', async () => {
+    core.workspace.db.prepare('DELETE FROM image_health').run();
+    expect((await core.call('health/get', { datasetId })).checked).toBe(0);
+    const report = await core.call('health/check', { datasetId });
+    expect(report.checked).toBe(24);
+    expect(report.summary).toMatchObject({ blurry: 1, dark: 1, 'near-duplicate': 1 });
+  }, 120_000);
+
   it('a changed threshold changes the report and is kept for the dataset', async () => {
     const strict = await core.call('health/setThresholds', { datasetId, thresholds: { blurry: 0.01 } });
     expect(strict.summary.blurry).toBeGreaterThan(10);
