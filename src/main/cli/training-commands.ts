@@ -90,7 +90,7 @@ export async function followRun(ctx: CliContext, start: () => Promise<Run>): Pro
   epochs = run.hyperparameters.epochs;
   const hp = run.hyperparameters;
   o.log(`Run ${run.id} "${run.name}": ${run.images.train} train / ${run.images.val} val / ${run.images.test} test images, ${run.classes.length} classes (${run.classes.join(', ')})`);
-  o.log(`  ${hp.preset} · ${hp.imageSize}×${hp.imageSize} ${hp.colorMode} · batch ${hp.batchSize} · ${hp.epochs} epochs · ${hp.optimizer} lr ${hp.learningRate} · seed ${hp.seed}${hp.patience ? ` · patience ${hp.patience}` : ''}`);
+  o.log(`  ${hp.preset} · ${hp.imageSize}×${hp.imageSize} ${hp.colorMode} · batch ${hp.batchSize} · ${hp.epochs} epochs · ${hp.optimizer} lr ${hp.learningRate} · ${hp.padding} padding · seed ${hp.seed}${hp.patience ? ` · patience ${hp.patience}` : ''}`);
   const onSigint = () => {
     o.log('\nCancelling after the current batch… (Ctrl+C again to force)');
     process.removeListener('SIGINT', onSigint);
@@ -145,6 +145,7 @@ export function addHyperparameterOptions(cmd: Command): Command {
     .option('--image-size <n>', `square input size in pixels (default ${d.imageSize})`, numberOption('--image-size', { integer: true }))
     .addOption(new Option('--color-mode <mode>', `colour mode (default ${d.colorMode})`).choices(['rgb', 'grayscale']))
     .option('--filters <list>', `filters per conv block (default ${d.filters.join(',')})`)
+    .addOption(new Option('--padding <mode>', `convolution padding: valid trims a border, same keeps the size (~40% slower) (default ${d.padding})`).choices(['valid', 'same']))
     .option('--dense-units <n>', `units of the hidden dense layer (default ${d.denseUnits})`, numberOption('--dense-units', { integer: true }))
     .option('--dropout <x>', `dropout before the output layer (default ${d.dropout})`, numberOption('--dropout'))
     .option('--seed <n>', `seed of weights, shuffling and augmentation (default ${d.seed})`, numberOption('--seed', { integer: true, min: 0 }))
@@ -160,7 +161,7 @@ export function hyperparametersFrom(opts: Record<string, unknown>, base: Hyperpa
   const hp: Record<string, unknown> = { ...base };
   const map: Record<string, string> = {
     preset: 'preset', epochs: 'epochs', batchSize: 'batchSize', learningRate: 'learningRate', optimizer: 'optimizer', imageSize: 'imageSize',
-    colorMode: 'colorMode', denseUnits: 'denseUnits', dropout: 'dropout', seed: 'seed', patience: 'patience',
+    colorMode: 'colorMode', denseUnits: 'denseUnits', dropout: 'dropout', seed: 'seed', patience: 'patience', padding: 'padding',
   };
   for (const [opt, key] of Object.entries(map)) if (opts[opt] !== undefined) hp[key] = opts[opt];
   if (opts.cropToFace !== undefined) {
