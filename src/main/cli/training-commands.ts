@@ -121,6 +121,16 @@ export async function followRun(ctx: CliContext, start: () => Promise<Run>): Pro
   }
 }
 
+/** The run's expected duration on this machine, before it starts; says how to go faster when it is long. */
+async function printEstimate(ctx: CliContext, datasetId: number, hyperparameters: HyperparametersInput): Promise<void> {
+  const o = ctx.out();
+  const estimate = await ctx.open().call('runs/estimate', { datasetId, hyperparameters });
+  if (estimate.seconds === null) return;
+  const how = estimate.measured === 'now' ? 'measured just now' : 'this machine\'s measured speed';
+  o.log(`Estimate: ${estimate.text} (${estimate.epochs} epochs of ${estimate.trainImages} images, ${estimate.trainImagesPerSecond!.toFixed(0)} img/s ${how}).`);
+  if (estimate.faster) o.log(`  For a quicker run: --image-size ${estimate.faster.imageSize}.`);
+}
+
 export function renderTrainResult(r: ReturnType<typeof trainJson>): string {
   const lines = [`Run ${r.runId} ${r.status}${r.error ? `: ${r.error}` : ''} · backend ${r.backend ?? '-'} · ${duration(r.seconds)} of training`];
   if (r.bestEpoch) {
@@ -190,7 +200,8 @@ export function registerTrainingCommands(program: Command, ctx: CliContext): voi
       .description('train a model on a dataset (the seed CNN by default) and evaluate it on the test split')
       .argument('[dataset]', 'dataset id or name (not needed with --resume)')
       .option('--name <name>', 'run name')
-      .option('--resume <run>', 'continue an interrupted run from its last checkpoint'),
+      .option('--resume <run>', 'continue an interrupted run from its last checkpoint')
+      .option('--no-estimate', 'skip the time estimate (a few seconds of calibration the first time on a machine)'),
   ).action(async (ref: string | undefined, opts: Record<string, unknown>) => {
     const o = ctx.out();
     const core = ctx.open();
@@ -202,6 +213,7 @@ export function registerTrainingCommands(program: Command, ctx: CliContext): voi
       if (!ref) throw new FacetError('invalid-argument', 'Give the dataset to train on (facet datasets lists them).', { field: 'DATASET' });
       const dataset = findDataset(core.workspace.db, ref);
       const hyperparameters = hyperparametersFrom(opts);
+      if (opts.estimate !== false) await printEstimate(ctx, dataset.id, hyperparameters);
       result = await followRun(ctx, async () => core.call('runs/start', { datasetId: dataset.id, hyperparameters, name: opts.name as string | undefined }));
     }
     o.result(result, () => renderTrainResult(result));

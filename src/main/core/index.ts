@@ -17,6 +17,7 @@ import { getRunDetail, listRuns } from './training/run-store.js';
 import { compareRuns, deleteRun, renameRun } from './training/run-admin.js';
 import { listPredictions } from './training/evaluation-queries.js';
 import { RunManager } from './training/runs.js';
+import { RunEstimator } from './training/estimate.js';
 import type { ProcessLauncher } from './platform/jobs/child-process.js';
 import { Audits } from './quality/audits.js';
 import { latestAuditId } from './quality/audit-store.js';
@@ -42,6 +43,7 @@ export class Core {
   readonly audits: Audits;
   readonly faces: FaceJobs;
   readonly predictor: Predictor;
+  readonly estimator: RunEstimator;
 
   constructor(
     readonly workspace: Workspace,
@@ -54,6 +56,7 @@ export class Core {
     this.audits = new Audits(ws, this.events, options.launcher);
     this.faces = new FaceJobs(ws, this.events, options.launcher);
     this.predictor = new Predictor(ws, options.launcher);
+    this.estimator = new RunEstimator(ws.db, { workspaceDir: ws.dir });
     const progress = (p: Parameters<CoreEvents['emit']>[1] & object) => this.events.emit('import/progress', p as never);
     this.handlers = {
       'workspace/info': () => ws.info(),
@@ -77,6 +80,7 @@ export class Core {
           throw new FacetError(error.code === 'invalid-option' ? 'invalid-argument' : 'conflict', error.message, error.target ? { file: error.target } : {});
         }),
       'runs/start': (a) => this.runs.start({ datasetId: a.datasetId, hyperparameters: a.hyperparameters, name: a.name }),
+      'runs/estimate': (a) => this.estimator.estimate(a),
       'runs/resume': (a) => this.runs.resume(a.runId),
       'runs/cancel': (a) => this.runs.cancel(a.runId),
       'runs/list': (a) => listRuns(db, a.datasetId),
