@@ -70,7 +70,8 @@ export const CheckedHyperparametersSchema = HyperparametersSchema.superRefine((h
     ctx.addIssue({
       code: 'custom',
       path: ['imageSize'],
-      message: `image size ${hp.imageSize} is too small for ${hp.filters.length} conv blocks with ${hp.padding} padding: use at least ${min}`,
+      message: `image size ${hp.imageSize} is too small for ${hp.filters.length} conv blocks: use at least ${min}` +
+        (hp.padding === 'valid' ? ` (or 'same' padding, from ${minImageSize(hp.filters.length, 'same')})` : ` with 'same' padding`),
     });
   }
 });

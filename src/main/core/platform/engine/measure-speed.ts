@@ -35,7 +35,7 @@ async function trainerFor(spec: TrainerSpec, threads: number | undefined): Promi
 export async function measureSpeed(spec: TrainerSpec, imageShape: [number, number, number], numClasses: number, opts: MeasureOptions): Promise<EngineSpeed> {
   const n = opts.batchSize;
   const budget = opts.budgetMs ?? 1500;
-  const minSteps = opts.minSteps ?? 2;
+  const minSteps = opts.minSteps ?? 1;
   const x = new Float32Array(n * imageShape[0] * imageShape[1] * imageShape[2]);
   for (let i = 0; i < x.length; i++) x[i] = (i * 2654435761) >>> 24;
   const y = Int32Array.from({ length: n }, (_, i) => i % numClasses);
