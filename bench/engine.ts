@@ -104,16 +104,31 @@ for (const { label, size, channels } of configs) {
     r.trainBatch(x, y, BATCH);
     const totals = new Map<string, number>();
     const reps = 3;
+    let calls = 0;
+    let cpuMs = 0;
     for (let i = 0; i < reps; i++) {
+      const cpu0 = process.cpuUsage();
       const info = await tf.profile(() => { r.trainBatch(x, y, BATCH); });
+      const cpu = process.cpuUsage(cpu0);
+      cpuMs += (cpu.user + cpu.system) / 1000 / reps;
       // 'forward' is the wrapper of a fused layer op (customGrad): its kernels are listed on their own.
-      for (const k of info.kernels) if (k.name !== 'forward') totals.set(k.name, (totals.get(k.name) ?? 0) + Number(k.kernelTimeMs) / reps);
+      for (const k of info.kernels) {
+        if (k.name === 'forward') continue;
+        calls += 1 / reps;
+        totals.set(k.name, (totals.get(k.name) ?? 0) + Number(k.kernelTimeMs) / reps);
+      }
     }
+    // The same step unprofiled: CPU time outside kernels is dispatch, tidy/gradient bookkeeping, copies.
+    const cpu0 = process.cpuUsage();
+    for (let i = 0; i < reps; i++) r.trainBatch(x, y, BATCH);
+    const plain = process.cpuUsage(cpu0);
+    const stepMs = (plain.user + plain.system) / 1000 / reps;
     r.dispose();
     const sum = [...totals.values()].reduce((a, b) => a + b, 0);
     const top = [...totals].sort((a, b) => b[1] - a[1]).slice(0, 10)
       .map(([k, ms]) => `  ${k.padEnd(22)} ${ms.toFixed(1).padStart(7)} ms  ${(100 * ms / sum).toFixed(0).padStart(3)}%`);
-    profiles.push(`${label}, one train step of ${BATCH} on 1 thread, kernel time ${sum.toFixed(1)} ms:\n${top.join('\n')}`);
+    profiles.push(`${label}, one train step of ${BATCH} on 1 thread: ${Math.round(calls)} kernel calls, kernel time ${sum.toFixed(1)} ms; ` +
+      `step CPU time ${stepMs.toFixed(1)} ms unprofiled (${cpuMs.toFixed(1)} profiled), so ~${Math.max(0, stepMs - sum).toFixed(1)} ms outside kernels (kernel times are wall-clock: read this on an idle machine):\n${top.join('\n')}`);
   }
 }
 
