@@ -1,5 +1,6 @@
 // Train-step throughput of the seed CNN: stock tfjs cpu vs Facet's wasm engine (1 thread, all cores).
 // Run: npx tsx bench/engine.ts [--profile] [--quick]   (workers need `npx tsc -p tsconfig.build.json` first)
+// Against PyTorch: npm run bench:engine -- --peer [--quick] [--same] [--threads=2] [--rounds=3] (see engine-peer.ts)
 import { availableParallelism } from 'node:os';
 import { createStepTrainer, loadEngine, type StepTrainer, type Tf, type TrainerSpec } from '../src/main/core/platform/engine/index.js';
 import { Replica } from '../src/main/core/platform/engine/replica.js';
@@ -7,6 +8,13 @@ import { buildSeedCnn } from '../src/main/core/training/model.js';
 
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
+if (args.has('--peer')) {
+  const { runPeerBench } = await import('./engine-peer.js');
+  const threads = Number(process.argv.find((a) => a.startsWith('--threads='))?.slice(10) ?? 2);
+  const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? (quick ? 2 : 3));
+  await runPeerBench({ threads, rounds, quick, padding: args.has('--same') ? 'same' : 'valid' });
+  process.exit(0);
+}
 const profile = args.has('--profile');
 const BATCH = 32;
 const cores = availableParallelism();
@@ -96,16 +104,31 @@ for (const { label, size, channels } of configs) {
     r.trainBatch(x, y, BATCH);
     const totals = new Map<string, number>();
     const reps = 3;
+    let calls = 0;
+    let cpuMs = 0;
     for (let i = 0; i < reps; i++) {
+      const cpu0 = process.cpuUsage();
       const info = await tf.profile(() => { r.trainBatch(x, y, BATCH); });
+      const cpu = process.cpuUsage(cpu0);
+      cpuMs += (cpu.user + cpu.system) / 1000 / reps;
       // 'forward' is the wrapper of a fused layer op (customGrad): its kernels are listed on their own.
-      for (const k of info.kernels) if (k.name !== 'forward') totals.set(k.name, (totals.get(k.name) ?? 0) + Number(k.kernelTimeMs) / reps);
+      for (const k of info.kernels) {
+        if (k.name === 'forward') continue;
+        calls += 1 / reps;
+        totals.set(k.name, (totals.get(k.name) ?? 0) + Number(k.kernelTimeMs) / reps);
+      }
     }
+    // The same step unprofiled: CPU time outside kernels is dispatch, tidy/gradient bookkeeping, copies.
+    const cpu0 = process.cpuUsage();
+    for (let i = 0; i < reps; i++) r.trainBatch(x, y, BATCH);
+    const plain = process.cpuUsage(cpu0);
+    const stepMs = (plain.user + plain.system) / 1000 / reps;
     r.dispose();
     const sum = [...totals.values()].reduce((a, b) => a + b, 0);
     const top = [...totals].sort((a, b) => b[1] - a[1]).slice(0, 10)
       .map(([k, ms]) => `  ${k.padEnd(22)} ${ms.toFixed(1).padStart(7)} ms  ${(100 * ms / sum).toFixed(0).padStart(3)}%`);
-    profiles.push(`${label}, one train step of ${BATCH} on 1 thread, kernel time ${sum.toFixed(1)} ms:\n${top.join('\n')}`);
+    profiles.push(`${label}, one train step of ${BATCH} on 1 thread: ${Math.round(calls)} kernel calls, kernel time ${sum.toFixed(1)} ms; ` +
+      `step CPU time ${stepMs.toFixed(1)} ms unprofiled (${cpuMs.toFixed(1)} profiled), so ~${Math.max(0, stepMs - sum).toFixed(1)} ms outside kernels (kernel times are wall-clock: read this on an idle machine):\n${top.join('\n')}`);
   }
 }
 

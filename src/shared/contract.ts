@@ -17,6 +17,7 @@ import type {
 import { SKIP_CODES, SPLITS } from './domain.js';
 import { SplitPercentSchema } from './splits.js';
 import { HyperparametersSchema } from './hyperparameters.js';
+import type { RunEstimate } from './estimate.js';
 import type { EngineSummary, ImagePrediction, PredictOutcome, Run, RunComparison, RunDetail, RunFinished, TrainProgress, EpochMetrics } from './runs.js';
 import { MODEL_FORMATS, type DatasetExportResult, type ModelExportResult } from './export.js';
 import { FACE_DETECTORS, FACE_FILTERS, type FaceLeakReport, type FacesProgress, type FacesSummary, type IdentityGroups, type ImageFaces } from './faces.js';
@@ -158,6 +159,11 @@ export const calls = {
   'runs/start': {
     args: z.object({ datasetId: id, hyperparameters: HyperparametersSchema.partial().optional(), name: z.string().trim().min(1).max(200).optional() }),
     result: returns<Run>(),
+  },
+  /** How long a run with these settings would take on this machine (a short measured calibration, cached per machine in the workspace). */
+  'runs/estimate': {
+    args: z.object({ datasetId: id, hyperparameters: HyperparametersSchema.partial().optional(), fresh: z.boolean().optional() }),
+    result: returns<RunEstimate>(),
   },
   'runs/resume': { args: z.object({ runId: id }), result: returns<Run>() },
   'runs/cancel': { args: z.object({ runId: id }), result: returns<Run>() },

@@ -42,6 +42,11 @@ export const HyperparametersSchema = z.object({
   learningRate: z.number().gt(0, 'learning rate must be more than 0').max(1, 'learning rate must be at most 1').describe('learning rate').default(0.001),
   /** One Conv2D(3×3, relu) + MaxPool(2) block per entry. */
   filters: z.array(z.number().int().min(1).max(512)).min(1, 'give at least one conv block').max(6, 'at most 6 conv blocks').describe('filters per conv block, comma-separated').default([16, 32, 64]),
+  /**
+   * Convolution padding: 'valid' (the seed's and Keras' default: each 3×3 conv trims a 1-pixel
+   * border) or 'same' (zero-padded, keeps the size; ~40% more work, often a few points more accurate).
+   */
+  padding: z.enum(['valid', 'same']).describe("convolution padding: valid (the seed's, Keras' default) or same").default('valid'),
   denseUnits: z.number().int().min(1).max(4096).describe('units of the hidden dense layer').default(128),
   dropout: z.number().min(0).max(0.9, 'dropout must be below 0.9').describe('dropout before the output layer').default(0),
   /** Stop when val_loss has not improved for this many epochs; 0 = never stop early. */
@@ -55,20 +60,21 @@ export type HyperparametersInput = z.input<typeof HyperparametersSchema>;
 
 export const DEFAULT_HYPERPARAMETERS: Hyperparameters = HyperparametersSchema.parse({});
 
-/** The smallest image size the conv stack accepts: each block is a 3×3 valid conv then a 2×2 pool. */
-export function minImageSize(blocks: number): number {
+/** The smallest image size the conv stack accepts: each block is a 3×3 conv ('valid' trims 2) then a 2×2 pool. */
+export function minImageSize(blocks: number, padding: 'valid' | 'same' = 'valid'): number {
   let size = 1;
-  for (let i = 0; i < blocks; i++) size = size * 2 + 2;
+  for (let i = 0; i < blocks; i++) size = size * 2 + (padding === 'valid' ? 2 : 0);
   return size;
 }
 
 export const CheckedHyperparametersSchema = HyperparametersSchema.superRefine((hp, ctx) => {
-  const min = minImageSize(hp.filters.length);
+  const min = minImageSize(hp.filters.length, hp.padding);
   if (hp.imageSize < min) {
     ctx.addIssue({
       code: 'custom',
       path: ['imageSize'],
-      message: `image size ${hp.imageSize} is too small for ${hp.filters.length} conv blocks: use at least ${min}`,
+      message: `image size ${hp.imageSize} is too small for ${hp.filters.length} conv blocks: use at least ${min}` +
+        (hp.padding === 'valid' ? ` (or 'same' padding, from ${minImageSize(hp.filters.length, 'same')})` : ` with 'same' padding`),
     });
   }
 });

@@ -59,6 +59,13 @@ describe('training, runs and evaluation in the browser', () => {
     expect(await s.page.inputValue('[data-test=hp-filters]')).toBe('16, 32, 64');
     expect(await s.page.locator('[data-test=train-data]').innerText()).toMatch(/camera[\s\S]*phone[\s\S]*social/);
     await screenshot(s.page, '20-train-form');
+    // The image-size field says how long the run takes here (a measured calibration in the core).
+    // (48 px: a calibration at the default 256 px takes minutes on a busy machine.)
+    await s.page.fill('[data-test=hp-imageSize]', '48');
+    const note = s.page.locator('[data-test=hp-note][data-field=imageSize]', { hasText: /Training: ~.* at 48 px on this machine/ });
+    await note.waitFor({ timeout: 100_000 });
+    await screenshot(s.page, '20b-train-form-estimate');
+    await s.page.fill('[data-test=hp-imageSize]', '256');
 
     await s.page.fill('[data-test=hp-imageSize]', '8');
     const error = s.page.locator('[data-test=hp-error][data-field=imageSize]');

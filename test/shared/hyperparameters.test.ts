@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CheckedHyperparametersSchema, DEFAULT_HYPERPARAMETERS, minImageSize } from '../../src/shared/hyperparameters.js';
+import { CheckedHyperparametersSchema, DEFAULT_HYPERPARAMETERS, HyperparametersSchema, minImageSize } from '../../src/shared/hyperparameters.js';
 
 describe('hyperparameters', () => {
   it("defaults to the seed report's values", () => {
@@ -32,5 +32,14 @@ describe('hyperparameters', () => {
     expect(r.success).toBe(false);
     expect(r.error!.issues[0]!.message).toMatch(/at least 22/);
     expect(CheckedHyperparametersSchema.safeParse({ imageSize: 22 }).success).toBe(true);
+  });
+
+  it("defaults to 'valid' padding; 'same' keeps the maps' size, so smaller images fit", () => {
+    expect(DEFAULT_HYPERPARAMETERS.padding).toBe('valid');
+    expect(minImageSize(3, 'same')).toBe(8);
+    expect(CheckedHyperparametersSchema.safeParse({ imageSize: 16, padding: 'same' }).success).toBe(true);
+    const r = CheckedHyperparametersSchema.safeParse({ imageSize: 16, padding: 'valid' });
+    expect(r.error!.issues[0]!.message).toBe("image size 16 is too small for 3 conv blocks: use at least 22 (or 'same' padding, from 8)");
+    expect(HyperparametersSchema.safeParse({ padding: 'full' }).success).toBe(false);
   });
 });

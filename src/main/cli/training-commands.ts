@@ -1,7 +1,7 @@
 // Training commands of the `facet` CLI: train, runs, eval, compare, predict, doctor.
 import type { Command } from 'commander';
 import { FacetError } from '../../shared/errors.js';
-import { inputLabel } from '../../shared/hyperparameters.js';
+import { inputLabel, type HyperparametersInput } from '../../shared/hyperparameters.js';
 import { trainedWith, type EpochMetrics, type Evaluation, type Run, type RunComparison, type TrainProgress } from '../../shared/runs.js';
 import type { Core } from '../core/index.js';
 import { findDataset } from '../core/datasets/queries.js';
@@ -74,7 +74,7 @@ export async function followRun(ctx: CliContext, start: () => Promise<Run>): Pro
   epochs = run.hyperparameters.epochs;
   const hp = run.hyperparameters;
   o.log(`Run ${run.id} "${run.name}": ${run.images.train} train / ${run.images.val} val / ${run.images.test} test images, ${run.classes.length} classes (${run.classes.join(', ')})`);
-  o.log(`  ${hp.preset} · ${hp.imageSize}×${hp.imageSize} ${hp.colorMode} · batch ${hp.batchSize} · ${hp.epochs} epochs · ${hp.optimizer} lr ${hp.learningRate} · seed ${hp.seed}${hp.patience ? ` · patience ${hp.patience}` : ''}`);
+  o.log(`  ${hp.preset} · ${hp.imageSize}×${hp.imageSize} ${hp.colorMode} · batch ${hp.batchSize} · ${hp.epochs} epochs · ${hp.optimizer} lr ${hp.learningRate} · ${hp.padding} padding · seed ${hp.seed}${hp.patience ? ` · patience ${hp.patience}` : ''}`);
   const onSigint = () => {
     o.log('\nCancelling after the current batch… (Ctrl+C again to force)');
     process.removeListener('SIGINT', onSigint);
@@ -105,6 +105,16 @@ export async function followRun(ctx: CliContext, start: () => Promise<Run>): Pro
   }
 }
 
+/** The run's expected duration on this machine, before it starts; says how to go faster when it is long. */
+async function printEstimate(ctx: CliContext, datasetId: number, hyperparameters: HyperparametersInput): Promise<void> {
+  const o = ctx.out();
+  const estimate = await ctx.open().call('runs/estimate', { datasetId, hyperparameters });
+  if (estimate.seconds === null) return;
+  const how = estimate.measured === 'now' ? 'measured just now' : 'this machine\'s measured speed';
+  o.log(`Estimate: ${estimate.text} (${estimate.epochs} epochs of ${estimate.trainImages} images, ${estimate.trainImagesPerSecond!.toFixed(0)} img/s ${how}).`);
+  if (estimate.faster) o.log(`  For a quicker run: --image-size ${estimate.faster.imageSize}.`);
+}
+
 export function renderTrainResult(r: ReturnType<typeof trainJson>): string {
   const lines = [`Run ${r.runId} ${r.status}${r.error ? `: ${r.error}` : ''} · backend ${r.backend ?? '-'} · ${duration(r.seconds)} of training`];
   if (r.bestEpoch) {
@@ -125,7 +135,8 @@ export function registerTrainingCommands(program: Command, ctx: CliContext): voi
       .description('train a model on a dataset (the seed CNN by default) and evaluate it on the test split')
       .argument('[dataset]', 'dataset id or name (not needed with --resume)')
       .option('--name <name>', 'run name')
-      .option('--resume <run>', 'continue an interrupted run from its last checkpoint'),
+      .option('--resume <run>', 'continue an interrupted run from its last checkpoint')
+      .option('--no-estimate', 'skip the time estimate (a few seconds of calibration the first time on a machine)'),
   ).action(async (ref: string | undefined, opts: Record<string, unknown>) => {
     const o = ctx.out();
     const core = ctx.open();
@@ -137,6 +148,7 @@ export function registerTrainingCommands(program: Command, ctx: CliContext): voi
       if (!ref) throw new FacetError('invalid-argument', 'Give the dataset to train on (facet datasets lists them).', { field: 'DATASET' });
       const dataset = findDataset(core.workspace.db, ref);
       const hyperparameters = hyperparametersFrom(opts);
+      if (opts.estimate !== false) await printEstimate(ctx, dataset.id, hyperparameters);
       result = await followRun(ctx, async () => core.call('runs/start', { datasetId: dataset.id, hyperparameters, name: opts.name as string | undefined }));
     }
     o.result(result, () => renderTrainResult(result));

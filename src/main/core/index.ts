@@ -21,6 +21,7 @@ import { getRunDetail, listRuns } from './training/run-store.js';
 import { compareRuns, deleteRun, renameRun } from './training/run-admin.js';
 import { listPredictions } from './training/evaluation-queries.js';
 import { Runs } from './training/runs.js';
+import { RunEstimator } from './training/estimate.js';
 import type { ProcessLauncher } from './platform/jobs/child-process.js';
 import { JobSupervisor } from './platform/jobs/supervisor.js';
 import { builtSibling } from './platform/files/built-file.js';
@@ -73,6 +74,7 @@ export class Core {
   readonly paths: UserPathContext;
   /** Embedding passes, suggestion refreshes and maps (issue 17), each in its own process. */
   readonly labelling: LabellingJobs;
+  readonly estimator: RunEstimator;
 
   constructor(
     readonly workspace: Workspace,
@@ -94,6 +96,7 @@ export class Core {
     const paths: UserPathContext = options.relativePathsFrom === undefined ? {} : { relativeTo: options.relativePathsFrom };
     this.paths = paths;
     this.labelling = new LabellingJobs(ws, this.events, this.jobs);
+    this.estimator = new RunEstimator(ws.db, { workspaceDir: ws.dir });
     const progress = (p: Parameters<CoreEvents['emit']>[1] & object) => this.events.emit('import/progress', p as never);
     this.handlers = {
       'workspace/info': () => ws.info(),
@@ -140,6 +143,7 @@ export class Core {
           throw new FacetError(error.code === 'invalid-option' ? 'invalid-argument' : 'conflict', error.message, error.target ? { file: error.target } : {});
         }),
       'runs/start': (a) => this.runs.start({ datasetId: a.datasetId, hyperparameters: a.hyperparameters, name: a.name }),
+      'runs/estimate': (a) => this.estimator.estimate(a),
       'runs/resume': (a) => this.runs.resume(a.runId),
       'runs/cancel': (a) => this.runs.cancel(a.runId),
       'runs/list': (a) => listRuns(db, a.datasetId),

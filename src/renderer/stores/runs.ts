@@ -5,6 +5,7 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { HyperparametersInput } from '../../shared/hyperparameters.js';
 import { trainedWith, type Run, type RunDetail, type TrainProgress } from '../../shared/runs.js';
+import type { RunEstimate } from '../../shared/estimate.js';
 import { api } from '../api/index.js';
 
 export const useRunsStore = defineStore('runs', () => {
@@ -59,6 +60,11 @@ export const useRunsStore = defineStore('runs', () => {
     return run;
   }
 
+  /** How long a run with these settings would take here (measured by the core, cached per machine). */
+  function estimate(datasetId: number, hyperparameters: HyperparametersInput): Promise<RunEstimate> {
+    return api().call('runs/estimate', { datasetId, hyperparameters });
+  }
+
   async function cancel(runId: number): Promise<void> {
     await api().call('runs/cancel', { runId });
     await Promise.all([refresh(runId), load()]);
@@ -76,7 +82,7 @@ export const useRunsStore = defineStore('runs', () => {
     await load();
   }
 
-  return { list, details, progress, listen, load, refresh, start, cancel, rename, remove };
+  return { list, details, progress, listen, load, refresh, start, estimate, cancel, rename, remove };
 });
 
 export const isLive = (r: Pick<Run, 'status'>) => r.status === 'running' || r.status === 'queued';

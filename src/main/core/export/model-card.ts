@@ -177,6 +177,10 @@ export function renderModelCard(c: ModelCardInput): string {
   lines.push(`- Snapshot: ${snapshot.id}, content hash \`${snapshot.contentHash}\` (labels, splits and file hashes the run trained on)`);
   lines.push('', '## Training', '');
   lines.push(`- Preset: ${hp.preset}; backend: ${run.backend ?? 'unknown'}; training time ${run.trainSeconds.toFixed(1)} s; epochs ${run.epochsDone} of ${hp.epochs}; best epoch ${run.bestEpoch ?? '–'} (its weights are exported)`);
+  if (hp.preset === 'seed-cnn') {
+    const blocks = hp.filters.map((f) => `Conv2D(${f}, 3×3, relu, padding '${hp.padding}') → MaxPool(2)`).join(' → ');
+    lines.push(`- Network: Rescaling(1/255) → ${blocks} → Flatten → Dense(${hp.denseUnits}, relu)${hp.dropout > 0 ? ` → Dropout(${hp.dropout})` : ''} → Dense(${run.classes.length}, softmax). Padding '${hp.padding}': ${hp.padding === 'same' ? 'zero padding keeps each map\'s size (ONNX: explicit pads of 1 on every side of a 3×3 window)' : 'no padding, each 3×3 convolution trims a 1-pixel border'}.`);
+  }
   for (const caveat of runCaveats(run)) lines.push(`- **Note:** ${caveat}.`);
   lines.push('- Hyperparameters:', '', '```json', JSON.stringify(hp, null, 2), '```');
   lines.push('', '## Evaluation on the test split', '');

@@ -93,6 +93,26 @@ function pair(value: unknown, what: string): [number, number] {
   return [v[0] as number, v[1] as number];
 }
 
+/**
+ * Explicit ONNX pads [top, left, bottom, right] of a 'same' window over the layer's input, as
+ * TensorFlow places them (the odd pixel at the bottom/right). Explicit pads rather than
+ * auto_pad=SAME_UPPER: the attribute is deprecated and not every runtime honours it.
+ */
+function samePads(layer: tfjs.layers.Layer, kernel: number[], strides: number[], dilations: number[]): number[] {
+  const shape = (layer.input as tfjs.SymbolicTensor).shape;
+  const begin: number[] = [];
+  const end: number[] = [];
+  for (let axis = 0; axis < 2; axis++) {
+    const size = shape[1 + axis];
+    if (typeof size !== 'number') throw unsupported(layer, "'same' padding over an input of unknown size");
+    const effective = (kernel[axis]! - 1) * dilations[axis]! + 1;
+    const total = Math.max((Math.ceil(size / strides[axis]!) - 1) * strides[axis]! + effective - size, 0);
+    begin.push(Math.floor(total / 2));
+    end.push(total - Math.floor(total / 2));
+  }
+  return [...begin, ...end];
+}
+
 /** Converts a tfjs Sequential model to ONNX bytes; a layer without a mapping throws a FacetError naming it. */
 export function layersModelToOnnx(model: tfjs.LayersModel, opts: OnnxModelOptions): Uint8Array {
   if (model.getClassName() !== 'Sequential' || model.inputs.length !== 1 || model.outputs.length !== 1) {
@@ -178,7 +198,7 @@ export function layersModelToOnnx(model: tfjs.LayersModel, opts: OnnxModelOption
           attr.ints('kernel_shape', [kh, kw]),
           attr.ints('strides', pair(config.strides, 'strides')),
           attr.ints('dilations', pair(config.dilationRate, 'dilation rate')),
-          config.padding === 'same' ? attr.string('auto_pad', 'SAME_UPPER') : attr.ints('pads', [0, 0, 0, 0]),
+          attr.ints('pads', config.padding === 'same' ? samePads(layer, [kh, kw], pair(config.strides, 'strides'), pair(config.dilationRate, 'dilation rate')) : [0, 0, 0, 0]),
         ]);
         activation(layer, config.activation);
         break;
@@ -191,7 +211,7 @@ export function layersModelToOnnx(model: tfjs.LayersModel, opts: OnnxModelOption
         x = g.node('MaxPool', `${layer.name}/MaxPool`, [x], [
           attr.ints('kernel_shape', pool),
           attr.ints('strides', pair(config.strides ?? config.poolSize, 'strides')),
-          config.padding === 'same' ? attr.string('auto_pad', 'SAME_UPPER') : attr.ints('pads', [0, 0, 0, 0]),
+          attr.ints('pads', config.padding === 'same' ? samePads(layer, pool, pair(config.strides ?? config.poolSize, 'strides'), [1, 1]) : [0, 0, 0, 0]),
         ]);
         break;
       }

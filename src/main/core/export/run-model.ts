@@ -33,6 +33,7 @@ export async function loadRunModel(db: Database, workspaceDir: string, runId: nu
       ? buildEmbeddingHead(tf, hp, run.classes.length)
       : buildSeedCnn(tf, {
           imageSize: hp.imageSize,
+          padding: hp.padding,
           channels: hp.colorMode === 'rgb' ? 3 : 1,
           numClasses: run.classes.length,
           filters: hp.filters,

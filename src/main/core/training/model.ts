@@ -1,6 +1,9 @@
 // The seed report's CNN (the default preset), built from whichever tfjs module the engine loaded.
 import type * as tfjs from '@tensorflow/tfjs';
 
+/** Convolution padding: 'valid' (the seed's and Keras' default) shrinks each map by 2; 'same' keeps its size. */
+export type ConvPadding = 'valid' | 'same';
+
 export interface SeedCnnOptions {
   imageSize: number;
   channels: 1 | 3;
@@ -11,10 +14,12 @@ export interface SeedCnnOptions {
   dropout?: number;
   /** Seed of the initial weights: the same seed gives the same weights. */
   seed?: number;
+  /** Default 'valid'. */
+  padding?: ConvPadding;
 }
 
 /**
- * Input (raw 0..255) → Rescaling(1/255) → [Conv2D(f, 3, relu, 'valid') → MaxPool(2)]… → Flatten →
+ * Input (raw 0..255) → Rescaling(1/255) → [Conv2D(f, 3, relu, padding) → MaxPool(2)]… → Flatten →
  * Dense(denseUnits, relu) → [Dropout] → Dense(numClasses, softmax). Not compiled.
  */
 export function buildSeedCnn(tf: typeof tfjs, opts: SeedCnnOptions): tfjs.LayersModel {
@@ -22,6 +27,7 @@ export function buildSeedCnn(tf: typeof tfjs, opts: SeedCnnOptions): tfjs.Layers
   const denseUnits = opts.denseUnits ?? 128;
   const dropout = opts.dropout ?? 0;
   const seed = opts.seed ?? 42;
+  const padding = opts.padding ?? 'valid';
   // Every initialiser gets its own seed derived from the model seed, so layers do not share draws.
   let next = 0;
   const init = () => tf.initializers.glorotUniform({ seed: seed * 1000 + next++ });
@@ -31,7 +37,7 @@ export function buildSeedCnn(tf: typeof tfjs, opts: SeedCnnOptions): tfjs.Layers
   ];
   for (const f of filters) {
     layers.push(tf.layers.conv2d({
-      filters: f, kernelSize: 3, activation: 'relu', padding: 'valid', kernelInitializer: init(),
+      filters: f, kernelSize: 3, activation: 'relu', padding, kernelInitializer: init(),
     }));
     layers.push(tf.layers.maxPooling2d({ poolSize: 2 }));
   }

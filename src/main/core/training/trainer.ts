@@ -26,6 +26,7 @@ export async function initialWeights(hp: Hyperparameters, numClasses: number): P
   const { tf } = await loadEngine();
   const model = buildSeedCnn(tf, {
     imageSize: hp.imageSize,
+    padding: hp.padding,
     channels: hp.colorMode === 'rgb' ? 3 : 1,
     numClasses,
     filters: hp.filters,

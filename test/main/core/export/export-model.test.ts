@@ -12,7 +12,7 @@ import { predictWithRun } from '../../../../src/main/core/training/predict.js';
 import { getRun } from '../../../../src/main/core/training/run-store.js';
 import { loadSnapshot } from '../../../../src/main/core/training/snapshots.js';
 import { loadEngine } from '../../../../src/main/core/platform/engine/index.js';
-import { demoWorkspace, trainTinyRun, type DemoWorkspace } from './helpers.js';
+import { demoWorkspace, TINY_HYPERPARAMETERS, trainTinyRun, type DemoWorkspace } from './helpers.js';
 
 let ws: DemoWorkspace;
 let runId: number;
@@ -85,6 +85,23 @@ describe('export --format onnx', () => {
       width: 32, height: 32, colorMode: 'rgb', channels: 3, rescale: { scale: 1 / 255, insideModel: true }, resize: { mode: 'squash', interpolation: 'bilinear' },
     });
   });
+});
+
+describe("export of a 'same'-padding run", () => {
+  it('gives ONNX whose onnxruntime probabilities match tfjs, and a model card that names the padding', async () => {
+    const sameRun = await trainTinyRun(ws, { ...TINY_HYPERPARAMETERS, epochs: 1, padding: 'same' });
+    const out = path.join(ws.dir, 'onnx-same');
+    const result = await ws.core.call('runs/export', { runId: sameRun, format: 'onnx', out });
+    expect(result.check?.passed).toBe(true);
+    expect(result.check!.maxAbsDiff).toBeLessThan(1e-4);
+    const card = fs.readFileSync(path.join(out, 'MODEL_CARD.md'), 'utf8');
+    expect(card).toContain("Conv2D(8, 3×3, relu, padding 'same') → MaxPool(2) → Conv2D(16, 3×3, relu, padding 'same')");
+    expect(card).toContain('"padding": "same"');
+    // 32 px with 'same' padding: 32 → 16 → 8, so 8·8·16 features reach the dense layer.
+    const { model } = await loadRunModel(ws.core.workspace.db, ws.core.workspace.dir, sameRun);
+    expect(model.layers.find((l) => l.getClassName() === 'Flatten')!.outputShape).toEqual([null, 8 * 8 * 16]);
+    model.dispose();
+  }, 300_000);
 });
 
 describe('export --format tfjs', () => {

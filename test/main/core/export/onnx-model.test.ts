@@ -62,6 +62,16 @@ describe('layersModelToOnnx', () => {
     expect(sameClass).toBe(true);
   });
 
+  it("matches tfjs for the seed CNN with 'same' padding at odd sizes, with explicit pads in the graph", async () => {
+    const model = buildSeedCnn(tf, { imageSize: 29, channels: 3, numClasses: 4, filters: [4, 6, 8], denseUnits: 12, seed: 5, padding: 'same' });
+    const bytes = new TextDecoder('latin1').decode(layersModelToOnnx(model, { producerVersion: 'test' }));
+    const { maxDiff, sameClass } = await maxDifference(model, 5);
+    model.dispose();
+    expect(bytes).not.toContain('auto_pad');
+    expect(maxDiff).toBeLessThan(1e-5);
+    expect(sameClass).toBe(true);
+  });
+
   it('matches tfjs for grayscale input, same padding, strides, BatchNormalization and separate activation layers', async () => {
     const model = tf.sequential({
       layers: [

@@ -16,6 +16,15 @@ describe('buildSeedCnn', () => {
     model.dispose();
   });
 
+  it("keeps the maps' size with 'same' padding (Keras' zero padding, ~40% more work than 'valid')", () => {
+    const model = buildSeedCnn(tf, { imageSize: 64, channels: 3, numClasses: 3, padding: 'same' });
+    // 64 → conv 64 → pool 32 → conv 32 → pool 16 → conv 16 → pool 8: 8·8·64 = 4096 features.
+    expect(model.layers[7]!.outputShape).toEqual([null, 4096]);
+    expect((model.layers[1]!.getConfig() as { padding: string }).padding).toBe('same');
+    expect(model.countParams()).toBe(448 + 4640 + 18496 + (4096 * 128 + 128) + (128 * 3 + 3));
+    model.dispose();
+  });
+
   it('adds dropout only when asked and honours filters and dense units', () => {
     const model = buildSeedCnn(tf, { imageSize: 28, channels: 1, numClasses: 10, filters: [8], denseUnits: 16, dropout: 0.5 });
     expect(model.layers.map((l) => l.getClassName())).toEqual([

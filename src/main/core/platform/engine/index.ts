@@ -6,3 +6,4 @@ export type {
   BackendName, BatchResult, Engine, EngineInfo, EnginePreference, LoadEngineOptions, OptimizerSpec,
   StepTrainer, Tf, TrainerSpec, WeightSet,
 } from './types.js';
+export { measureSpeed, type EngineSpeed, type MeasureOptions } from './measure-speed.js';
