@@ -20,6 +20,24 @@ import type { EngineSummary, ImagePrediction, PredictOutcome, Run, RunComparison
 import { MODEL_FORMATS, type DatasetExportResult, type ModelExportResult } from './export.js';
 import { FACE_DETECTORS, FACE_FILTERS, type FaceLeakReport, type FacesProgress, type FacesSummary, type IdentityGroups, type ImageFaces } from './faces.js';
 import { AuditSettingsSchema, LEAK_ACTIONS, type Audit, type AuditFinished, type AuditProgress, type AuditReport, type LeakResolution } from './quality.js';
+import {
+  BACKBONES,
+  QUEUE_STRATEGIES,
+  type AcceptResult,
+  type DatasetMap,
+  type EmbeddingsProgress,
+  type EmbeddingsStatus,
+  type EmbeddingsSummary,
+  type HoldoutRule,
+  type LabellingProgress,
+  type LabellingQueue,
+  type MapProgress,
+  type MapSummary,
+  type SuggestionPage,
+  type SuggestionsProgress,
+  type SuggestionsStatus,
+  type SuggestionsSummary,
+} from './labelling.js';
 
 /** A phantom value that carries a result type through `typeof`. */
 function returns<T>(): T {
@@ -55,12 +73,30 @@ export const ImportArgs = z.object({
   split: SplitPercentSchema.optional(),
   seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
   groupBy: GroupBySchema.optional(),
+  /** Import every image unlabelled whatever its sub-folder (images directly in the folder always are). */
+  unlabelled: z.boolean().optional(),
 });
+
+const confidence = z.number().min(0, 'a confidence is between 0 and 1').max(1, 'a confidence is between 0 and 1');
+
+/** Bulk acceptance: exactly these images, or every suggestion at or above a confidence (of one class). */
+export const AcceptArgs = z
+  .object({
+    datasetId: id,
+    imageIds: z.array(id).min(1).max(100_000).optional(),
+    minConfidence: confidence.optional(),
+    classId: id.optional(),
+    /** Count only: nothing is labelled. */
+    preview: z.boolean().optional(),
+  })
+  .refine((a) => a.imageIds !== undefined || a.minConfidence !== undefined, 'give the images to accept or a minimum confidence');
 
 export const ImageQuery = z.object({
   datasetId: id,
   classId: id.optional(),
   split: z.enum(SPLITS).optional(),
+  /** false: only unlabelled images (in no split); true: only labelled ones. */
+  labelled: z.boolean().optional(),
   status: z.enum(['ok', 'unreadable', 'missing', 'all']).optional(),
   search: z.string().max(500).optional(),
   sort: z.enum(['path', 'class', 'confidence']).optional(),
@@ -90,7 +126,8 @@ export const calls = {
   'datasets/skipped': { args: z.object({ datasetId: id }), result: returns<SkippedFile[]>() },
   'images/list': { args: ImageQuery, result: returns<ImagePage>() },
   'labels/set': {
-    args: z.object({ datasetId: id, imageIds: z.array(id).min(1).max(100_000), classId: id }),
+    /** source 'suggestion' when the user accepted what was suggested (one key in the labeller): history says so. */
+    args: z.object({ datasetId: id, imageIds: z.array(id).min(1).max(100_000), classId: id, source: z.enum(['user', 'suggestion']).optional() }),
     result: returns<LabelChange>(),
   },
   'labels/undo': { args: z.object({ datasetId: id }), result: returns<LabelChange>() },
@@ -176,6 +213,44 @@ export const calls = {
   },
   /** Near-duplicate faces in different splits. */
   'faces/leaks': { args: z.object({ datasetId: id, threshold: faceThreshold.optional() }), result: returns<FaceLeakReport>() },
+  /** Pretrained embeddings (issue 17): one vector per image and backbone, in its own process, resumable. */
+  'embeddings/start': { args: z.object({ datasetId: id, backbone: z.enum(BACKBONES).optional() }), result: returns<EmbeddingsSummary>() },
+  'embeddings/cancel': { args: z.object({ datasetId: id }), result: returns<{ cancelled: boolean }>() },
+  'embeddings/status': { args: z.object({ datasetId: id }), result: returns<EmbeddingsStatus>() },
+  /** Train the quick head on the labelled images and suggest a class for every unlabelled one (background; cancelable). */
+  'suggestions/refresh': { args: z.object({ datasetId: id, backbone: z.enum(BACKBONES).optional() }), result: returns<SuggestionsSummary>() },
+  'suggestions/cancel': { args: z.object({ datasetId: id }), result: returns<{ cancelled: boolean }>() },
+  'suggestions/status': { args: z.object({ datasetId: id }), result: returns<SuggestionsStatus>() },
+  'suggestions/list': {
+    args: z.object({
+      datasetId: id,
+      minConfidence: confidence.optional(),
+      classId: id.optional(),
+      imageIds: z.array(id).max(100_000).optional(),
+      offset: z.number().int().min(0).optional(),
+      limit: z.number().int().min(1).max(100_000).optional(),
+    }),
+    result: returns<SuggestionPage>(),
+  },
+  /** Suggestions become ordinary labels with source 'suggestion' (one undoable edit); preview only counts. */
+  'suggestions/accept': { args: AcceptArgs, result: returns<AcceptResult>() },
+  /** The next unlabelled images to label; skip lists images the user passed over this session. */
+  'queue/next': {
+    args: z.object({
+      datasetId: id,
+      count: z.number().int().min(1).max(500).optional(),
+      strategy: z.enum(QUEUE_STRATEGIES).optional(),
+      skip: z.array(id).max(100_000).optional(),
+    }),
+    result: returns<LabellingQueue>(),
+  },
+  'queue/progress': { args: z.object({ datasetId: id }), result: returns<LabellingProgress>() },
+  /** Which unlabelled images are reserved for val / test once labelled, and why. */
+  'splits/holdout': { args: z.object({ datasetId: id }), result: returns<HoldoutRule>() },
+  /** UMAP of the embeddings (PCA first) in the background; stored. */
+  'map/compute': { args: z.object({ datasetId: id, backbone: z.enum(BACKBONES).optional() }), result: returns<MapSummary>() },
+  'map/cancel': { args: z.object({ datasetId: id }), result: returns<{ cancelled: boolean }>() },
+  'map/get': { args: z.object({ datasetId: id }), result: returns<DatasetMap>() },
 } as const;
 
 /**
@@ -201,6 +276,12 @@ export const events = {
   'faces/finished': returns<FacesSummary>(),
   'audit/progress': returns<AuditProgress>(),
   'audit/finished': returns<AuditFinished>(),
+  'embeddings/progress': returns<EmbeddingsProgress>(),
+  'embeddings/finished': returns<EmbeddingsSummary>(),
+  'suggestions/progress': returns<SuggestionsProgress>(),
+  'suggestions/finished': returns<SuggestionsSummary>(),
+  'map/progress': returns<MapProgress>(),
+  'map/finished': returns<MapSummary>(),
   /** Sent by the desktop shell (never the core) when the user picks File › Open folder…. */
   'shell/folderChosen': returns<{ path: string }>(),
 } as const;

@@ -46,6 +46,8 @@ export interface Dataset {
   seed: number;
   groupBy: string | null;
   images: number;
+  /** Usable images without a label yet. */
+  unlabelled: number;
   skipped: number;
   missing: number;
   classes: number;
@@ -78,6 +80,8 @@ export interface ImageItem {
   height: number | null;
   format: string | null;
   groupKey: string | null;
+  /** An unlabelled image reserved for val or test: it joins that split when labelled (see 'splits/holdout'). */
+  heldOut: 'val' | 'test' | null;
 }
 
 export interface DuplicateGroup {
@@ -93,6 +97,8 @@ export interface ImportSummary {
   root: string;
   /** Usable (status ok) images in the dataset after this import or rescan. */
   imported: number;
+  /** Usable images without a label (in no split, never trained on); classes[].count counts labelled ones. */
+  unlabelled: number;
   added: number;
   changed: number;
   removed: number;

@@ -28,6 +28,11 @@ import { getImageFaces } from './faces/face-store.js';
 import { findFaceLeaks, groupByIdentity } from './faces/identity.js';
 import type { Workspace } from './platform/workspace.js';
 
+/** Calls of the contract whose core is being built (issue 17); replaced one by one. */
+function notYet(name: string): never {
+  throw new FacetError('internal', `${name} is not built yet.`, { hint: 'Update Facet Studio.' });
+}
+
 export interface CoreOptions {
   /** How training processes are started: child_process.fork by default, utilityProcess in Electron. */
   launcher?: ProcessLauncher;
@@ -63,7 +68,7 @@ export class Core {
       'datasets/rescan': (a) => rescanDataset(ws, a.datasetId, progress),
       'datasets/skipped': (a) => listSkipped(db, a.datasetId),
       'images/list': (a) => listImages(db, a),
-      'labels/set': (a) => setLabels(db, a.datasetId, a.imageIds, a.classId),
+      'labels/set': (a) => setLabels(db, a.datasetId, a.imageIds, a.classId, a.source ?? 'user'),
       'labels/undo': (a) => undo(db, a.datasetId),
       'labels/redo': (a) => redo(db, a.datasetId),
       'classes/list': (a) => listClasses(db, a.datasetId),
@@ -101,6 +106,20 @@ export class Core {
       'faces/image': (a) => getImageFaces(db, a.imageId),
       'faces/group': (a) => groupByIdentity(db, a.datasetId, a),
       'faces/leaks': (a) => findFaceLeaks(db, a.datasetId, a.threshold),
+      'embeddings/start': () => notYet('embeddings/start'),
+      'embeddings/cancel': () => notYet('embeddings/cancel'),
+      'embeddings/status': () => notYet('embeddings/status'),
+      'suggestions/refresh': () => notYet('suggestions/refresh'),
+      'suggestions/cancel': () => notYet('suggestions/cancel'),
+      'suggestions/status': () => notYet('suggestions/status'),
+      'suggestions/list': () => notYet('suggestions/list'),
+      'suggestions/accept': () => notYet('suggestions/accept'),
+      'queue/next': () => notYet('queue/next'),
+      'queue/progress': () => notYet('queue/progress'),
+      'splits/holdout': () => notYet('splits/holdout'),
+      'map/compute': () => notYet('map/compute'),
+      'map/cancel': () => notYet('map/cancel'),
+      'map/get': () => notYet('map/get'),
     };
   }
 

@@ -340,6 +340,7 @@ export function summarize(
     name: dataset.name,
     root: dataset.root,
     imported: dataset.images,
+    unlabelled: dataset.unlabelled,
     added: extra.added,
     changed: extra.changed,
     removed: extra.removed,

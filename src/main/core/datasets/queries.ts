@@ -15,6 +15,7 @@ interface DatasetRow {
   created_at: string;
   last_scan_at: string | null;
   images: number;
+  unlabelled: number;
   skipped: number;
   missing: number;
   classes: number;
@@ -23,6 +24,7 @@ interface DatasetRow {
 const DATASET_SELECT = `
   SELECT d.*,
     (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id AND i.status = 'ok' AND i.excluded = 0) AS images,
+    (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id AND i.status = 'ok' AND i.excluded = 0 AND i.class_id IS NULL) AS unlabelled,
     (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id AND i.status = 'unreadable') AS skipped,
     (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id AND i.status = 'missing') AS missing,
     (SELECT COUNT(*) FROM classes c WHERE c.dataset_id = d.id AND c.deleted_at IS NULL) AS classes
@@ -39,6 +41,7 @@ function toDataset(r: DatasetRow): Dataset {
     seed: r.seed,
     groupBy: r.group_by,
     images: r.images,
+    unlabelled: r.unlabelled,
     skipped: r.skipped,
     missing: r.missing,
     classes: r.classes,

@@ -23,6 +23,7 @@ interface ImageRow {
   height: number | null;
   format: string | null;
   group_key: string | null;
+  holdout: 'val' | 'test' | null;
 }
 
 export function toImageItem(r: ImageRow): ImageItem {
@@ -42,11 +43,12 @@ export function toImageItem(r: ImageRow): ImageItem {
     height: r.height,
     format: r.format,
     groupKey: r.group_key,
+    heldOut: r.class_id === null ? r.holdout : null,
   };
 }
 
 export const IMAGE_SELECT = `SELECT i.id, i.dataset_id, i.path, i.class_id, c.name AS class_name, i.folder_class, i.split,
-  i.status, i.skip_code, i.skip_reason, i.hash, i.width, i.height, i.format, i.group_key
+  i.status, i.skip_code, i.skip_reason, i.hash, i.width, i.height, i.format, i.group_key, i.holdout
   FROM images i LEFT JOIN classes c ON c.id = i.class_id`;
 
 export function listImages(db: Database, q: ParsedArgs<'images/list'>): ImagePage {
@@ -62,6 +64,7 @@ export function listImages(db: Database, q: ParsedArgs<'images/list'>): ImagePag
     where.push('i.class_id = @classId');
     params.classId = q.classId;
   }
+  if (q.labelled !== undefined) where.push(q.labelled ? 'i.class_id IS NOT NULL' : 'i.class_id IS NULL');
   if (q.split !== undefined) {
     where.push('i.split = @split');
     params.split = q.split;
