@@ -108,7 +108,8 @@ export async function runCli(argv: string[], io: Io = { stdout: process.stdout, 
     .option('--seed <n>', 'split seed', intOption('--seed'))
     .option('--group-by <key>', 'keep groups in one split: "subfolder" or a file-name regex such as ^(id\\d+)_')
     .option('--faces', 'then detect faces, landmarks and embeddings in every image (facet faces)')
-    .action(async (folder: string, opts: { name?: string; split: string; seed?: number; groupBy?: string; faces?: boolean }, cmd: Command) => {
+    .option('--unlabelled', 'import every image unlabelled, whatever its sub-folder (images directly in the folder always are)')
+    .action(async (folder: string, opts: { name?: string; split: string; seed?: number; groupBy?: string; faces?: boolean; unlabelled?: boolean }, cmd: Command) => {
       const o = out();
       const c = open();
       let split;
@@ -127,6 +128,7 @@ export async function runCli(argv: string[], io: Io = { stdout: process.stdout, 
           split: splitGiven ? split : undefined,
           seed: opts.seed,
           groupBy: opts.groupBy,
+          unlabelled: opts.unlabelled,
         });
         progress.stop();
         const faces = opts.faces ? await runFaceAnalysis(c, summary.datasetId, {}, o) : null;
@@ -339,7 +341,8 @@ function reportError(error: unknown, io: Io, json: boolean, env: NodeJS.ProcessE
 export function renderImport(s: ImportSummary): string {
   const lines: string[] = [];
   lines.push(`Dataset ${s.datasetId} "${s.name}" (${s.root})`);
-  lines.push(`${s.imported} images in ${s.classes.length} classes · ${s.added} new, ${s.changed} changed, ${s.removed} removed, ${s.unchanged} unchanged · ${s.seconds.toFixed(1)} s`);
+  const unlabelled = s.unlabelled ? ` (${s.unlabelled} unlabelled: label them with facet queue / facet accept or in the studio)` : '';
+  lines.push(`${s.imported} images${unlabelled} in ${s.classes.length} classes · ${s.added} new, ${s.changed} changed, ${s.removed} removed, ${s.unchanged} unchanged · ${s.seconds.toFixed(1)} s`);
   lines.push('');
   lines.push(table(['class', 'images'], s.classes.map((c) => [c.name, c.count])));
   lines.push('');

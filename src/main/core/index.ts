@@ -6,6 +6,7 @@ import { FacetError, describeValue } from '../../shared/errors.js';
 import { DemoError, generateDemo } from './demo/generate.js';
 import { addClass, deleteClass, mergeClasses, renameClass } from './datasets/classes.js';
 import { importFolder, rescanDataset } from './datasets/import.js';
+import { holdoutRule } from './datasets/holdout.js';
 import { redo, setLabels, undo } from './datasets/labels.js';
 import { getDataset, listClasses, listDatasets, listSkipped } from './datasets/queries.js';
 import { listImages } from './queries/images.js';
@@ -116,7 +117,7 @@ export class Core {
       'suggestions/accept': () => notYet('suggestions/accept'),
       'queue/next': () => notYet('queue/next'),
       'queue/progress': () => notYet('queue/progress'),
-      'splits/holdout': () => notYet('splits/holdout'),
+      'splits/holdout': (a) => holdoutRule(db, a.datasetId),
       'map/compute': () => notYet('map/compute'),
       'map/cancel': () => notYet('map/cancel'),
       'map/get': () => notYet('map/get'),

@@ -15,7 +15,7 @@ import type { Workspace } from '../platform/workspace.js';
 import { probeImage, type ProbeResult } from './probe.js';
 import { getDataset, listClasses } from './queries.js';
 import { groupKeyOf, scanFolder, type ScannedFile } from './scan.js';
-import { assignSplits, type SplitCandidate } from './splits.js';
+import { assignSplits, drawHoldout, type SplitCandidate } from './splits.js';
 
 export type ProgressListener = (progress: ImportProgress) => void;
 
@@ -49,8 +49,8 @@ export async function importFolder(ws: Workspace, args: ParsedArgs<'datasets/imp
     });
   }
   const db = ws.db;
-  const existing = db.prepare('SELECT id, split_train, split_val, split_test, seed, group_by FROM datasets WHERE root = ?').get(root) as
-    | { id: number; split_train: number; split_val: number; split_test: number; seed: number; group_by: string | null }
+  const existing = db.prepare('SELECT id, split_train, split_val, split_test, seed, group_by, unlabelled FROM datasets WHERE root = ?').get(root) as
+    | { id: number; split_train: number; split_val: number; split_test: number; seed: number; group_by: string | null; unlabelled: number }
     | undefined;
   if (existing) {
     // Splits are persisted: a re-import is a rescan, and may not silently change how splits were drawn.
@@ -59,7 +59,8 @@ export async function importFolder(ws: Workspace, args: ParsedArgs<'datasets/imp
     if (
       (wanted && formatSplit(wanted) !== formatSplit(stored)) ||
       (args.seed !== undefined && args.seed !== existing.seed) ||
-      (args.groupBy !== undefined && args.groupBy !== existing.group_by)
+      (args.groupBy !== undefined && args.groupBy !== existing.group_by) ||
+      (args.unlabelled && existing.unlabelled === 0)
     ) {
       throw new FacetError('conflict', `This folder is already imported as dataset ${existing.id} with split ${formatSplit(stored)}, seed ${existing.seed}${existing.group_by ? `, group-by ${existing.group_by}` : ''}.`, {
         file: root,
@@ -72,9 +73,9 @@ export async function importFolder(ws: Workspace, args: ParsedArgs<'datasets/imp
   const datasetId = Number(
     db
       .prepare(
-        `INSERT INTO datasets (name, root, split_train, split_val, split_test, seed, group_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO datasets (name, root, split_train, split_val, split_test, seed, group_by, unlabelled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(args.name ?? path.basename(root), root, fractions.train, fractions.val, fractions.test, args.seed ?? DEFAULT_SEED, args.groupBy ?? null, nowIso())
+      .run(args.name ?? path.basename(root), root, fractions.train, fractions.val, fractions.test, args.seed ?? DEFAULT_SEED, args.groupBy ?? null, args.unlabelled ? 1 : 0, nowIso())
       .lastInsertRowid,
   );
   return rescanDataset(ws, datasetId, onProgress, 'import');
@@ -92,9 +93,10 @@ export async function rescanDataset(
   const emit = throttle(onProgress);
   emit({ datasetId, phase: 'scanning', done: 0, total: 0 }, true);
 
+  const unlabelledOnly = (db.prepare('SELECT unlabelled FROM datasets WHERE id = ?').get(datasetId) as { unlabelled: number }).unlabelled === 1;
   let scan;
   try {
-    scan = await scanFolder(dataset.root);
+    scan = await scanFolder(dataset.root, { unlabelled: unlabelledOnly });
   } catch (error) {
     throw new FacetError('io', `Cannot read the dataset folder: ${(error as Error).message}`, {
       file: dataset.root,
@@ -169,6 +171,7 @@ export async function rescanDataset(
       } else if (row.status === 'unreadable') dropSkip.run(row.id);
     }
     assignNewSplits(db, datasetId, dataset.split, dataset.seed);
+    drawHoldouts(db, datasetId, dataset.split, dataset.seed);
     db.prepare('UPDATE datasets SET last_scan_at = ? WHERE id = ?').run(nowIso(), datasetId);
   });
   emit({ datasetId, phase: 'done', done, total }, true);
@@ -237,7 +240,7 @@ function saveProbed(
     `INSERT INTO label_history (image_id, from_class_id, to_class_id, source, edit_id, created_at) VALUES (?, NULL, ?, ?, NULL, ?)`,
   );
   for (const { file, result } of batch) {
-    const classId = classIdByFolder.get(file.classFolder) ?? null;
+    const classId = file.classFolder === null ? null : (classIdByFolder.get(file.classFolder) ?? null);
     const row = existing.get(file.path);
     const values = {
       datasetId,
@@ -260,7 +263,7 @@ function saveProbed(
       const id = Number(insert.run(values).lastInsertRowid);
       if (result.ok) {
         counts.added++;
-        history.run(id, classId, source, now);
+        if (classId !== null) history.run(id, classId, source, now);
       }
       continue;
     }
@@ -271,7 +274,7 @@ function saveProbed(
       counts.thumbnailsRestored++;
     } else if (row.status === 'ok') counts.changed++;
     else counts.added++; // back from missing, or readable now
-    if (row.class_id === null) history.run(row.id, classId, source, now);
+    if (row.class_id === null && classId !== null) history.run(row.id, classId, source, now);
   }
 }
 
@@ -303,6 +306,15 @@ function assignNewSplits(db: Database, datasetId: number, fractions: SplitFracti
   const assigned = assignSplits(rows, fractions, seed);
   const update = db.prepare('UPDATE images SET split = ? WHERE id = ?');
   for (const [id, split] of assigned) update.run(split, id);
+}
+
+/** Unlabelled images get their held-out draw (the split their first label will give them) on arrival. */
+function drawHoldouts(db: Database, datasetId: number, fractions: SplitFractions, seed: number): void {
+  const rows = db
+    .prepare(`SELECT id, path FROM images WHERE dataset_id = ? AND status = 'ok' AND class_id IS NULL AND split IS NULL AND holdout IS NULL`)
+    .all(datasetId) as { id: number; path: string }[];
+  const update = db.prepare('UPDATE images SET holdout = ? WHERE id = ?');
+  for (const r of rows) update.run(drawHoldout(seed, r.path, fractions), r.id);
 }
 
 export function summarize(

@@ -7,6 +7,8 @@ import { nowIso, writeTransaction, type Database } from '../platform/store/db.js
 import { redoClassChange, summarizeClassChange, undoClassChange } from './classes.js';
 import { beginEdit, type ClassChange } from './edits.js';
 import { getDataset } from './queries.js';
+import { drawHoldout } from './splits.js';
+import type { SplitName } from '../../../shared/domain.js';
 
 export type LabelSource = 'user' | 'suggestion';
 
@@ -27,24 +29,29 @@ export function setLabels(db: Database, datasetId: number, imageIds: number[], c
     getDataset(db, datasetId);
     requireLiveClass(db, datasetId, classId);
     const unique = [...new Set(imageIds)];
-    const get = db.prepare('SELECT id, class_id, dataset_id, status FROM images WHERE id = ?');
-    const toChange: { id: number; from: number | null }[] = [];
+    const get = db.prepare('SELECT id, path, class_id, dataset_id, status, split, holdout FROM images WHERE id = ?');
+    const toChange: { id: number; from: number | null; split: SplitName | null }[] = [];
+    const dataset = getDataset(db, datasetId);
     for (const imageId of unique) {
-      const row = get.get(imageId) as { id: number; class_id: number | null; dataset_id: number; status: string } | undefined;
+      const row = get.get(imageId) as
+        | { id: number; path: string; class_id: number | null; dataset_id: number; status: string; split: SplitName | null; holdout: SplitName | null }
+        | undefined;
       if (!row || row.dataset_id !== datasetId) {
         throw new FacetError('not-found', `Image ${imageId} is not in dataset ${datasetId}.`, { field: 'imageIds' });
       }
-      if (row.class_id !== classId) toChange.push({ id: row.id, from: row.class_id });
+      // A first label gives the image its split: the one drawn for it on arrival (see drawHoldout).
+      const split = row.split ?? (row.status === 'ok' ? (row.holdout ?? drawHoldout(dataset.seed, row.path, dataset.split)) : null);
+      if (row.class_id !== classId) toChange.push({ id: row.id, from: row.class_id, split });
     }
     if (toChange.length === 0) return { editId: null, changed: 0, imageIds: [] };
     const now = nowIso();
     const editId = beginEdit(db, datasetId, source);
-    const update = db.prepare('UPDATE images SET class_id = ?, updated_at = ? WHERE id = ?');
+    const update = db.prepare('UPDATE images SET class_id = ?, split = ?, updated_at = ? WHERE id = ?');
     const history = db.prepare(
       'INSERT INTO label_history (image_id, from_class_id, to_class_id, source, edit_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
     );
     for (const c of toChange) {
-      update.run(classId, now, c.id);
+      update.run(classId, c.split, now, c.id);
       history.run(c.id, c.from, classId, source, editId, now);
     }
     return { editId, changed: toChange.length, imageIds: toChange.map((c) => c.id) };
@@ -84,7 +91,8 @@ function replay(db: Database, datasetId: number, direction: 'undo' | 'redo'): La
       )
       .all(edit.id) as { image_id: number; from_class_id: number | null; to_class_id: number | null; current: number | null; from_deleted: string | null; to_deleted: string | null }[];
     const now = nowIso();
-    const update = db.prepare('UPDATE images SET class_id = ?, updated_at = ? WHERE id = ?');
+    // Undoing a first label makes the image unlabelled again, and unlabelled images are in no split.
+    const update = db.prepare('UPDATE images SET class_id = ?, split = CASE WHEN ? IS NULL THEN NULL ELSE split END, updated_at = ? WHERE id = ?');
     const history = db.prepare(
       'INSERT INTO label_history (image_id, from_class_id, to_class_id, source, edit_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
     );
@@ -94,8 +102,9 @@ function replay(db: Database, datasetId: number, direction: 'undo' | 'redo'): La
       const targetDeleted = direction === 'undo' ? r.from_deleted : r.to_deleted;
       // Skip images changed since (by a merge or a later edit undone out of order): never clobber newer work.
       const expected = direction === 'undo' ? r.to_class_id : r.from_class_id;
-      if (r.current !== expected || target === null || targetDeleted !== null) continue;
-      update.run(target, now, r.image_id);
+      // A null target is only reached by undoing a first label (a user or accepted-suggestion edit).
+      if (r.current !== expected || (target === null && direction !== 'undo') || targetDeleted !== null) continue;
+      update.run(target, target, now, r.image_id);
       history.run(r.image_id, r.current, target, direction, edit.id, now);
       changed.push(r.image_id);
     }

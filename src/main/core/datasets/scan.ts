@@ -1,6 +1,8 @@
 // Walks a class-folder data set as Keras' image_dataset_from_directory reads it: every top-level
-// sub-folder is a class (sorted names), images at any depth below it. Every entry the walk meets is
-// either a candidate image or a SkippedFile with its reason; nothing is silently dropped.
+// sub-folder is a class (sorted names), images at any depth below it. Images directly in the root
+// have no class: they arrive unlabelled (issue 17), as does every image when the whole folder is
+// read unlabelled. Every entry the walk meets is either a candidate image or a SkippedFile with its
+// reason; nothing is silently dropped.
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { SkippedFile } from '../../../shared/domain.js';
@@ -14,7 +16,8 @@ export interface ScannedFile {
   /** Relative to the root, forward slashes. */
   path: string;
   absPath: string;
-  classFolder: string;
+  /** The class folder the file sits in; null for an unlabelled image (root, or --unlabelled). */
+  classFolder: string | null;
   size: number;
   mtimeMs: number;
 }
@@ -68,7 +71,12 @@ export function skipByName(rel: string, name: string): SkippedFile | null {
   return { path: rel, code: 'not-an-image', reason: `Not an image file${ext ? ` (${ext})` : ''}.` };
 }
 
-export async function scanFolder(root: string): Promise<ScanResult> {
+export interface ScanOptions {
+  /** Read every image as unlabelled: sub-folders are not classes. */
+  unlabelled?: boolean;
+}
+
+export async function scanFolder(root: string, opts: ScanOptions = {}): Promise<ScanResult> {
   const files: ScannedFile[] = [];
   const skipped: SkippedFile[] = [];
   const classFolders: string[] = [];
@@ -87,19 +95,22 @@ export async function scanFolder(root: string): Promise<ScanResult> {
       continue;
     }
     if (!stat.isDirectory()) {
-      skipped.push(
-        isHidden(entry.name)
-          ? { path: entry.name, code: 'hidden-file', reason: 'Hidden or system file, not an image.' }
-          : {
-              path: entry.name,
-              code: 'outside-class-folder',
-              reason: 'File outside any class folder: move it into a sub-folder named after its class.',
-            },
-      );
+      if (!stat.isFile()) {
+        skipped.push({ path: entry.name, code: 'not-an-image', reason: 'Not a regular file (device, socket or pipe).' });
+        continue;
+      }
+      // An image directly in the root has no class folder: it is imported unlabelled.
+      const byName = skipByName(entry.name, entry.name);
+      if (byName) skipped.push(byName);
+      else files.push({ path: entry.name, absPath: abs, classFolder: null, size: stat.size, mtimeMs: stat.mtimeMs });
       continue;
     }
     if (entry.name.startsWith('.')) {
       skipped.push({ path: entry.name, code: 'hidden-file', reason: 'Hidden folder, not read as a class.' });
+      continue;
+    }
+    if (opts.unlabelled) {
+      await walkClass(root, abs, null, new Set([`${rootStat.dev}:${rootStat.ino}`, `${stat.dev}:${stat.ino}`]), files, skipped);
       continue;
     }
     classFolders.push(entry.name);
@@ -113,7 +124,7 @@ export async function scanFolder(root: string): Promise<ScanResult> {
 async function walkClass(
   root: string,
   dir: string,
-  classFolder: string,
+  classFolder: string | null,
   ancestors: Set<string>,
   files: ScannedFile[],
   skipped: SkippedFile[],

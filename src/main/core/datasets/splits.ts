@@ -83,3 +83,16 @@ export function assignSplits(candidates: SplitCandidate[], fractions: SplitFract
   }
   return result;
 }
+
+/**
+ * The split an unlabelled image joins when it gets its first label: val or test with the dataset's
+ * shares, else train. A coin per image, seeded by the dataset seed and the path alone, so the held-out
+ * images are a uniform random sample of the collection, the same whatever order people label in (an
+ * active-learning queue picks hard images first; if those filled val / test the scores would lie).
+ */
+export function drawHoldout(seed: number, path: string, fractions: SplitFractions): SplitName {
+  const u = mulberry32(hashString(`holdout:${seed}:${path}`))();
+  if (u < fractions.val) return 'val';
+  if (u < fractions.val + fractions.test) return 'test';
+  return 'train';
+}

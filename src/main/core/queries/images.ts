@@ -23,7 +23,7 @@ interface ImageRow {
   height: number | null;
   format: string | null;
   group_key: string | null;
-  holdout: 'val' | 'test' | null;
+  holdout: 'train' | 'val' | 'test' | null;
 }
 
 export function toImageItem(r: ImageRow): ImageItem {
@@ -43,7 +43,7 @@ export function toImageItem(r: ImageRow): ImageItem {
     height: r.height,
     format: r.format,
     groupKey: r.group_key,
-    heldOut: r.class_id === null ? r.holdout : null,
+    heldOut: r.class_id === null && (r.holdout === 'val' || r.holdout === 'test') ? r.holdout : null,
   };
 }
 

@@ -5,10 +5,13 @@ import type { Migration } from './index.js';
 export const labelling: Migration = {
   id: '2026-12-06-labelling',
   up: `
-    -- Drawn once, seeded, when an image arrives unlabelled: 'val' or 'test' means it joins that split
-    -- when it gets its first label; NULL means train. So val / test stay an unbiased sample of the
-    -- collection whatever order people label in (the active queue would otherwise fill them with hard images).
-    ALTER TABLE images ADD COLUMN holdout TEXT CHECK (holdout IN ('val', 'test'));
+    -- Drawn once, seeded by the dataset seed and the path, when an image arrives unlabelled: the split
+    -- it joins when it gets its first label ('val' / 'test' = reserved for evaluation); NULL = not
+    -- drawn yet. So val / test stay an unbiased sample of the collection whatever order people
+    -- label in (the active queue would otherwise fill them with hard images).
+    ALTER TABLE images ADD COLUMN holdout TEXT CHECK (holdout IN ('train', 'val', 'test'));
+    -- Imported with --unlabelled: sub-folders are not classes, on every rescan too.
+    ALTER TABLE datasets ADD COLUMN unlabelled INTEGER NOT NULL DEFAULT 0 CHECK (unlabelled IN (0, 1));
 
     -- One vector per content hash and backbone (a picture in two datasets is embedded once).
     CREATE TABLE embeddings (

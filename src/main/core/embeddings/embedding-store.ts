@@ -1,0 +1,48 @@
+// Pretrained embeddings per content hash and backbone (table embeddings): a picture copied into two
+// datasets is embedded once, and a stopped pass resumes where it was.
+import type { BackboneName } from '../../../shared/labelling.js';
+import { nowIso, writeTransaction, type Database } from '../platform/store/db.js';
+
+const toBlob = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+const fromBlob = (b: Buffer): Float32Array => new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+
+export function saveEmbeddings(db: Database, backbone: BackboneName, vectors: { hash: string; vector: Float32Array }[]): void {
+  const insert = db.prepare('INSERT OR REPLACE INTO embeddings (hash, backbone, dimensions, vector, created_at) VALUES (?, ?, ?, ?, ?)');
+  const now = nowIso();
+  writeTransaction(db, () => {
+    for (const v of vectors) insert.run(v.hash, backbone, v.vector.length, toBlob(v.vector), now);
+  });
+}
+
+export function embeddedHashes(db: Database, backbone: BackboneName): Set<string> {
+  return new Set((db.prepare('SELECT hash FROM embeddings WHERE backbone = ?').all(backbone) as { hash: string }[]).map((r) => r.hash));
+}
+
+/** Usable images of a dataset with a vector of this backbone: how many of how many. */
+export function embeddingCounts(db: Database, datasetId: number, backbone: BackboneName): { images: number; embedded: number } {
+  const r = db
+    .prepare(
+      `SELECT COUNT(*) AS images, COUNT(e.hash) AS embedded FROM images i LEFT JOIN embeddings e ON e.hash = i.hash AND e.backbone = ?
+       WHERE i.dataset_id = ? AND i.status = 'ok' AND i.excluded = 0`,
+    )
+    .get(backbone, datasetId) as { images: number; embedded: number };
+  return r;
+}
+
+export interface ImageVector {
+  imageId: number;
+  path: string;
+  hash: string;
+  vector: Float32Array;
+}
+
+/** The stored vector of every usable image of a dataset that has one, in path order. */
+export function pixelEmbeddings(db: Database, datasetId: number, backbone: BackboneName): ImageVector[] {
+  const rows = db
+    .prepare(
+      `SELECT i.id, i.path, i.hash, e.vector FROM images i JOIN embeddings e ON e.hash = i.hash AND e.backbone = ?
+       WHERE i.dataset_id = ? AND i.status = 'ok' AND i.excluded = 0 ORDER BY i.path`,
+    )
+    .all(backbone, datasetId) as { id: number; path: string; hash: string; vector: Buffer }[];
+  return rows.map((r) => ({ imageId: r.id, path: r.path, hash: r.hash, vector: fromBlob(r.vector) }));
+}
