@@ -90,7 +90,7 @@ const CONFIDENCE_BANDS = [
   { upTo: Infinity, label: 'suggested, 90% or more', colour: '#1f5fbf' },
 ];
 /** How far a suggestion's colour is blended toward the background: visibly the class, visibly not a label. */
-const SUGGESTION_FADE = 0.6;
+const SUGGESTION_FADE = 0.45;
 
 export function colourPoints(points: readonly PointFacts[], mode: ColourMode, classes: readonly ClassInfo[], theme: Theme): Colouring {
   const palette: string[] = [];

@@ -23,13 +23,13 @@ describe('map colours', () => {
     const c = colourPoints(points, 'label', classes, theme);
     const colourOf = (i: number) => c.palette[c.category[i]!];
     expect(colourOf(0)).toBe('#3b82f6');
-    expect(colourOf(1)).toBe(mix('#3b82f6', '#ffffff', 0.6));
+    expect(colourOf(1)).toBe(mix('#3b82f6', '#ffffff', 0.45));
     expect(colourOf(1)).not.toBe(colourOf(0));
     expect(colourOf(3)).toBe('#888888');
     expect(c.legend).toEqual([
       { label: 'cat', colour: '#3b82f6', count: 1 },
-      { label: 'cat (suggested)', colour: mix('#3b82f6', '#ffffff', 0.6), count: 1 },
-      { label: 'dog (suggested)', colour: mix('#e0793a', '#ffffff', 0.6), count: 1 },
+      { label: 'cat (suggested)', colour: mix('#3b82f6', '#ffffff', 0.45), count: 1 },
+      { label: 'dog (suggested)', colour: mix('#e0793a', '#ffffff', 0.45), count: 1 },
       { label: 'unlabelled, no suggestion', colour: '#888888', count: 1 },
     ]);
   });
