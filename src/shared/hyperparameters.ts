@@ -1,5 +1,7 @@
 // Hyperparameters of a training run, with the seed report's values as defaults (DESIGN.md,
 // "The seed's model"): 256×256 RGB, batch 32, 50 epochs, Adam lr 0.001, flip + rotation.
+// Each field's .describe() is its help text: `facet train` derives one flag per field from this schema
+// (src/main/cli/hyperparameter-flags.ts), so a field added here, described, is a flag too.
 import { z } from 'zod';
 
 /** seed-cnn: the seed report's CNN on pixels. face-embedding: a dense head on frozen 128-d face descriptors (needs `facet faces`). */
@@ -7,43 +9,44 @@ export const PRESETS = ['seed-cnn', 'face-embedding'] as const;
 export type PresetName = (typeof PRESETS)[number];
 
 export const AugmentationSchema = z.object({
-  flip: z.boolean().default(true),
+  flip: z.boolean().describe('random horizontal flip').default(true),
   /** Random rotation as a fraction of a full turn, like Keras RandomRotation(factor): 0.1 = ±36°. */
-  rotation: z.number().min(0, 'rotation must be 0 or more').max(0.5, 'rotation is a fraction of a turn: at most 0.5').default(0.1),
+  rotation: z.number().min(0, 'rotation must be 0 or more').max(0.5, 'rotation is a fraction of a turn: at most 0.5').describe('random rotation, fraction of a turn (0.1 = ±36°)').default(0.1),
   /** Random zoom as a fraction, like Keras RandomZoom: 0.1 = ±10%. 0 turns it off. */
-  zoom: z.number().min(0).max(0.5, 'zoom is at most 0.5 (±50%)').default(0),
+  zoom: z.number().min(0).max(0.5, 'zoom is at most 0.5 (±50%)').describe('random zoom fraction (0: off)').default(0),
   /** Random contrast factor, like Keras RandomContrast: 0.2 = ×[0.8, 1.2]. 0 turns it off. */
-  contrast: z.number().min(0).max(1, 'contrast is at most 1').default(0),
+  contrast: z.number().min(0).max(1, 'contrast is at most 1').describe('random contrast factor (0: off)').default(0),
 });
 export type Augmentation = z.infer<typeof AugmentationSchema>;
 
 /** Train on the most confident face's box, widened by `margin` × its size on each side (needs `facet faces`). */
 export const CropToFaceSchema = z.object({
   enabled: z.boolean().default(false),
-  margin: z.number().min(0, 'the face margin must be 0 or more').max(1, 'the face margin is at most 1 (a box three times the face)').default(0.2),
-});
+  margin: z.number().min(0, 'the face margin must be 0 or more').max(1, 'the face margin is at most 1 (a box three times the face)').describe('margin around the face, a fraction of its size').default(0.2),
+}).describe('train on the face box (needs `facet faces` first)');
 export type CropToFace = z.infer<typeof CropToFaceSchema>;
 
 export const HyperparametersSchema = z.object({
-  preset: z.enum(PRESETS).default('seed-cnn'),
+  preset: z.enum(PRESETS).describe('model preset (face-embedding needs `facet faces` first)').default('seed-cnn'),
   imageSize: z
     .number()
     .int('image size must be a whole number of pixels')
     .min(16, 'image size must be at least 16 (three 3×3 conv + pool blocks need room)')
     .max(512, 'image size is at most 512 on a CPU; 256 is the seed default')
+    .describe('square input size in pixels')
     .default(256),
-  colorMode: z.enum(['rgb', 'grayscale']).default('rgb'),
-  batchSize: z.number().int('batch size must be a whole number').min(1, 'batch size must be at least 1').max(1024, 'batch size is at most 1024').default(32),
-  epochs: z.number().int('epochs must be a whole number').min(1, 'train for at least 1 epoch').max(1000, 'epochs is at most 1000').default(50),
-  optimizer: z.enum(['adam', 'sgd', 'rmsprop']).default('adam'),
-  learningRate: z.number().gt(0, 'learning rate must be more than 0').max(1, 'learning rate must be at most 1').default(0.001),
+  colorMode: z.enum(['rgb', 'grayscale']).describe('colour mode').default('rgb'),
+  batchSize: z.number().int('batch size must be a whole number').min(1, 'batch size must be at least 1').max(1024, 'batch size is at most 1024').describe('batch size').default(32),
+  epochs: z.number().int('epochs must be a whole number').min(1, 'train for at least 1 epoch').max(1000, 'epochs is at most 1000').describe('passes over the training split').default(50),
+  optimizer: z.enum(['adam', 'sgd', 'rmsprop']).describe('gradient-descent optimizer').default('adam'),
+  learningRate: z.number().gt(0, 'learning rate must be more than 0').max(1, 'learning rate must be at most 1').describe('learning rate').default(0.001),
   /** One Conv2D(3×3, relu) + MaxPool(2) block per entry. */
-  filters: z.array(z.number().int().min(1).max(512)).min(1, 'give at least one conv block').max(6, 'at most 6 conv blocks').default([16, 32, 64]),
-  denseUnits: z.number().int().min(1).max(4096).default(128),
-  dropout: z.number().min(0).max(0.9, 'dropout must be below 0.9').default(0),
+  filters: z.array(z.number().int().min(1).max(512)).min(1, 'give at least one conv block').max(6, 'at most 6 conv blocks').describe('filters per conv block, comma-separated').default([16, 32, 64]),
+  denseUnits: z.number().int().min(1).max(4096).describe('units of the hidden dense layer').default(128),
+  dropout: z.number().min(0).max(0.9, 'dropout must be below 0.9').describe('dropout before the output layer').default(0),
   /** Stop when val_loss has not improved for this many epochs; 0 = never stop early. */
-  patience: z.number().int().min(0).max(1000).default(0),
-  seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
+  patience: z.number().int().min(0).max(1000).describe('stop after N epochs without val_loss improvement (0: off)').default(0),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).describe('seed of weights, shuffling and augmentation').default(42),
   augmentation: AugmentationSchema.default({ flip: true, rotation: 0.1, zoom: 0, contrast: 0 }),
   cropToFace: CropToFaceSchema.default({ enabled: false, margin: 0.2 }),
 });

@@ -6,14 +6,11 @@ import { DEFAULT_AUDIT_SETTINGS, SUSPECT_RANKINGS, type AuditProgress, type Audi
 import { findDataset, getDataset } from '../core/datasets/queries.js';
 import { getAudit } from '../core/quality/audit-store.js';
 import { table } from './output.js';
-import type { CliContext } from './context.js';
+import { EXIT, type CliContext } from './context.js';
+import { numberFlag } from './flags.js';
+import { fixed, percent } from './format.js';
 
-function intFlag(flag: string, min: number) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value) || Number(value) < min) throw new FacetError('invalid-argument', `${flag} must be a whole number ≥ ${min}, got "${value}".`, { field: flag });
-    return Number(value);
-  };
-}
+const intFlag = (flag: string, min: number) => numberFlag(flag, { integer: true, min });
 
 function auditRef(value: string): number {
   if (!/^\d+$/.test(value) || Number(value) < 1) throw new FacetError('invalid-argument', `--resume takes an audit id (a whole number), got "${value}".`, { field: '--resume', hint: '`facet audit DATASET --last` shows the latest audit and its id.' });
@@ -61,11 +58,9 @@ const RULES: Record<AuditReport['suspects'][number]['rule'], string> = {
   disagreement: 'argmax only',
 };
 
-const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(1)}%`);
-
 export function renderAudit(r: AuditReport, top: number): string {
   const lines = [
-    `Audit ${r.auditId} ${r.status}${r.error ? `: ${r.error}` : ''} · ${r.images} images · ${r.folds} folds · out-of-sample accuracy ${pct(r.accuracy)} · ${r.seconds !== null ? `${r.seconds.toFixed(0)} s` : '-'} · backend ${r.backend ?? '-'}`,
+    `Audit ${r.auditId} ${r.status}${r.error ? `: ${r.error}` : ''} · ${r.images} images · ${r.folds} folds · out-of-sample accuracy ${percent(r.accuracy)} · ${r.seconds !== null ? `${r.seconds.toFixed(0)} s` : '-'} · backend ${r.backend ?? '-'}`,
     '',
   ];
   const stopped = r.status === 'interrupted' || r.status === 'cancelled';
@@ -185,8 +180,8 @@ export function registerAuditCommands(program: Command, ctx: CliContext): void {
         try {
           const finished = await core.audits.wait(audit.id);
           if (tty && line) o.io.stderr.write('\r\x1b[K');
-          if (finished.status === 'failed') ctx.setExit(1);
-          if (finished.status === 'cancelled' || finished.status === 'interrupted') ctx.setExit(130);
+          if (finished.status === 'failed') ctx.setExit(EXIT.failed);
+          if (finished.status === 'cancelled' || finished.status === 'interrupted') ctx.setExit(EXIT.interrupted);
         } finally {
           process.removeListener('SIGINT', onSigint);
           unsubscribe();
@@ -204,7 +199,7 @@ function progressText(p: AuditProgress): string {
     case 'hashing':
       return `Hashing for near-duplicates: ${p.done ?? 0}/${p.total ?? 0}`;
     case 'training':
-      return `fold ${p.fold}/${p.folds}  epoch ${p.epoch}/${p.epochs}  batch ${p.batch}/${p.batches}  loss ${p.loss?.toFixed(4) ?? '-'}  acc ${pct(p.accuracy)}`;
+      return `fold ${p.fold}/${p.folds}  epoch ${p.epoch}/${p.epochs}  batch ${p.batch}/${p.batches}  loss ${fixed(p.loss)}  acc ${percent(p.accuracy)}`;
     case 'predicting':
       return `fold ${p.fold}/${p.folds}: predicting the images it never saw`;
     case 'done':

@@ -8,3 +8,6 @@ export interface CliContext {
   open(): Core;
   setExit(code: number): void;
 }
+
+/** Exit codes are part of the CLI contract (DESIGN.md, `facet --help`). */
+export const EXIT = { ok: 0, failed: 1, usage: 2, skipped: 3, interrupted: 130 } as const;

@@ -7,18 +7,9 @@ import type { PredictionFace, PredictOutcome } from '../../shared/runs.js';
 import { findDataset } from '../core/datasets/queries.js';
 import { csvLines, DEFAULT_CHECK_IMAGES, predictWithModelDir } from '../core/export/index.js';
 import { table } from './output.js';
-import type { CliContext } from './context.js';
-
-export const EXIT_SKIPPED = 3;
-
-function wholeNumber(flag: string) {
-  return (value: string): number => {
-    if (!/^\d+$/.test(value)) throw new FacetError('invalid-argument', `${flag} must be a whole number, got "${value}".`, { field: flag });
-    return Number(value);
-  };
-}
-
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+import { EXIT, type CliContext } from './context.js';
+import { countFlag, parseRunId } from './flags.js';
+import { percent } from './format.js';
 
 function inputLine(r: ModelExportResult): string {
   if (r.input.kind === 'face-descriptor') {
@@ -76,7 +67,7 @@ export function faceNote(face: PredictionFace | undefined): string {
 export function reportPredictions(ctx: CliContext, outcome: PredictOutcome, opts: { csv?: boolean } = {}): void {
   const o = ctx.out();
   for (const f of outcome.failed) o.log(`skipped ${f.path}: ${f.reason}`);
-  if (outcome.failed.length) ctx.setExit(EXIT_SKIPPED);
+  if (outcome.failed.length) ctx.setExit(EXIT.skipped);
   if (opts.csv && !o.json) {
     const classes = Object.keys(outcome.predictions[0]?.probabilities ?? {});
     // Face runs (and crop-to-face runs) add the face they classified: count found, box, detector score.
@@ -98,7 +89,7 @@ export function reportPredictions(ctx: CliContext, outcome: PredictOutcome, opts
   o.result(outcome.predictions, () =>
     outcome.predictions.length === 0
       ? 'No images to predict.'
-      : table(['path', 'class', 'confidence', ...(withFaces ? ['face'] : [])], outcome.predictions.map((p) => [p.path, p.class, pct(p.confidence), ...(withFaces ? [faceNote(p.face)] : [])])),
+      : table(['path', 'class', 'confidence', ...(withFaces ? ['face'] : [])], outcome.predictions.map((p) => [p.path, p.class, percent(p.confidence), ...(withFaces ? [faceNote(p.face)] : [])])),
   );
 }
 
@@ -112,24 +103,23 @@ export function registerExportCommands(program: Command, ctx: CliContext): void 
   program
     .command('export')
     .description('export a trained run as a TensorFlow.js or ONNX model (checked against the trained model after writing); a face-embedding run exports its head on face descriptors')
-    .argument('<run>', 'run id')
+    .argument('<run>', 'run id', parseRunId)
     .addOption(new Option('--format <format>', 'model format').choices([...MODEL_FORMATS]).makeOptionMandatory())
     .requiredOption('--out <dir>', 'folder to write into (created if missing)')
-    .option('--check <n>', `images of the run to compare the export on (0: no check)`, wholeNumber('--check'), DEFAULT_CHECK_IMAGES)
-    .action(async (ref: string, opts: { format: ModelFormat; out: string; check: number }) => {
-      if (!/^\d+$/.test(ref)) throw new FacetError('invalid-argument', `"${ref}" is not a run id (a number, as \`facet runs\` lists).`, { field: 'RUN' });
+    .option('--check <n>', `images of the run to compare the export on (0: no check)`, countFlag('--check'), DEFAULT_CHECK_IMAGES)
+    .action(async (runId: number, opts: { format: ModelFormat; out: string; check: number }) => {
       const o = ctx.out();
-      if (!o.json) o.log(`Exporting run ${ref} as ${opts.format}…`);
-      const result = await ctx.open().call('runs/export', { runId: Number(ref), format: opts.format, out: opts.out, check: opts.check });
+      if (!o.json) o.log(`Exporting run ${runId} as ${opts.format}…`);
+      const result = await ctx.open().call('runs/export', { runId, format: opts.format, out: opts.out, check: opts.check });
       o.result(result, () => renderModelExport(result));
-      if (result.check && !result.check.passed) ctx.setExit(1);
+      if (result.check && !result.check.passed) ctx.setExit(EXIT.failed);
     });
 
   program
     .command('export-dataset')
     .description('export a dataset as train/ val/ test/ class folders plus manifest.csv (Keras and PyTorch ImageFolder read it)')
     .argument('<dataset>', 'dataset id or name')
-    .option('--snapshot <id>', 'export a run\'s snapshot instead of the current labels', wholeNumber('--snapshot'))
+    .option('--snapshot <id>', 'export a run\'s snapshot instead of the current labels', countFlag('--snapshot'))
     .requiredOption('--out <dir>', 'a new or empty folder')
     .option('--link', 'hard-link the files instead of copying them (copies where links are not possible)')
     .option('--force', 'write into a folder that is not empty')
@@ -140,6 +130,6 @@ export function registerExportCommands(program: Command, ctx: CliContext): void 
       const result = await core.call('datasets/export', { datasetId: dataset.id, snapshotId: opts.snapshot, out: opts.out, link: opts.link, force: opts.force });
       if (result.linkFallback && !o.json) o.log(`note: ${result.linkFallback}`);
       o.result(result, () => renderDatasetExport(result));
-      if (result.failed.length) ctx.setExit(EXIT_SKIPPED);
+      if (result.failed.length) ctx.setExit(EXIT.skipped);
     });
 }

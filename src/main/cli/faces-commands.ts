@@ -9,7 +9,8 @@ import { analyseDataset } from '../core/faces/analyse.js';
 import { exportEmbeddingHead } from '../core/export/index.js';
 import { renderModelExport } from './export-commands.js';
 import { table, type Output } from './output.js';
-import type { CliContext } from './context.js';
+import { EXIT, type CliContext } from './context.js';
+import { numberFlag, parseRunId } from './flags.js';
 
 export interface FaceAnalysisOptions {
   detector?: FaceDetectorName;
@@ -44,13 +45,8 @@ export async function runFaceAnalysis(core: Core, datasetId: number, opts: FaceA
   }
 }
 
-function threshold(flag: string) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!(n > 0 && n <= 2)) throw new FacetError('invalid-argument', `${flag} must be a distance in (0, 2], got "${value}".`, { field: flag });
-    return n;
-  };
-}
+/** A face-descriptor distance: more than 0, at most 2. */
+const threshold = (flag: string) => numberFlag(flag, { max: 2, check: (n) => n > 0, accepts: 'a distance in (0, 2]' });
 
 function summaryLine(s: FacesSummary): string {
   const failed = s.failed.length ? ` · ${s.failed.length} unreadable` : '';
@@ -63,7 +59,7 @@ export function registerFacesCommands(program: Command, ctx: CliContext): void {
     .description('detect faces, landmarks and face descriptors of a dataset (resumable); group identities; report face leakage')
     .argument('<dataset>', 'dataset id or name')
     .addOption(new Option('--detector <name>', 'face detector').choices([...FACE_DETECTORS]).default('ssd'))
-    .option('--min-score <x>', 'drop detections below this score', (v) => Number(v), 0.5)
+    .option('--min-score <x>', 'drop detections below this score', numberFlag('--min-score', { min: 0, max: 1 }), 0.5)
     .option('--redo', 'analyse again images that have an analysis')
     .option('--in-process', 'analyse in this process (no forked worker)')
     .option('--group', 'cluster faces into identity groups: group keys face:N for images without a key; places images with no split')
@@ -81,7 +77,7 @@ export function registerFacesCommands(program: Command, ctx: CliContext): void {
       const groups: IdentityGroups | null = opts.group ? await c.call('faces/group', { datasetId: dataset.id, threshold: opts.threshold, resplit: opts.resplit ?? false }) : null;
       const leaks: FaceLeakReport | null = opts.leaks ? await c.call('faces/leaks', { datasetId: dataset.id, threshold: opts.duplicateThreshold }) : null;
       const shown = opts.show ? (await c.call('images/list', { datasetId: dataset.id, faces: opts.show })).items.map((i) => i.path) : null;
-      if (summary.failed.length > 0) ctx.setExit(3);
+      if (summary.failed.length > 0) ctx.setExit(EXIT.skipped);
       o.result(
         {
           datasetId: dataset.id,
@@ -126,14 +122,13 @@ export function registerFacesCommands(program: Command, ctx: CliContext): void {
   program
     .command('export-face-head')
     .description('export the trained head of a face-embedding run: the same as `facet export RUN --format tfjs` (model, labels, embedding-net preprocessing, model card, checked)')
-    .argument('<run>', 'run id')
+    .argument('<run>', 'run id', parseRunId)
     .requiredOption('--out <dir>', 'folder to write')
-    .action(async (ref: string, opts: { out: string }) => {
+    .action(async (runId: number, opts: { out: string }) => {
       const o = ctx.out();
       const c = ctx.open();
-      if (!/^\d+$/.test(ref)) throw new FacetError('invalid-argument', `"${ref}" is not a run id.`, { field: 'RUN' });
-      const result = await exportEmbeddingHead(c.workspace.db, c.workspace.dir, Number(ref), opts.out);
+      const result = await exportEmbeddingHead(c.workspace.db, c.workspace.dir, runId, opts.out);
       o.result(result, () => renderModelExport(result));
-      if (result.check && !result.check.passed) ctx.setExit(1);
+      if (result.check && !result.check.passed) ctx.setExit(EXIT.failed);
     });
 }

@@ -1,45 +1,29 @@
 // Training commands of the `facet` CLI: train, runs, eval, compare, predict, doctor.
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { FacetError } from '../../shared/errors.js';
-import { DEFAULT_HYPERPARAMETERS, inputLabel, PRESETS, type HyperparametersInput } from '../../shared/hyperparameters.js';
-import type { EpochMetrics, Evaluation, Run, TrainProgress } from '../../shared/runs.js';
+import { inputLabel } from '../../shared/hyperparameters.js';
+import type { EpochMetrics, Evaluation, Run, RunComparison, TrainProgress } from '../../shared/runs.js';
 import type { Core } from '../core/index.js';
 import { findDataset } from '../core/datasets/queries.js';
 import { getRunDetail } from '../core/training/run-store.js';
-import type { CliContext } from './context.js';
+import { EXIT, type CliContext } from './context.js';
+import { parseRunId } from './flags.js';
+import { duration, fixed, percent } from './format.js';
+import { addHyperparameterOptions, hyperparametersFrom } from './hyperparameter-flags.js';
 import { table } from './output.js';
 import { predictWithModelCommand, reportPredictions } from './export-commands.js';
 
-function numberOption(flag: string, { integer = false, min = -Infinity } = {}) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min) {
-      throw new FacetError('invalid-argument', `${flag} must be ${integer ? 'a whole number' : 'a number'}${min > -Infinity ? ` ≥ ${min}` : ''}, got "${value}".`, { field: flag });
-    }
-    return n;
-  };
-}
-
-function runRef(value: string): number {
-  if (!/^\d+$/.test(value)) throw new FacetError('invalid-argument', `"${value}" is not a run id (a number, as \`facet runs\` lists).`, { field: 'RUN' });
-  return Number(value);
-}
-
-const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${(x * 100).toFixed(1)}%`);
-const num = (x: number | null | undefined, d = 4) => (x === null || x === undefined ? '-' : x.toFixed(d));
-const duration = (s: number) => (s < 90 ? `${s.toFixed(0)} s` : `${(s / 60).toFixed(1)} min`);
-
 export function epochLine(m: EpochMetrics, epochs: number): string {
-  return `epoch ${String(m.epoch).padStart(String(epochs).length)}/${epochs}  loss ${num(m.loss)}  acc ${pct(m.accuracy)}  val_loss ${num(m.valLoss)}  val_acc ${pct(m.valAccuracy)}  ${m.seconds.toFixed(1)} s  ${m.imagesPerSecond.toFixed(0)} img/s`;
+  return `epoch ${String(m.epoch).padStart(String(epochs).length)}/${epochs}  loss ${fixed(m.loss)}  acc ${percent(m.accuracy)}  val_loss ${fixed(m.valLoss)}  val_acc ${percent(m.valAccuracy)}  ${m.seconds.toFixed(1)} s  ${m.imagesPerSecond.toFixed(0)} img/s`;
 }
 
 export function renderEvaluation(e: Evaluation): string {
   const w = Math.max(6, ...e.classes.map((c) => c.length));
-  const lines = [`test: loss ${num(e.loss)} · accuracy ${pct(e.accuracy)} · ${e.images} images`, '', 'confusion (rows: true class, columns: predicted)'];
+  const lines = [`test: loss ${fixed(e.loss)} · accuracy ${percent(e.accuracy)} · ${e.images} images`, '', 'confusion (rows: true class, columns: predicted)'];
   lines.push(`${''.padEnd(w)}  ${e.classes.map((c) => c.padStart(w)).join('  ')}`);
   e.confusion.forEach((row, i) => lines.push(`${e.classes[i]!.padEnd(w)}  ${row.map((v) => String(v).padStart(w)).join('  ')}`));
   lines.push('');
-  lines.push(table(['class', 'precision', 'recall', 'f1', 'support'], e.perClass.map((p) => [p.class, pct(p.precision), pct(p.recall), pct(p.f1), p.support])));
+  lines.push(table(['class', 'precision', 'recall', 'f1', 'support'], e.perClass.map((p) => [p.class, percent(p.precision), percent(p.recall), percent(p.f1), p.support])));
   return lines.join('\n');
 }
 
@@ -80,7 +64,7 @@ export async function followRun(ctx: CliContext, start: () => Promise<Run>): Pro
     {
       if (p.phase === 'preparing' && p.toPrepare && (p.prepared === 0 || p.prepared === p.toPrepare)) o.log(`Preparing data: ${p.prepared}/${p.toPrepare} images decoded`);
       if (tty && p.phase === 'training') {
-        lastProgress = `epoch ${p.epoch}/${p.epochs}  batch ${p.batch}/${p.batches}  loss ${num(p.loss)}  acc ${pct(p.accuracy)}  ${p.imagesPerSecond?.toFixed(0) ?? '-'} img/s  ETA ${p.etaSeconds !== null ? duration(p.etaSeconds) : '-'}`;
+        lastProgress = `epoch ${p.epoch}/${p.epochs}  batch ${p.batch}/${p.batches}  loss ${fixed(p.loss)}  acc ${percent(p.accuracy)}  ${p.imagesPerSecond?.toFixed(0) ?? '-'} img/s  ETA ${p.etaSeconds !== null ? duration(p.etaSeconds) : '-'}`;
         o.io.stderr.write(`\r\x1b[K${lastProgress}`);
       }
       if (p.phase === 'evaluating') o.log('Evaluating the best epoch on the test split…');
@@ -110,8 +94,8 @@ export async function followRun(ctx: CliContext, start: () => Promise<Run>): Pro
   try {
     const finished = await core.runs.wait(run.id);
     if (tty && lastProgress) o.io.stderr.write('\r\x1b[K');
-    if (finished.status === 'failed') ctx.setExit(1);
-    if (finished.status === 'cancelled' || finished.status === 'interrupted') ctx.setExit(130);
+    if (finished.status === 'failed') ctx.setExit(EXIT.failed);
+    if (finished.status === 'cancelled' || finished.status === 'interrupted') ctx.setExit(EXIT.interrupted);
     return trainJson(core, run.id);
   } finally {
     process.removeListener('SIGINT', onSigint);
@@ -125,61 +109,13 @@ export function renderTrainResult(r: ReturnType<typeof trainJson>): string {
   const lines = [`Run ${r.runId} ${r.status}${r.error ? `: ${r.error}` : ''} · backend ${r.backend ?? '-'} · ${duration(r.seconds)} of training`];
   if (r.bestEpoch) {
     const best = r.epochs.find((e) => e.epoch === r.bestEpoch);
-    lines.push(`best epoch ${r.bestEpoch}: val_loss ${num(best?.valLoss)} · val_acc ${pct(best?.valAccuracy)} (weights restored for the test)`);
+    lines.push(`best epoch ${r.bestEpoch}: val_loss ${fixed(best?.valLoss)} · val_acc ${percent(best?.valAccuracy)} (weights restored for the test)`);
   }
   if (r.test) {
     lines.push('');
     lines.push(renderEvaluation({ ...r.test, id: 0, runId: r.runId, split: 'test', classes: r.classes, images: r.images.test, createdAt: '' }));
   }
   return lines.join('\n');
-}
-
-export function addHyperparameterOptions(cmd: Command): Command {
-  const d = DEFAULT_HYPERPARAMETERS;
-  return cmd
-    .addOption(new Option('--preset <name>', 'model preset (face-embedding needs `facet faces` first)').choices([...PRESETS]).default('seed-cnn'))
-    .option('--epochs <n>', `epochs (default ${d.epochs})`, numberOption('--epochs', { integer: true, min: 1 }))
-    .option('--batch-size <n>', `batch size (default ${d.batchSize})`, numberOption('--batch-size', { integer: true, min: 1 }))
-    .option('--learning-rate <x>', `learning rate (default ${d.learningRate})`, numberOption('--learning-rate'))
-    .addOption(new Option('--optimizer <name>', `optimizer (default ${d.optimizer})`).choices(['adam', 'sgd', 'rmsprop']))
-    .option('--image-size <n>', `square input size in pixels (default ${d.imageSize})`, numberOption('--image-size', { integer: true }))
-    .addOption(new Option('--color-mode <mode>', `colour mode (default ${d.colorMode})`).choices(['rgb', 'grayscale']))
-    .option('--filters <list>', `filters per conv block (default ${d.filters.join(',')})`)
-    .option('--dense-units <n>', `units of the hidden dense layer (default ${d.denseUnits})`, numberOption('--dense-units', { integer: true }))
-    .option('--dropout <x>', `dropout before the output layer (default ${d.dropout})`, numberOption('--dropout'))
-    .option('--seed <n>', `seed of weights, shuffling and augmentation (default ${d.seed})`, numberOption('--seed', { integer: true, min: 0 }))
-    .option('--patience <n>', 'stop after N epochs without val_loss improvement (default 0: off)', numberOption('--patience', { integer: true, min: 0 }))
-    .option('--no-flip', 'no random horizontal flip')
-    .option('--rotation <x>', `random rotation, fraction of a turn (default ${d.augmentation.rotation})`, numberOption('--rotation'))
-    .option('--zoom <x>', 'random zoom fraction (default 0: off)', numberOption('--zoom'))
-    .option('--contrast <x>', 'random contrast factor (default 0: off)', numberOption('--contrast'))
-    .option('--crop-to-face [margin]', `train on the face box (needs \`facet faces\` first); margin around it (default ${d.cropToFace.margin})`);
-}
-
-export function hyperparametersFrom(opts: Record<string, unknown>, base: HyperparametersInput = {}): HyperparametersInput {
-  const hp: Record<string, unknown> = { ...base };
-  const map: Record<string, string> = {
-    preset: 'preset', epochs: 'epochs', batchSize: 'batchSize', learningRate: 'learningRate', optimizer: 'optimizer', imageSize: 'imageSize',
-    colorMode: 'colorMode', denseUnits: 'denseUnits', dropout: 'dropout', seed: 'seed', patience: 'patience',
-  };
-  for (const [opt, key] of Object.entries(map)) if (opts[opt] !== undefined) hp[key] = opts[opt];
-  if (opts.cropToFace !== undefined) {
-    const margin = opts.cropToFace === true ? DEFAULT_HYPERPARAMETERS.cropToFace.margin : Number(opts.cropToFace);
-    if (!Number.isFinite(margin) || margin < 0) throw new FacetError('invalid-argument', `--crop-to-face margin must be a number ≥ 0, got "${String(opts.cropToFace)}".`, { field: '--crop-to-face' });
-    hp.cropToFace = { enabled: true, margin };
-  }
-  if (typeof opts.filters === 'string') {
-    const list = opts.filters.split(',').map((f) => Number(f.trim()));
-    if (list.some((f) => !Number.isInteger(f) || f < 1)) throw new FacetError('invalid-argument', `--filters must be a comma-separated list of whole numbers, got "${opts.filters}".`, { field: '--filters' });
-    hp.filters = list;
-  }
-  const aug = { ...DEFAULT_HYPERPARAMETERS.augmentation, ...((base.augmentation as object | undefined) ?? {}) };
-  if (opts.flip === false) aug.flip = false;
-  if (typeof opts.rotation === 'number') aug.rotation = opts.rotation;
-  if (typeof opts.zoom === 'number') aug.zoom = opts.zoom;
-  if (typeof opts.contrast === 'number') aug.contrast = opts.contrast;
-  hp.augmentation = aug;
-  return hp as HyperparametersInput;
 }
 
 export function registerTrainingCommands(program: Command, ctx: CliContext): void {
@@ -195,7 +131,7 @@ export function registerTrainingCommands(program: Command, ctx: CliContext): voi
     const core = ctx.open();
     let result;
     if (opts.resume !== undefined) {
-      const runId = runRef(String(opts.resume));
+      const runId = parseRunId(String(opts.resume));
       result = await followRun(ctx, async () => core.call('runs/resume', { runId }));
     } else {
       if (!ref) throw new FacetError('invalid-argument', 'Give the dataset to train on (facet datasets lists them).', { field: 'DATASET' });
@@ -220,7 +156,7 @@ export function registerTrainingCommands(program: Command, ctx: CliContext): voi
           ? 'No runs yet. Start one with `facet train DATASET`.'
           : table(
               ['id', 'name', 'status', 'dataset', 'input', 'epochs', 'lr', 'best val acc', 'test acc', 'duration', 'backend'],
-              runs.map((r) => [r.id, r.name, r.status, r.datasetName, inputLabel(r.hyperparameters), `${r.epochsDone}/${r.hyperparameters.epochs}`, String(r.hyperparameters.learningRate), pct(r.bestValAccuracy), pct(r.testAccuracy), duration(r.trainSeconds), r.backend ?? '-']),
+              runs.map((r) => [r.id, r.name, r.status, r.datasetName, inputLabel(r.hyperparameters), `${r.epochsDone}/${r.hyperparameters.epochs}`, String(r.hyperparameters.learningRate), percent(r.bestValAccuracy), percent(r.testAccuracy), duration(r.trainSeconds), r.backend ?? '-']),
             ),
       );
     });
@@ -228,7 +164,7 @@ export function registerTrainingCommands(program: Command, ctx: CliContext): voi
   program
     .command('eval')
     .description('show the test evaluation of a run: loss, accuracy, confusion matrix, per-class metrics')
-    .argument('<run>', 'run id', runRef)
+    .argument('<run>', 'run id', parseRunId)
     .action(async (runId: number) => {
       const o = ctx.out();
       const d = await ctx.open().call('runs/get', { runId });
@@ -245,29 +181,9 @@ export function registerTrainingCommands(program: Command, ctx: CliContext): voi
       const o = ctx.out();
       const core = ctx.open();
       if (refs.length < 2) throw new FacetError('invalid-argument', 'Give at least two runs to compare.', { field: 'RUN' });
-      const details = await Promise.all(refs.map((r) => core.call('runs/get', { runId: runRef(r) })));
-      const flat = details.map((d) => flatten(d.hyperparameters as unknown as Record<string, unknown>));
-      const keys = [...new Set(flat.flatMap((f) => Object.keys(f)))].sort();
-      const params = keys.map((k) => ({ name: k, values: flat.map((f) => f[k] ?? null), differs: new Set(flat.map((f) => JSON.stringify(f[k]))).size > 1 }));
-      const metrics = details.map((d) => ({ runId: d.id, name: d.name, status: d.status, backend: d.backend, epochs: d.epochsDone, bestValLoss: d.bestValLoss, bestValAccuracy: d.bestValAccuracy, testLoss: d.test?.loss ?? null, testAccuracy: d.test?.accuracy ?? null, seconds: d.trainSeconds, snapshotId: d.snapshotId }));
-      o.result({ runs: metrics, hyperparameters: params, curves: details.map((d) => ({ runId: d.id, epochs: d.epochs })) }, () => {
-        const header = ['', ...details.map((d) => `run ${d.id}`)];
-        const differing = params.filter((p) => p.differs);
-        return [
-          table(header, [
-            ['status', ...metrics.map((m) => m.status)],
-            ['epochs', ...metrics.map((m) => String(m.epochs))],
-            ['best val loss', ...metrics.map((m) => num(m.bestValLoss))],
-            ['best val acc', ...metrics.map((m) => pct(m.bestValAccuracy))],
-            ['test loss', ...metrics.map((m) => num(m.testLoss))],
-            ['test acc', ...metrics.map((m) => pct(m.testAccuracy))],
-            ['training time', ...metrics.map((m) => duration(m.seconds))],
-            ['backend', ...metrics.map((m) => m.backend ?? '-')],
-          ]),
-          '',
-          differing.length === 0 ? 'Same hyperparameters.' : `Hyperparameters that differ:\n${table(header, differing.map((p) => [p.name, ...p.values.map((v) => JSON.stringify(v))]))}`,
-        ].join('\n');
-      });
+      const comparison = await core.call('runs/compare', { runIds: refs.map(parseRunId) });
+      const report = compareReport(comparison);
+      o.result(report, () => renderComparison(comparison, report));
     });
 
   program
@@ -281,7 +197,7 @@ export function registerTrainingCommands(program: Command, ctx: CliContext): voi
       if (opts.model) return predictWithModelCommand(ctx, opts.model, [first, ...rest].filter((p): p is string => !!p), opts);
       if (!first) throw new FacetError('invalid-argument', 'Give a run id, or --model DIR.', { field: 'RUN' });
       if (rest.length === 0) throw new FacetError('invalid-argument', 'Give at least one image file or folder to predict.', { field: 'paths' });
-      const outcome = await ctx.open().call('runs/predict', { runId: runRef(first), paths: rest });
+      const outcome = await ctx.open().call('runs/predict', { runId: parseRunId(first), paths: rest });
       reportPredictions(ctx, outcome, opts);
     });
 
@@ -304,6 +220,39 @@ export function registerTrainingCommands(program: Command, ctx: CliContext): voi
         ].join('\n'),
       );
     });
+}
+
+/** The `facet compare --json` document: runs' metrics, every hyperparameter (flagged when it differs), curves, label changes. */
+export function compareReport(c: RunComparison) {
+  const flat = c.runs.map((d) => flatten(d.hyperparameters as unknown as Record<string, unknown>));
+  const keys = [...new Set(flat.flatMap((f) => Object.keys(f)))].sort();
+  return {
+    runs: c.runs.map((d) => ({ runId: d.id, name: d.name, status: d.status, backend: d.backend, epochs: d.epochsDone, bestValLoss: d.bestValLoss, bestValAccuracy: d.bestValAccuracy, testLoss: d.test?.loss ?? null, testAccuracy: d.test?.accuracy ?? null, seconds: d.trainSeconds, snapshotId: d.snapshotId })),
+    hyperparameters: keys.map((k) => ({ name: k, values: flat.map((f) => f[k] ?? null), differs: new Set(flat.map((f) => JSON.stringify(f[k]))).size > 1 })),
+    curves: c.runs.map((d) => ({ runId: d.id, epochs: d.epochs })),
+    labelChanges: c.labelChanges,
+  };
+}
+
+function renderComparison(c: RunComparison, r: ReturnType<typeof compareReport>): string {
+  const header = ['', ...c.runs.map((d) => `run ${d.id}`)];
+  const differing = r.hyperparameters.filter((p) => p.differs);
+  const changed = c.labelChanges.filter((l) => l.changed || l.added || l.removed);
+  return [
+    table(header, [
+      ['status', ...r.runs.map((m) => m.status)],
+      ['epochs', ...r.runs.map((m) => String(m.epochs))],
+      ['best val loss', ...r.runs.map((m) => fixed(m.bestValLoss))],
+      ['best val acc', ...r.runs.map((m) => percent(m.bestValAccuracy))],
+      ['test loss', ...r.runs.map((m) => fixed(m.testLoss))],
+      ['test acc', ...r.runs.map((m) => percent(m.testAccuracy))],
+      ['training time', ...r.runs.map((m) => duration(m.seconds))],
+      ['backend', ...r.runs.map((m) => m.backend ?? '-')],
+    ]),
+    '',
+    differing.length === 0 ? 'Same hyperparameters.' : `Hyperparameters that differ:\n${table(header, differing.map((p) => [p.name, ...p.values.map((v) => JSON.stringify(v))]))}`,
+    ...changed.map((l) => `Labels of run ${l.toRunId} against run ${l.fromRunId}: ${l.changed} changed, ${l.added} added, ${l.removed} removed`),
+  ].join('\n');
 }
 
 function flatten(obj: Record<string, unknown>, prefix = ''): Record<string, unknown> {

@@ -25,14 +25,18 @@ function requireLiveClass(db: Database, datasetId: number, classId: number): voi
 }
 
 export function setLabels(db: Database, datasetId: number, imageIds: number[], classId: number, source: LabelSource = 'user'): LabelChange {
+  return assignLabels(db, datasetId, imageIds.map((imageId) => ({ imageId, classId })), source);
+}
+
+/** Several images, each to its own class, as ONE edit (a bulk acceptance of suggestions undoes in one step). */
+export function assignLabels(db: Database, datasetId: number, assignments: { imageId: number; classId: number }[], source: LabelSource = 'user'): LabelChange {
   return writeTransaction(db, () => {
-    getDataset(db, datasetId);
-    requireLiveClass(db, datasetId, classId);
-    const unique = [...new Set(imageIds)];
-    const get = db.prepare('SELECT id, path, class_id, dataset_id, status, split, holdout FROM images WHERE id = ?');
-    const toChange: { id: number; from: number | null; split: SplitName | null }[] = [];
     const dataset = getDataset(db, datasetId);
-    for (const imageId of unique) {
+    for (const classId of new Set(assignments.map((a) => a.classId))) requireLiveClass(db, datasetId, classId);
+    const wanted = new Map(assignments.map((a) => [a.imageId, a.classId]));
+    const get = db.prepare('SELECT id, path, class_id, dataset_id, status, split, holdout FROM images WHERE id = ?');
+    const toChange: { id: number; from: number | null; to: number; split: SplitName | null }[] = [];
+    for (const [imageId, classId] of wanted) {
       const row = get.get(imageId) as
         | { id: number; path: string; class_id: number | null; dataset_id: number; status: string; split: SplitName | null; holdout: SplitName | null }
         | undefined;
@@ -41,7 +45,7 @@ export function setLabels(db: Database, datasetId: number, imageIds: number[], c
       }
       // A first label gives the image its split: the one drawn for it on arrival (see drawHoldout).
       const split = row.split ?? (row.status === 'ok' ? (row.holdout ?? drawHoldout(dataset.seed, row.path, dataset.split)) : null);
-      if (row.class_id !== classId) toChange.push({ id: row.id, from: row.class_id, split });
+      if (row.class_id !== classId) toChange.push({ id: row.id, from: row.class_id, to: classId, split });
     }
     if (toChange.length === 0) return { editId: null, changed: 0, imageIds: [] };
     const now = nowIso();
@@ -51,8 +55,8 @@ export function setLabels(db: Database, datasetId: number, imageIds: number[], c
       'INSERT INTO label_history (image_id, from_class_id, to_class_id, source, edit_id, created_at) VALUES (?, ?, ?, ?, ?, ?)',
     );
     for (const c of toChange) {
-      update.run(classId, c.split, now, c.id);
-      history.run(c.id, c.from, classId, source, editId, now);
+      history.run(c.id, c.from, c.to, source, editId, now);
+      update.run(c.to, c.split, now, c.id);
     }
     return { editId, changed: toChange.length, imageIds: toChange.map((c) => c.id) };
   });

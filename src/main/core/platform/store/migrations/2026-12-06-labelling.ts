@@ -53,14 +53,20 @@ export const labelling: Migration = {
     );
     CREATE INDEX suggestion_outcomes_dataset ON suggestion_outcomes(dataset_id, id);
 
-    -- A label ends the suggestion; the outcome is kept. A trigger, so every way of labelling
-    -- (labeller, bulk move, accept, CLI) is counted without the datasets code knowing suggestions.
+    -- How the suggestion of an image fared when a person gave it its first label (typed, or Enter
+    -- to accept in the labeller); a bulk acceptance removes its suggestions first, so it is not
+    -- counted as "right". Triggers, so the datasets code needs to know nothing of suggestions.
+    CREATE TRIGGER suggestion_outcome AFTER INSERT ON label_history
+      WHEN NEW.source IN ('user', 'suggestion') AND NEW.from_class_id IS NULL AND NEW.to_class_id IS NOT NULL
+      BEGIN
+        INSERT INTO suggestion_outcomes (dataset_id, image_id, suggested_class_id, labelled_class_id, confidence, created_at)
+          SELECT s.dataset_id, s.image_id, s.class_id, NEW.to_class_id, s.confidence, NEW.created_at
+          FROM suggestions s WHERE s.image_id = NEW.image_id;
+      END;
+    -- A label ends the suggestion (the history row, and so the outcome, is written before the label).
     CREATE TRIGGER suggestion_labelled AFTER UPDATE OF class_id ON images
       WHEN OLD.class_id IS NULL AND NEW.class_id IS NOT NULL
       BEGIN
-        INSERT INTO suggestion_outcomes (dataset_id, image_id, suggested_class_id, labelled_class_id, confidence, created_at)
-          SELECT s.dataset_id, s.image_id, s.class_id, NEW.class_id, s.confidence, strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
-          FROM suggestions s WHERE s.image_id = NEW.id;
         DELETE FROM suggestions WHERE image_id = NEW.id;
       END;
 

@@ -1,0 +1,111 @@
+// The 2-D map of a dataset: UMAP (umap-js, McInnes et al. 2018) of the embeddings, after PCA to 50
+// dimensions (UMAP's nearest-neighbour search is the slow part and scales with the dimensions).
+// Coordinates are stored scaled to [0, 1]; labels and suggestions are joined when the map is read.
+import { UMAP } from 'umap-js';
+import type { BackboneName, DatasetMap, MapPoint, MapProgress, MapSummary } from '../../../shared/labelling.js';
+import { getDataset } from '../datasets/queries.js';
+import { fitPca, projectPca } from '../embeddings/pca.js';
+import { hashString, mulberry32 } from '../platform/random.js';
+import { nowIso, writeTransaction, type Database } from '../platform/store/db.js';
+import { datasetVectors, pickBackbone } from './vectors.js';
+
+const PCA_DIMENSIONS = 50;
+
+export interface MapOptions {
+  backbone?: BackboneName;
+  signal?: AbortSignal;
+  onProgress?: (p: MapProgress) => void;
+  seed?: number;
+}
+
+export function computeMap(db: Database, datasetId: number, opts: MapOptions = {}): MapSummary {
+  const started = performance.now();
+  const dataset = getDataset(db, datasetId);
+  const seed = opts.seed ?? dataset.seed;
+  const emit = opts.onProgress ?? (() => {});
+  const backbone = pickBackbone(db, datasetId, opts.backbone);
+  emit({ datasetId, phase: 'loading', done: 0, total: 1 });
+  const vectors = datasetVectors(db, datasetId, backbone);
+  const seconds = () => Math.round((performance.now() - started) / 100) / 10;
+  const dims = vectors[0]?.vector.length ?? 0;
+  let data: number[][];
+  let pcaDimensions = dims;
+  if (dims > PCA_DIMENSIONS && vectors.length > PCA_DIMENSIONS) {
+    emit({ datasetId, phase: 'pca', done: 0, total: 1 });
+    const pca = fitPca(vectors.map((v) => v.vector), PCA_DIMENSIONS, seed);
+    data = vectors.map((v) => Array.from(projectPca(pca, v.vector)));
+    pcaDimensions = pca.k;
+  } else data = vectors.map((v) => Array.from(v.vector));
+  let coords: number[][];
+  if (data.length < 4) coords = data.map((_, i) => [i, 0]);
+  else {
+    const umap = new UMAP({ nComponents: 2, nNeighbors: Math.min(15, data.length - 1), minDist: 0.1, random: mulberry32(hashString(`map:${seed}`)) });
+    const epochs = umap.initializeFit(data);
+    for (let e = 0; e < epochs; e++) {
+      if (opts.signal?.aborted) {
+        return { datasetId, backbone, points: 0, pcaDimensions, seconds: seconds(), status: 'cancelled' };
+      }
+      umap.step();
+      if (e % 10 === 0) emit({ datasetId, phase: 'umap', done: e, total: epochs });
+    }
+    coords = umap.getEmbedding();
+  }
+  emit({ datasetId, phase: 'saving', done: 0, total: 1 });
+  const xs = coords.map((c) => c[0]!);
+  const ys = coords.map((c) => c[1]!);
+  const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const norm = (v: number, lo: number, hi: number) => (hi > lo ? (v - lo) / (hi - lo) : 0.5);
+  writeTransaction(db, () => {
+    db.prepare('DELETE FROM map_points WHERE dataset_id = ?').run(datasetId);
+    const insert = db.prepare('INSERT INTO map_points (image_id, dataset_id, x, y) VALUES (?, ?, ?, ?)');
+    vectors.forEach((v, i) => insert.run(v.imageId, datasetId, norm(xs[i]!, x0, x1), norm(ys[i]!, y0, y1)));
+    db.prepare(
+      `INSERT INTO maps (dataset_id, backbone, pca_dimensions, computed_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (dataset_id) DO UPDATE SET backbone = excluded.backbone, pca_dimensions = excluded.pca_dimensions, computed_at = excluded.computed_at`,
+    ).run(datasetId, backbone, pcaDimensions, nowIso());
+  });
+  emit({ datasetId, phase: 'done', done: 1, total: 1 });
+  return { datasetId, backbone, points: vectors.length, pcaDimensions, seconds: seconds(), status: 'completed' };
+}
+
+export function getMap(db: Database, datasetId: number): DatasetMap {
+  const dataset = getDataset(db, datasetId);
+  const meta = db.prepare('SELECT backbone, computed_at FROM maps WHERE dataset_id = ?').get(datasetId) as { backbone: BackboneName; computed_at: string } | undefined;
+  const rows = db
+    .prepare(
+      `SELECT i.id, i.path, i.hash, m.x, m.y, i.class_id, c.name AS label, s.class_id AS s_class, sc.name AS suggested, s.confidence, i.split, i.holdout
+       FROM map_points m JOIN images i ON i.id = m.image_id
+       LEFT JOIN classes c ON c.id = i.class_id
+       LEFT JOIN suggestions s ON s.image_id = i.id LEFT JOIN classes sc ON sc.id = s.class_id AND sc.deleted_at IS NULL
+       WHERE m.dataset_id = ? AND i.status = 'ok' AND i.excluded = 0 ORDER BY i.path`,
+    )
+    .all(datasetId) as {
+    id: number;
+    path: string;
+    hash: string | null;
+    x: number;
+    y: number;
+    class_id: number | null;
+    label: string | null;
+    s_class: number | null;
+    suggested: string | null;
+    confidence: number | null;
+    split: MapPoint['split'];
+    holdout: string | null;
+  }[];
+  const points: MapPoint[] = rows.map((r) => ({
+    imageId: r.id,
+    path: r.path,
+    hash: r.hash,
+    x: r.x,
+    y: r.y,
+    label: r.label,
+    classId: r.class_id,
+    suggested: r.class_id === null ? r.suggested : null,
+    suggestedClassId: r.class_id === null && r.suggested !== null ? r.s_class : null,
+    confidence: r.class_id === null && r.suggested !== null ? r.confidence : null,
+    split: r.split,
+    heldOut: r.class_id === null && (r.holdout === 'val' || r.holdout === 'test') ? r.holdout : null,
+  }));
+  return { datasetId, backbone: meta?.backbone ?? null, computedAt: meta?.computed_at ?? null, missing: Math.max(0, dataset.images - points.length), points };
+}
