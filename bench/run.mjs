@@ -9,6 +9,9 @@ const all = [
   ['ui', []],
   ['audit', []],
   ['faces', []],
+  ['labelling', []],
+  // 100,000 images take ~15 min here; the full figure: npm run bench:scale -- --count 100000
+  ['scale', ['--count', '20000']],
 ];
 const onlyAt = process.argv.indexOf('--only');
 const only = onlyAt >= 0 ? new Set(process.argv[onlyAt + 1].split(',')) : null;

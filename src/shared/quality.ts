@@ -2,6 +2,7 @@
 // labels, duplicates with different labels, near-duplicates leaking across splits, class imbalance).
 import { z } from 'zod';
 import type { SplitName } from './domain.js';
+import type { ErrorPayload } from './errors.js';
 import type { BackendName } from './runs.js';
 
 export const SUSPECT_RANKINGS = ['self-confidence', 'normalized-margin'] as const;
@@ -175,7 +176,8 @@ export interface AuditProgress {
 export interface AuditFinished {
   auditId: number;
   status: AuditStatus;
-  error: string | null;
+  error: string | null;  /** A failed job's error as thrown, with its code, field, file and hint (STYLE.md §6). */
+  failure?: ErrorPayload;
 }
 
 export const LEAK_ACTIONS = ['move', 'drop'] as const;

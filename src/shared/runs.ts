@@ -1,9 +1,20 @@
 // Domain types of training: runs, their epochs, evaluations and the progress events they stream.
+import type { ErrorPayload } from './errors.js';
 import type { FaceBox } from './faces.js';
 import type { Hyperparameters } from './hyperparameters.js';
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+/** A run trained with the exported PyTorch recipe on another machine, then imported. */
+export interface RunOrigin {
+  framework: 'pytorch';
+  torch: string;
+  processes: number;
+  device: string;
+  host: string;
+  importedFrom: string;
+}
 
 export interface EpochMetrics {
   epoch: number;
@@ -48,6 +59,8 @@ export interface Run {
   backend: BackendName | null;
   /** Why this backend, as the engine said it. */
   engineReason: string | null;
+  /** Where a run trained elsewhere came from (`facet import-run`); null for runs trained here. */
+  origin: RunOrigin | null;
   status: RunStatus;
   error: string | null;
   epochsDone: number;
@@ -89,7 +102,8 @@ export interface TrainProgress {
 export interface RunFinished {
   runId: number;
   status: RunStatus;
-  error: string | null;
+  error: string | null;  /** A failed job's error as thrown, with its code, field, file and hint (STYLE.md §6). */
+  failure?: ErrorPayload;
 }
 
 export interface Prediction {
@@ -164,4 +178,10 @@ export interface LabelDiff {
 export interface RunComparison {
   runs: RunDetail[];
   labelChanges: LabelDiff[];
+}
+
+/** Where and with what a run trained, in a few words: "wasm", "tensorflow", "PyTorch 1.13 · 2 processes · cpu". */
+export function trainedWith(r: Pick<Run, 'backend' | 'origin'>): string {
+  if (r.origin) return `PyTorch ${r.origin.torch.replace(/a0.*$/, '')} · ${r.origin.processes} process${r.origin.processes === 1 ? '' : 'es'} · ${r.origin.device}`;
+  return r.backend ?? '-';
 }

@@ -13,7 +13,7 @@ import { generateDemo } from '../../src/main/core/demo/generate.js';
 
 const repo = fileURLToPath(new URL('../../', import.meta.url));
 const bin = path.join(repo, 'bin', 'facet.js');
-const built = fs.existsSync(path.join(repo, 'dist', 'main', 'cli.js')) && fs.existsSync(path.join(repo, 'dist', 'main', 'core', 'training', 'train-process.js'));
+const built = fs.existsSync(path.join(repo, 'dist', 'main', 'cli.js')) && fs.existsSync(path.join(repo, 'dist', 'main', 'core', 'job-process.js'));
 const SKIP_NOTE = 'dist/ is missing: run `npm run build` first (the test command builds before vitest).';
 
 const IMAGES = 400;

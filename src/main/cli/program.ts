@@ -14,6 +14,8 @@ import { registerExportCommands } from './export-commands.js';
 import { registerFacesCommands } from './faces-commands.js';
 import { registerAuditCommands } from './audit-commands.js';
 import { registerWorkspaceCommands } from './workspace-commands.js';
+import { registerLabellingCommands } from './labelling-commands.js';
+import { registerClusterCommands } from './cluster-commands.js';
 
 const EXIT_HELP = `
 Exit codes:
@@ -39,7 +41,9 @@ function registerCommands(program: Command, ctx: CliContext): void {
   registerExportCommands(program, ctx);
   registerFacesCommands(program, ctx);
   registerAuditCommands(program, ctx);
+  registerLabellingCommands(program, ctx);
   registerWorkspaceCommands(program, ctx);
+  registerClusterCommands(program, ctx);
 }
 
 export async function runCli(argv: string[], io: Io = { stdout: process.stdout, stderr: process.stderr }, env: NodeJS.ProcessEnv = process.env): Promise<number> {

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { FacetError } from '../../shared/errors.js';
 import { inputLabel } from '../../shared/hyperparameters.js';
-import type { EpochMetrics, Evaluation, Run, RunComparison, TrainProgress } from '../../shared/runs.js';
+import { trainedWith, type EpochMetrics, type Evaluation, type Run, type RunComparison, type TrainProgress } from '../../shared/runs.js';
 import type { Core } from '../core/index.js';
 import { findDataset } from '../core/datasets/queries.js';
 import { getRunDetail } from '../core/training/run-store.js';
@@ -156,7 +156,7 @@ export function registerTrainingCommands(program: Command, ctx: CliContext): voi
           ? 'No runs yet. Start one with `facet train DATASET`.'
           : table(
               ['id', 'name', 'status', 'dataset', 'input', 'epochs', 'lr', 'best val acc', 'test acc', 'duration', 'backend'],
-              runs.map((r) => [r.id, r.name, r.status, r.datasetName, inputLabel(r.hyperparameters), `${r.epochsDone}/${r.hyperparameters.epochs}`, String(r.hyperparameters.learningRate), percent(r.bestValAccuracy), percent(r.testAccuracy), duration(r.trainSeconds), r.backend ?? '-']),
+              runs.map((r) => [r.id, r.name, r.status, r.datasetName, inputLabel(r.hyperparameters), `${r.epochsDone}/${r.hyperparameters.epochs}`, String(r.hyperparameters.learningRate), percent(r.bestValAccuracy), percent(r.testAccuracy), duration(r.trainSeconds), trainedWith(r)]),
             ),
       );
     });
@@ -227,7 +227,7 @@ export function compareReport(c: RunComparison) {
   const flat = c.runs.map((d) => flatten(d.hyperparameters as unknown as Record<string, unknown>));
   const keys = [...new Set(flat.flatMap((f) => Object.keys(f)))].sort();
   return {
-    runs: c.runs.map((d) => ({ runId: d.id, name: d.name, status: d.status, backend: d.backend, epochs: d.epochsDone, bestValLoss: d.bestValLoss, bestValAccuracy: d.bestValAccuracy, testLoss: d.test?.loss ?? null, testAccuracy: d.test?.accuracy ?? null, seconds: d.trainSeconds, snapshotId: d.snapshotId })),
+    runs: c.runs.map((d) => ({ runId: d.id, name: d.name, status: d.status, backend: d.backend, trainedWith: trainedWith(d), epochs: d.epochsDone, bestValLoss: d.bestValLoss, bestValAccuracy: d.bestValAccuracy, testLoss: d.test?.loss ?? null, testAccuracy: d.test?.accuracy ?? null, seconds: d.trainSeconds, snapshotId: d.snapshotId })),
     hyperparameters: keys.map((k) => ({ name: k, values: flat.map((f) => f[k] ?? null), differs: new Set(flat.map((f) => JSON.stringify(f[k]))).size > 1 })),
     curves: c.runs.map((d) => ({ runId: d.id, epochs: d.epochs })),
     labelChanges: c.labelChanges,
@@ -247,7 +247,7 @@ function renderComparison(c: RunComparison, r: ReturnType<typeof compareReport>)
       ['test loss', ...r.runs.map((m) => fixed(m.testLoss))],
       ['test acc', ...r.runs.map((m) => percent(m.testAccuracy))],
       ['training time', ...r.runs.map((m) => duration(m.seconds))],
-      ['backend', ...r.runs.map((m) => m.backend ?? '-')],
+      ['backend', ...r.runs.map((m) => m.trainedWith)],
     ]),
     '',
     differing.length === 0 ? 'Same hyperparameters.' : `Hyperparameters that differ:\n${table(header, differing.map((p) => [p.name, ...p.values.map((v) => JSON.stringify(v))]))}`,

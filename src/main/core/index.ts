@@ -17,8 +17,10 @@ import { Predictor } from './training/predictor.js';
 import { getRunDetail, listRuns } from './training/run-store.js';
 import { compareRuns, deleteRun, renameRun } from './training/run-admin.js';
 import { listPredictions } from './training/evaluation-queries.js';
-import { RunManager } from './training/runs.js';
+import { Runs } from './training/runs.js';
 import type { ProcessLauncher } from './platform/jobs/child-process.js';
+import { JobSupervisor } from './platform/jobs/supervisor.js';
+import { builtSibling } from './platform/files/built-file.js';
 import { Audits } from './quality/audits.js';
 import { latestAuditId } from './quality/audit-store.js';
 import { acceptSuggestions, keepLabels, resolveLeak } from './quality/decisions.js';
@@ -28,14 +30,15 @@ import { FaceJobs } from './faces/face-jobs.js';
 import { getImageFaces } from './faces/face-store.js';
 import { findFaceLeaks, groupByIdentity } from './faces/identity.js';
 import type { Workspace } from './platform/workspace.js';
-
-/** Calls of the contract whose core is being built (issue 17); replaced one by one. */
-function notYet(name: string): never {
-  throw new FacetError('internal', `${name} is not built yet.`, { hint: 'Update Facet Studio.' });
-}
+import { DEFAULT_BACKBONE, type EmbeddingsProgress } from '../../shared/labelling.js';
+import { LabellingJobs } from './suggestions/labelling-jobs.js';
+import { embeddingsStatus, faceSummaryAsEmbeddings } from './suggestions/embedding-status.js';
+import { acceptSuggestions as acceptLabelSuggestions, listSuggestions, suggestionsStatus } from './suggestions/accept.js';
+import { labellingProgress, nextInQueue } from './suggestions/queue.js';
+import { getMap } from './suggestions/map.js';
 
 export interface CoreOptions {
-  /** How training processes are started: child_process.fork by default, utilityProcess in Electron. */
+  /** How job processes are started: child_process.fork by default, utilityProcess in Electron. */
   launcher?: ProcessLauncher;
 }
 
@@ -44,10 +47,14 @@ export type Handlers = { [N in CallName]: (args: ParsedArgs<N>) => Promise<CallR
 export class Core {
   readonly events = new CoreEvents();
   readonly handlers: Handlers;
-  readonly runs: RunManager;
+  /** The one supervisor of every job process (runs, audits, face analysis, prediction, ...). */
+  readonly jobs: JobSupervisor;
+  readonly runs: Runs;
   readonly audits: Audits;
   readonly faces: FaceJobs;
   readonly predictor: Predictor;
+  /** Embedding passes, suggestion refreshes and maps (issue 17), each in its own process. */
+  readonly labelling: LabellingJobs;
 
   constructor(
     readonly workspace: Workspace,
@@ -55,11 +62,16 @@ export class Core {
   ) {
     const ws = workspace;
     const db = ws.db;
-    this.runs = new RunManager(ws, this.events, options.launcher);
-    // An audit process speaks its own messages over the same kind of channel as a training process.
-    this.audits = new Audits(ws, this.events, options.launcher);
-    this.faces = new FaceJobs(ws, this.events, options.launcher);
-    this.predictor = new Predictor(ws, options.launcher);
+    this.jobs = new JobSupervisor({
+      workspaceDir: ws.dir,
+      entry: () => builtSibling(import.meta.url, './job-process.js'),
+      ...(options.launcher ? { launcher: options.launcher } : {}),
+    });
+    this.runs = new Runs(ws, this.events, this.jobs);
+    this.audits = new Audits(ws, this.events, this.jobs);
+    this.faces = new FaceJobs(ws, this.events, this.jobs);
+    this.predictor = new Predictor(ws, this.jobs);
+    this.labelling = new LabellingJobs(ws, this.events, this.jobs);
     const progress = (p: Parameters<CoreEvents['emit']>[1] & object) => this.events.emit('import/progress', p as never);
     this.handlers = {
       'workspace/info': () => ws.info(),
@@ -107,20 +119,27 @@ export class Core {
       'faces/image': (a) => getImageFaces(db, a.imageId),
       'faces/group': (a) => groupByIdentity(db, a.datasetId, a),
       'faces/leaks': (a) => findFaceLeaks(db, a.datasetId, a.threshold),
-      'embeddings/start': () => notYet('embeddings/start'),
-      'embeddings/cancel': () => notYet('embeddings/cancel'),
-      'embeddings/status': () => notYet('embeddings/status'),
-      'suggestions/refresh': () => notYet('suggestions/refresh'),
-      'suggestions/cancel': () => notYet('suggestions/cancel'),
-      'suggestions/status': () => notYet('suggestions/status'),
-      'suggestions/list': () => notYet('suggestions/list'),
-      'suggestions/accept': () => notYet('suggestions/accept'),
-      'queue/next': () => notYet('queue/next'),
-      'queue/progress': () => notYet('queue/progress'),
+      'embeddings/start': async (a) =>
+        a.backbone === 'face' ? faceSummaryAsEmbeddings(await this.faces.analyse({ datasetId: a.datasetId })) : this.labelling.run('embed', a.datasetId, a.backbone ?? DEFAULT_BACKBONE),
+      'embeddings/cancel': async (a) => {
+        const [pixels, faces] = await Promise.all([this.labelling.cancel('embed', a.datasetId), this.faces.isActive(a.datasetId) ? this.faces.cancel(a.datasetId) : { cancelled: false }]);
+        return { cancelled: pixels.cancelled || faces.cancelled };
+      },
+      'embeddings/status': (a) => {
+        const job = this.labelling.running('embed', a.datasetId);
+        return embeddingsStatus(db, a.datasetId, job ? { backbone: job.backbone ?? DEFAULT_BACKBONE, progress: job.progress as EmbeddingsProgress | null } : null);
+      },
+      'suggestions/refresh': (a) => this.labelling.run('suggest', a.datasetId, a.backbone),
+      'suggestions/cancel': (a) => this.labelling.cancel('suggest', a.datasetId),
+      'suggestions/status': (a) => suggestionsStatus(db, a.datasetId, this.labelling.running('suggest', a.datasetId) !== null),
+      'suggestions/list': (a) => listSuggestions(db, a),
+      'suggestions/accept': (a) => acceptLabelSuggestions(db, a),
+      'queue/next': (a) => nextInQueue(db, a),
+      'queue/progress': (a) => labellingProgress(db, a.datasetId),
       'splits/holdout': (a) => holdoutRule(db, a.datasetId),
-      'map/compute': () => notYet('map/compute'),
-      'map/cancel': () => notYet('map/cancel'),
-      'map/get': () => notYet('map/get'),
+      'map/compute': (a) => this.labelling.run('map', a.datasetId, a.backbone),
+      'map/cancel': (a) => this.labelling.cancel('map', a.datasetId),
+      'map/get': (a) => getMap(db, a.datasetId),
     };
   }
 
@@ -150,10 +169,9 @@ export class Core {
   }
 
   async close(): Promise<void> {
-    await this.runs.stopAll();
-    await this.audits.stopAll();
-    await this.faces.stopAll();
-    this.predictor.stopAll();
+    // Runs and audits first: their cancel also records the row as cancelled; then every other job.
+    await Promise.all([this.runs.stopAll(), this.audits.stopAll()]);
+    await this.jobs.stopAll();
     this.workspace.close();
   }
 }

@@ -4,7 +4,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { HyperparametersInput } from '../../shared/hyperparameters.js';
-import type { Run, RunDetail, TrainProgress } from '../../shared/runs.js';
+import { trainedWith, type Run, type RunDetail, type TrainProgress } from '../../shared/runs.js';
 import { api } from '../api/index.js';
 
 export const useRunsStore = defineStore('runs', () => {
@@ -90,7 +90,8 @@ export function duration(seconds: number | null | undefined): string {
 export const percent = (v: number | null | undefined, digits = 1) => (v === null || v === undefined ? '—' : `${(v * 100).toFixed(digits)}%`);
 
 /** The backend in the user's words, with why when it is the fallback. */
-export function backendLine(r: Pick<Run, 'backend' | 'engineReason'>): { name: string; explanation: string | null } {
+export function backendLine(r: Pick<Run, 'backend' | 'engineReason' | 'origin'>): { name: string; explanation: string | null } {
+  if (r.origin) return { name: `Trained elsewhere: ${trainedWith(r)} on ${r.origin.host}`, explanation: null };
   if (r.backend === 'tensorflow') return { name: 'Native TensorFlow (tfjs-node)', explanation: null };
   if (r.backend === null) return { name: 'starting…', explanation: null };
   const name = r.backend === 'wasm' ? 'CPU fallback: WebAssembly + XNNPACK' : 'CPU fallback: plain JavaScript';

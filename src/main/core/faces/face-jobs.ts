@@ -1,17 +1,11 @@
-// Face analysis passes of datasets, each in its own process (like training runs): this side starts
-// the process, relays its progress as 'faces/progress' events and resolves with the summary.
-import { FacetError, type ErrorPayload } from '../../../shared/errors.js';
+// Face analysis passes of datasets, each in its own job process (faces-job.ts, started by the job
+// supervisor): this side relays its progress as 'faces/progress' events and resolves with the summary.
 import type { FaceDetectorName, FacesSummary } from '../../../shared/faces.js';
 import type { CoreEvents } from '../platform/events.js';
 import { getDataset } from '../datasets/queries.js';
-import { builtSibling } from '../platform/files/built-file.js';
-import { forkLauncher, type ChildHandle, type ProcessLauncher } from '../platform/jobs/child-process.js';
+import { jobFailure, type JobSupervisor } from '../platform/jobs/supervisor.js';
 import type { Workspace } from '../platform/workspace.js';
-import type { FromFaces, ToFaces } from './faces-process.js';
-
-/** A child process that speaks the faces-process messages (fork, or Electron's utilityProcess). */
-export type FacesChild = ChildHandle<ToFaces, FromFaces>;
-export type FacesLauncher = ProcessLauncher;
+import type { facesJob } from './faces-job.js';
 
 export interface AnalyseRequest {
   datasetId: number;
@@ -20,54 +14,39 @@ export interface AnalyseRequest {
   redo?: boolean;
 }
 
-const CANCEL_GRACE_MS = 10_000;
+const jobKey = (datasetId: number) => `faces:${datasetId}`;
+const AGAIN = 'Start the analysis again: images already analysed are skipped.';
 
 export class FaceJobs {
-  private readonly active = new Map<number, { child: FacesChild; done: Promise<FacesSummary> }>();
+  private readonly active = new Map<number, Promise<FacesSummary>>();
 
   constructor(
     private readonly ws: Workspace,
     private readonly events: CoreEvents,
-    private readonly launcher: FacesLauncher = forkLauncher,
+    private readonly jobs: JobSupervisor,
   ) {}
 
   /** Starts a pass (or joins the one running for this dataset) and resolves when it ends. */
   analyse(req: AnalyseRequest): Promise<FacesSummary> {
     const running = this.active.get(req.datasetId);
-    if (running) return running.done;
+    if (running) return running;
     getDataset(this.ws.db, req.datasetId);
-    const entry = builtSibling(import.meta.url, './faces-process.js');
-    const args = [this.ws.dir, String(req.datasetId)];
-    if (req.detector) args.push('--detector', req.detector);
-    if (req.minScore !== undefined) args.push('--min-score', String(req.minScore));
-    if (req.redo) args.push('--redo');
-    const child = this.launcher(entry, args);
-    const done = new Promise<FacesSummary>((resolve, reject) => {
-      let outcome: { summary: FacesSummary } | { error: ErrorPayload } | null = null;
-      child.onMessage((m) => {
-        if (m.type === 'progress') this.events.emit('faces/progress', m.progress);
-        else if (m.type === 'finished') outcome = { summary: m.summary };
-        else outcome = { error: m.error };
-      });
-      child.onExit((code) => {
-        this.active.delete(req.datasetId);
-        const o = outcome as { summary: FacesSummary } | { error: ErrorPayload } | null;
-        if (o && 'summary' in o) {
-          this.events.emit('faces/finished', o.summary);
-          resolve(o.summary);
-          return;
-        }
-        const e = o?.error;
-        reject(
-          new FacetError(e?.code ?? 'internal', e?.message ?? `The face analysis process exited unexpectedly (code ${code ?? 'signal'}).`, {
-            ...(e?.file ? { file: e.file } : {}),
-            hint: e?.hint ?? 'Start the analysis again: images already analysed are skipped.',
-          }),
-        );
-      });
+    const job = this.jobs.start<typeof facesJob>('faces', req, {
+      key: jobKey(req.datasetId),
+      label: 'face analysis',
+      interruptedHint: AGAIN,
+      onEvent: (progress) => this.events.emit('faces/progress', progress),
+    });
+    const done = job.done.then((outcome) => {
+      this.active.delete(req.datasetId);
+      if (outcome.status === 'completed') {
+        this.events.emit('faces/finished', outcome.result);
+        return outcome.result;
+      }
+      throw jobFailure(outcome.error, AGAIN);
     });
     done.catch(() => {}); // the caller gets the rejection; this only keeps it from being unhandled
-    this.active.set(req.datasetId, { child, done });
+    this.active.set(req.datasetId, done);
     return done;
   }
 
@@ -75,10 +54,8 @@ export class FaceJobs {
   async cancel(datasetId: number): Promise<{ cancelled: boolean }> {
     const active = this.active.get(datasetId);
     if (!active) return { cancelled: false };
-    active.child.send({ type: 'cancel' });
-    const timer = setTimeout(() => active.child.kill(), CANCEL_GRACE_MS);
-    await active.done.catch(() => {});
-    clearTimeout(timer);
+    await this.jobs.cancel(jobKey(datasetId));
+    await active.catch(() => {});
     return { cancelled: true };
   }
 
@@ -90,3 +67,4 @@ export class FaceJobs {
     await Promise.all([...this.active.keys()].map((id) => this.cancel(id)));
   }
 }
+

@@ -1,34 +1,25 @@
-// Starting, cancelling and awaiting audits. Each audit works in its own process (audit-process.ts);
-// this side writes the audit row with the labels and folds it covers, launches the process and
-// relays its events — the same shape as the training runs service.
-import { FacetError } from '../../../shared/errors.js';
+// Starting, cancelling and awaiting audits. Each audit works in its own job process (audit-job.ts,
+// started by the job supervisor); this side writes the audit row with the labels and folds it covers,
+// relays the job's events and records how the process ended — the same shape as the runs service.
+import { FacetError, formatError } from '../../../shared/errors.js';
 import { minImageSize } from '../../../shared/hyperparameters.js';
 import { AuditSettingsSchema, type Audit, type AuditFinished, type AuditSettingsInput } from '../../../shared/quality.js';
 import type { CoreEvents } from '../platform/events.js';
-import { builtSibling } from '../platform/files/built-file.js';
-import { forkLauncher, type ChildHandle, type ProcessLauncher } from '../platform/jobs/child-process.js';
+import type { JobOutcome, JobSupervisor } from '../platform/jobs/supervisor.js';
 import type { Workspace } from '../platform/workspace.js';
-import type { FromAuditor, ToAuditor } from './audit-process.js';
+import type { AuditResult, auditJob } from './audit-job.js';
 import { createAudit, finishAudit, getAudit, markInterruptedAudits, reopenAudit } from './audit-store.js';
 
-/** What the audits service needs of an audit process; Electron passes a utilityProcess-backed one. */
-export type AuditorChild = ChildHandle<ToAuditor, FromAuditor>;
-export type AuditorLauncher = ProcessLauncher;
-
-const CANCEL_GRACE_MS = 15_000;
-
-interface Active {
-  child: AuditorChild;
-  done: Promise<AuditFinished>;
-}
+const jobKey = (auditId: number) => `audit:${auditId}`;
 
 export class Audits {
-  private readonly active = new Map<number, Active>();
+  /** Audits this process started, until their process has exited and its end is recorded. */
+  private readonly active = new Map<number, Promise<AuditFinished>>();
 
   constructor(
     private readonly ws: Workspace,
     private readonly events: CoreEvents,
-    private readonly launcher: AuditorLauncher = forkLauncher,
+    private readonly jobs: JobSupervisor,
   ) {
     markInterruptedAudits(ws.db);
   }
@@ -74,34 +65,33 @@ export class Audits {
   }
 
   private launch(auditId: number): void {
-    const entry = builtSibling(import.meta.url, './audit-process.js');
-    const child = this.launcher(entry, [this.ws.dir, String(auditId)]);
-    if (child.pid) this.ws.db.prepare('UPDATE audits SET pid = ? WHERE id = ?').run(child.pid, auditId);
-    let finished: AuditFinished | null = null;
-    const done = new Promise<AuditFinished>((resolve) => {
-      child.onMessage((m) => {
-        if (m.type === 'progress') this.events.emit('audit/progress', m.progress);
-        else if (m.type === 'finished') finished = m.finished;
-      });
-      child.onExit((code) => {
-        this.active.delete(auditId);
-        let result = finished;
-        if (!result) {
-          // Died without reporting (killed, out of memory): the audit must not stay "running".
-          const audit = getAudit(this.ws.db, auditId);
-          const error = `The audit process exited unexpectedly (code ${code ?? 'signal'}); resume it to finish the remaining folds.`;
-          if (audit.status === 'running' || audit.status === 'queued') {
-            finishAudit(this.ws.db, auditId, 'interrupted', error);
-            result = { auditId, status: 'interrupted', error };
-          } else {
-            result = { auditId, status: audit.status, error: audit.error };
-          }
-        }
-        this.events.emit('audit/finished', result);
-        resolve(result);
-      });
+    const job = this.jobs.start<typeof auditJob>('audit', { auditId }, {
+      key: jobKey(auditId),
+      label: 'audit',
+      interruptedHint: `Finish the remaining folds with facet audit --resume ${auditId}.`,
+      onEvent: (progress) => this.events.emit('audit/progress', progress),
     });
-    this.active.set(auditId, { child, done });
+    if (job.pid) this.ws.db.prepare('UPDATE audits SET pid = ? WHERE id = ?').run(job.pid, auditId);
+    this.active.set(
+      auditId,
+      job.done.then((outcome) => {
+        const finished = this.record(auditId, outcome);
+        this.active.delete(auditId);
+        this.events.emit('audit/finished', finished);
+        return finished;
+      }),
+    );
+  }
+
+  /** The audit row after its process exited: an audit must never stay "running" once its process is gone. */
+  private record(auditId: number, outcome: JobOutcome<AuditResult>): AuditFinished {
+    if (outcome.status === 'completed') return { auditId, status: outcome.result.status, error: null };
+    const audit = getAudit(this.ws.db, auditId);
+    const unfinished = audit.status === 'running' || audit.status === 'queued';
+    const status = outcome.status === 'failed' ? 'failed' : 'interrupted';
+    if (unfinished) finishAudit(this.ws.db, auditId, status, formatError(outcome.error));
+    if (outcome.status === 'interrupted' && !unfinished) return { auditId, status: audit.status, error: audit.error };
+    return { auditId, status, error: outcome.error.message, failure: outcome.error };
   }
 
   /** Asks the process to stop after the current batch; kills it if it has not within the grace period. */
@@ -114,10 +104,8 @@ export class Audits {
       }
       return audit;
     }
-    active.child.send({ type: 'cancel' });
-    const timer = setTimeout(() => active.child.kill(), CANCEL_GRACE_MS);
-    await active.done;
-    clearTimeout(timer);
+    await this.jobs.cancel(jobKey(auditId));
+    await active;
     const audit = getAudit(this.ws.db, auditId);
     if (audit.status === 'running' || audit.status === 'interrupted') finishAudit(this.ws.db, auditId, 'cancelled');
     return getAudit(this.ws.db, auditId);
@@ -125,7 +113,7 @@ export class Audits {
 
   async wait(auditId: number): Promise<AuditFinished> {
     const active = this.active.get(auditId);
-    if (active) return active.done;
+    if (active) return active;
     const audit = getAudit(this.ws.db, auditId);
     return { auditId, status: audit.status, error: audit.error };
   }

@@ -13,7 +13,7 @@ export interface Head {
 }
 
 export interface HeadOptions {
-  /** L2 penalty on the weights (features are standardised first). */
+  /** L2 penalty on the weights (features are centred and scaled first). */
   l2?: number;
   epochs?: number;
   learningRate?: number;
@@ -127,17 +127,22 @@ export function fitTemperature(logits: Float64Array[], y: number[]): number {
   return Math.exp((lo + hi) / 2);
 }
 
-/** Per-feature mean and standard deviation, to standardise features before the head. */
+/**
+ * Centres the features and divides them all by ONE scale (their root-mean-square), so the learning
+ * rate and penalty suit any backbone. Per-feature standardisation would whiten PCA features: the
+ * low-variance directions (mostly noise) would get as loud as the informative ones, and with few
+ * labels the head would fit the noise.
+ */
 export function standardiser(x: Float32Array[]): (v: Float32Array) => Float32Array {
   const d = x[0]?.length ?? 0;
   const mean = new Float64Array(d);
-  const sd = new Float64Array(d);
   for (const v of x) for (let j = 0; j < d; j++) mean[j]! += v[j]! / x.length;
-  for (const v of x) for (let j = 0; j < d; j++) sd[j]! += (v[j]! - mean[j]!) ** 2 / x.length;
-  for (let j = 0; j < d; j++) sd[j] = Math.sqrt(sd[j]!) || 1;
+  let ss = 0;
+  for (const v of x) for (let j = 0; j < d; j++) ss += (v[j]! - mean[j]!) ** 2;
+  const scale = Math.sqrt(ss / Math.max(1, x.length)) || 1;
   return (v) => {
     const out = new Float32Array(d);
-    for (let j = 0; j < d; j++) out[j] = (v[j]! - mean[j]!) / sd[j]!;
+    for (let j = 0; j < d; j++) out[j] = (v[j]! - mean[j]!) / scale;
     return out;
   };
 }

@@ -27,29 +27,14 @@ export function computeMap(db: Database, datasetId: number, opts: MapOptions = {
   emit({ datasetId, phase: 'loading', done: 0, total: 1 });
   const vectors = datasetVectors(db, datasetId, backbone);
   const seconds = () => Math.round((performance.now() - started) / 100) / 10;
-  const dims = vectors[0]?.vector.length ?? 0;
-  let data: number[][];
-  let pcaDimensions = dims;
-  if (dims > PCA_DIMENSIONS && vectors.length > PCA_DIMENSIONS) {
-    emit({ datasetId, phase: 'pca', done: 0, total: 1 });
-    const pca = fitPca(vectors.map((v) => v.vector), PCA_DIMENSIONS, seed);
-    data = vectors.map((v) => Array.from(projectPca(pca, v.vector)));
-    pcaDimensions = pca.k;
-  } else data = vectors.map((v) => Array.from(v.vector));
-  let coords: number[][];
-  if (data.length < 4) coords = data.map((_, i) => [i, 0]);
-  else {
-    const umap = new UMAP({ nComponents: 2, nNeighbors: Math.min(15, data.length - 1), minDist: 0.1, random: mulberry32(hashString(`map:${seed}`)) });
-    const epochs = umap.initializeFit(data);
-    for (let e = 0; e < epochs; e++) {
-      if (opts.signal?.aborted) {
-        return { datasetId, backbone, points: 0, pcaDimensions, seconds: seconds(), status: 'cancelled' };
-      }
-      umap.step();
-      if (e % 10 === 0) emit({ datasetId, phase: 'umap', done: e, total: epochs });
-    }
-    coords = umap.getEmbedding();
-  }
+  const laid = layoutPoints(
+    vectors.map((v) => v.vector),
+    seed,
+    (phase, done, total) => emit({ datasetId, phase, done, total }),
+    opts.signal,
+  );
+  if (!laid) return { datasetId, backbone, points: 0, pcaDimensions: 0, seconds: seconds(), status: 'cancelled' };
+  const { coords, pcaDimensions } = laid;
   emit({ datasetId, phase: 'saving', done: 0, total: 1 });
   const xs = coords.map((c) => c[0]!);
   const ys = coords.map((c) => c[1]!);
@@ -66,6 +51,33 @@ export function computeMap(db: Database, datasetId: number, opts: MapOptions = {
   });
   emit({ datasetId, phase: 'done', done: 1, total: 1 });
   return { datasetId, backbone, points: vectors.length, pcaDimensions, seconds: seconds(), status: 'completed' };
+}
+
+/** PCA (when the vectors are wide) then UMAP to 2-D; null when cancelled. */
+export function layoutPoints(
+  vectors: Float32Array[],
+  seed: number,
+  onPhase: (phase: 'pca' | 'umap', done: number, total: number) => void = () => {},
+  signal?: AbortSignal,
+): { coords: number[][]; pcaDimensions: number } | null {
+  const dims = vectors[0]?.length ?? 0;
+  let data: number[][];
+  let pcaDimensions = dims;
+  if (dims > PCA_DIMENSIONS && vectors.length > PCA_DIMENSIONS) {
+    onPhase('pca', 0, 1);
+    const pca = fitPca(vectors, PCA_DIMENSIONS, seed);
+    data = vectors.map((v) => Array.from(projectPca(pca, v)));
+    pcaDimensions = pca.k;
+  } else data = vectors.map((v) => Array.from(v));
+  if (data.length < 4) return { coords: data.map((_, i) => [i, 0]), pcaDimensions };
+  const umap = new UMAP({ nComponents: 2, nNeighbors: Math.min(15, data.length - 1), minDist: 0.1, random: mulberry32(hashString(`map:${seed}`)) });
+  const epochs = umap.initializeFit(data);
+  for (let e = 0; e < epochs; e++) {
+    if (signal?.aborted) return null;
+    umap.step();
+    if (e % 10 === 0) onPhase('umap', e, epochs);
+  }
+  return { coords: umap.getEmbedding(), pcaDimensions };
 }
 
 export function getMap(db: Database, datasetId: number): DatasetMap {

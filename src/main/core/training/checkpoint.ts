@@ -62,9 +62,14 @@ export function saveCheckpoint(dir: string, name: 'best' | 'last', meta: Checkpo
     fs.writeFileSync(`${json}.tmp`, JSON.stringify({ ...file, bin: binName, bytes: data.length }));
     fs.renameSync(`${json}.tmp`, json);
   } catch (error) {
-    // A full or read-only disk: drop the partial files; the previous pair stays the checkpoint.
-    for (const partial of [`${bin}.tmp`, `${json}.tmp`]) fs.rmSync(partial, { force: true });
-    if (!fs.existsSync(json) || !fs.readFileSync(json, 'utf8').includes(`"bin":"${binName}"`)) fs.rmSync(bin, { force: true });
+    // A full or read-only disk: drop the partial files; the previous pair stays the checkpoint. The
+    // clean-up may fail too (the folder could not be made): the write's error is the one to report.
+    try {
+      for (const partial of [`${bin}.tmp`, `${json}.tmp`]) fs.rmSync(partial, { force: true });
+      if (!fs.existsSync(json) || !fs.readFileSync(json, 'utf8').includes(`"bin":"${binName}"`)) fs.rmSync(bin, { force: true });
+    } catch {
+      // nothing was written there
+    }
     throw writeError(error, bin, `the ${name} checkpoint of epoch ${meta.epoch}`);
   }
   for (const f of fs.readdirSync(dir)) {

@@ -2,7 +2,7 @@
 // 128-d face-api descriptors stored by face analysis. Same run rows, epochs, checkpoints, test
 // evaluation and predictions as the CNN presets; it trains in seconds in the run's process.
 import type * as tfjs from '@tensorflow/tfjs';
-import { FacetError } from '../../../shared/errors.js';
+import { FacetError, formatError, toErrorPayload } from '../../../shared/errors.js';
 import type { FaceDetectorName } from '../../../shared/faces.js';
 import type { Hyperparameters } from '../../../shared/hyperparameters.js';
 import type { EpochMetrics, Prediction, PredictionFace } from '../../../shared/runs.js';
@@ -228,7 +228,8 @@ export async function trainEmbeddingRun(db: Database, runId: number, opts: Train
       finishRun(db, runId, 'cancelled');
       return { status: 'cancelled', epochs: [], dataWaitShare: 0 };
     }
-    finishRun(db, runId, 'failed', error instanceof Error ? error.message : String(error));
+    // The row keeps what to do, not only what went wrong (the event carries the whole payload).
+    finishRun(db, runId, 'failed', formatError(toErrorPayload(error)));
     throw error;
   } finally {
     model?.dispose();

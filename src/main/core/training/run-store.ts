@@ -15,6 +15,7 @@ interface RunRow {
   hyperparameters: string;
   backend: BackendName | null;
   engine: string | null;
+  origin: string | null;
   status: RunStatus;
   error: string | null;
   pid: number | null;
@@ -52,6 +53,7 @@ function toRun(db: Database, r: RunRow): Run {
     hyperparameters: HyperparametersSchema.parse(JSON.parse(r.hyperparameters)),
     backend: r.backend,
     engineReason: engine?.reason ?? null,
+    origin: r.origin ? (JSON.parse(r.origin) as Run['origin']) : null,
     status: r.status,
     error: r.error,
     epochsDone: r.epochs_done,

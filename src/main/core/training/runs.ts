@@ -1,37 +1,29 @@
-// Starting, resuming, cancelling and awaiting runs. Each run trains in its own process; this side
-// only writes the run row and snapshot, launches the process and relays its events.
-import { FacetError } from '../../../shared/errors.js';
+// Starting, resuming, cancelling and awaiting runs. Each run trains in its own job process
+// (train-job.ts, started by the job supervisor); this side writes the run row and snapshot, relays the
+// job's events and records how the process ended.
+import { FacetError, formatError } from '../../../shared/errors.js';
 import { CheckedHyperparametersSchema, inputLabel, type Hyperparameters, type HyperparametersInput } from '../../../shared/hyperparameters.js';
 import type { Run, RunFinished } from '../../../shared/runs.js';
 import type { CoreEvents } from '../platform/events.js';
 import { unanalysedImages } from '../faces/face-store.js';
 import type { Database } from '../platform/store/db.js';
-import { builtSibling } from '../platform/files/built-file.js';
-import { forkLauncher, type ChildHandle, type ProcessLauncher } from '../platform/jobs/child-process.js';
+import type { JobOutcome, JobSupervisor } from '../platform/jobs/supervisor.js';
 import type { Workspace } from '../platform/workspace.js';
 import { createRunRow, finishRun, getRun, markInterruptedRuns } from './run-store.js';
 import { createSnapshot } from './snapshots.js';
-import type { FromTrainer, ToTrainer } from './train-process.js';
+import type { TrainResult, trainJob } from './train-job.js';
 
-/** What the runs service needs of a training process; Electron passes a utilityProcess-backed one. */
-export type TrainerChild = ChildHandle<ToTrainer, FromTrainer>;
-export type TrainerLauncher = ProcessLauncher;
+type Finished = RunFinished & { dataWaitShare: number };
+const jobKey = (runId: number) => `run:${runId}`;
 
-/** How long a cancel may take before the process is killed (the last resort; it frees everything). */
-const CANCEL_GRACE_MS = 15_000;
-
-interface Active {
-  child: TrainerChild;
-  done: Promise<RunFinished & { dataWaitShare: number }>;
-}
-
-export class RunManager {
-  private readonly active = new Map<number, Active>();
+export class Runs {
+  /** Runs this process started, until their process has exited and its end is recorded. */
+  private readonly active = new Map<number, Promise<Finished>>();
 
   constructor(
     private readonly ws: Workspace,
     private readonly events: CoreEvents,
-    private readonly launcher: TrainerLauncher = forkLauncher,
+    private readonly jobs: JobSupervisor,
   ) {
     markInterruptedRuns(ws.db);
   }
@@ -66,33 +58,36 @@ export class RunManager {
   }
 
   private launch(runId: number, resume: boolean): void {
-    const entry = builtSibling(import.meta.url, './train-process.js');
-    const child = this.launcher(entry, [this.ws.dir, String(runId), ...(resume ? ['--resume'] : [])]);
-    if (child.pid) this.ws.db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(child.pid, runId);
-    let finished: (RunFinished & { dataWaitShare: number }) | null = null;
-    const done = new Promise<RunFinished & { dataWaitShare: number }>((resolve) => {
-      child.onMessage((m) => {
-        if (m.type === 'progress') this.events.emit('train/progress', m.progress);
-        else if (m.type === 'epoch') this.events.emit('train/epoch', { runId: m.runId, metrics: m.metrics });
-        else if (m.type === 'finished') finished = { ...m.finished, dataWaitShare: m.dataWaitShare };
-        // The process exits right after 'finished'; 'exit' below does the bookkeeping either way.
-      });
-      child.onExit((code) => {
-        this.active.delete(runId);
-        let result = finished;
-        if (!result) {
-          // The process died without reporting (killed, out of memory): the run must not stay "running".
-          const run = getRun(this.ws.db, runId);
-          const status = run.status === 'running' || run.status === 'queued' ? 'interrupted' : run.status;
-          const error = `The training process exited unexpectedly (code ${code ?? 'signal'}); resume with facet train --resume ${runId}.`;
-          if (status === 'interrupted') finishRun(this.ws.db, runId, 'interrupted', error);
-          result = { runId, status, error, dataWaitShare: 0 };
-        }
-        this.events.emit('train/finished', { runId: result.runId, status: result.status, error: result.error });
-        resolve(result);
-      });
+    const job = this.jobs.start<typeof trainJob>('train', { runId, resume }, {
+      key: jobKey(runId),
+      label: 'training',
+      interruptedHint: `Finish it with facet train --resume ${runId}.`,
+      onEvent: (e) => {
+        if (e.type === 'progress') this.events.emit('train/progress', e.progress);
+        else this.events.emit('train/epoch', { runId, metrics: e.metrics });
+      },
     });
-    this.active.set(runId, { child, done });
+    if (job.pid) this.ws.db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(job.pid, runId);
+    this.active.set(
+      runId,
+      job.done.then((outcome) => {
+        const finished = this.record(runId, outcome);
+        this.active.delete(runId);
+        this.events.emit('train/finished', { runId, status: finished.status, error: finished.error, ...(finished.failure ? { failure: finished.failure } : {}) });
+        return finished;
+      }),
+    );
+  }
+
+  /** The run row after its process exited: a run must never stay "running" once its process is gone. */
+  private record(runId: number, outcome: JobOutcome<TrainResult>): Finished {
+    if (outcome.status === 'completed') return { runId, status: outcome.result.status, error: null, dataWaitShare: outcome.result.dataWaitShare };
+    const run = getRun(this.ws.db, runId);
+    const unfinished = run.status === 'running' || run.status === 'queued';
+    const status = outcome.status === 'failed' ? 'failed' : 'interrupted';
+    if (unfinished) finishRun(this.ws.db, runId, status, formatError(outcome.error));
+    if (outcome.status === 'interrupted' && !unfinished) return { runId, status: run.status, error: run.error, dataWaitShare: 0 };
+    return { runId, status, error: outcome.error.message, failure: outcome.error, dataWaitShare: 0 };
   }
 
   /** Asks the process to stop after the current batch; kills it if it has not within the grace period. */
@@ -105,22 +100,20 @@ export class RunManager {
       }
       return run;
     }
-    active.child.send({ type: 'cancel' });
-    const timer = setTimeout(() => active.child.kill(), CANCEL_GRACE_MS);
-    await active.done;
-    clearTimeout(timer);
+    await this.jobs.cancel(jobKey(runId));
+    await active;
     const run = getRun(this.ws.db, runId);
     if (run.status === 'running' || run.status === 'interrupted') finishRun(this.ws.db, runId, 'cancelled');
     return getRun(this.ws.db, runId);
   }
 
-  async wait(runId: number): Promise<RunFinished & { dataWaitShare: number }> {
+  async wait(runId: number): Promise<Finished> {
     const active = this.active.get(runId);
     if (!active) {
       const run = getRun(this.ws.db, runId);
       return { runId, status: run.status, error: run.error, dataWaitShare: 0 };
     }
-    return active.done;
+    return active;
   }
 
   isActive(runId: number): boolean {

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { Hyperparameters } from '../../../shared/hyperparameters.js';
 import type { EpochMetrics, TrainProgress } from '../../../shared/runs.js';
-import { FacetError } from '../../../shared/errors.js';
+import { FacetError, formatError, toErrorPayload } from '../../../shared/errors.js';
 import type { Database } from '../platform/store/db.js';
 import { getDataset } from '../datasets/queries.js';
 import { loadCheckpoint, runDir, saveCheckpoint, type CheckpointMeta } from './checkpoint.js';
@@ -229,7 +229,8 @@ export async function trainRun(db: Database, runId: number, opts: TrainOptions):
       finishRun(db, runId, 'cancelled');
       return { status: 'cancelled', epochs: [], dataWaitShare: 0 };
     }
-    finishRun(db, runId, 'failed', error instanceof Error ? error.message : String(error));
+    // The row keeps what to do, not only what went wrong (the event carries the whole payload).
+    finishRun(db, runId, 'failed', formatError(toErrorPayload(error)));
     throw error;
   } finally {
     await trainer.dispose();

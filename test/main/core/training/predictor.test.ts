@@ -15,9 +15,9 @@ let runId: number;
 const launched: string[] = [];
 let killNext = false;
 
-/** fork, recording each entry point; killNext kills the next child right after it starts. */
+/** fork, recording each job kind (the job process's first argument); killNext kills the next child right after it starts. */
 const launcher: ProcessLauncher = (entry, args) => {
-  launched.push(path.basename(entry));
+  launched.push(`${path.basename(entry)} ${args[0]}`);
   const child = forkLauncher(entry, args);
   if (killNext) {
     killNext = false;
@@ -43,7 +43,7 @@ describe('runs/predict', () => {
     const files = fs.readdirSync(path.join(root, 'dark')).slice(0, 3).map((f) => path.join(root, 'dark', f));
     const before = launched.length;
     const outcome = await core.call('runs/predict', { runId, paths: [...files, path.join(root, 'nope.png')] });
-    expect(launched.slice(before)).toEqual(['predict-process.js']);
+    expect(launched.slice(before)).toEqual(['job-process.js predict']);
     const local = await predictWithRun(core.workspace.db, core.workspace.dir, runId, [...files, path.join(root, 'nope.png')]);
     expect(outcome.predictions.map((p) => [p.path, p.class])).toEqual(local.predictions.map((p) => [p.path, p.class]));
     outcome.predictions.forEach((p, i) => expect(Math.abs(p.confidence - local.predictions[i]!.confidence)).toBeLessThan(1e-6));

@@ -127,7 +127,7 @@ describe('trainRun', () => {
 });
 
 describe('runs through the training process', () => {
-  const built = fs.existsSync(path.resolve('dist/main/core/training/train-process.js'));
+  const built = fs.existsSync(path.resolve('dist/main/core/job-process.js'));
 
   it.skipIf(!built)('cancels a running run from the parent and marks it cancelled', async () => {
     const core = ctx.core;

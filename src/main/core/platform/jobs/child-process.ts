@@ -1,7 +1,8 @@
-// One door to the long-work processes (training runs, audits, face analysis): the parent's handle on
-// a child, and the child's handle on its parent. child_process.fork under the CLI and the server;
-// Electron passes a utilityProcess-backed launcher with the same shape.
+// The transport under the job supervisor: the parent's handle on a job process, and the child's
+// handle on its parent. child_process.fork under the CLI and the server; Electron passes a
+// utilityProcess-backed launcher with the same shape (src/main/electron/launcher.ts).
 import { fork } from 'node:child_process';
+import type { FromJob, ToJob } from './protocol.js';
 
 /** The parent's view of a child process speaking messages ToChild → / ← FromChild. */
 export interface ChildHandle<ToChild, FromChild> {
@@ -13,9 +14,8 @@ export interface ChildHandle<ToChild, FromChild> {
   kill(): void;
 }
 
-/** Starts `entry` (a built .js file) with `args`; message types are fixed by the caller. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each service narrows the message types
-export type ProcessLauncher = (entry: string, args: string[]) => ChildHandle<any, any>;
+/** Starts `entry` (a built .js file) with `args`; every job process speaks the protocol of protocol.ts. */
+export type ProcessLauncher = (entry: string, args: string[]) => ChildHandle<ToJob, FromJob>;
 
 export const forkLauncher: ProcessLauncher = (entry, args) => {
   const child = fork(entry, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
@@ -28,7 +28,7 @@ export const forkLauncher: ProcessLauncher = (entry, args) => {
       // so the error is dropped here instead of crashing the parent as an unhandled 'error' event.
       if (child.connected) child.send(m, (error) => void error);
     },
-    onMessage: (l) => child.on('message', (m) => l(m)),
+    onMessage: (l) => child.on('message', (m) => l(m as FromJob)),
     onExit: (l) => child.on('exit', (code) => l(code)),
     kill: () => child.kill('SIGKILL'),
   };
@@ -54,17 +54,3 @@ export function parentHandle<ToChild, FromChild>(): ParentHandle<ToChild, FromCh
   };
 }
 
-/**
- * The child's side of cancel: a `{ type: 'cancel' }` message, SIGTERM, or the parent going away
- * (disconnect: it was killed) all abort the signal; the work stops at its next check.
- */
-export function childCancellation<ToChild extends { type: string }, FromChild>(): { port: ParentHandle<ToChild, FromChild>; signal: AbortSignal } {
-  const port = parentHandle<ToChild, FromChild>();
-  const controller = new AbortController();
-  port.onMessage((m) => {
-    if (m.type === 'cancel') controller.abort();
-  });
-  process.on('SIGTERM', () => controller.abort());
-  process.on('disconnect', () => controller.abort());
-  return { port, signal: controller.signal };
-}

@@ -5,6 +5,7 @@ import { runs } from './2026-11-26-runs.js';
 import { audits } from './2026-11-27-audits.js';
 import { faces } from './2026-11-28-faces.js';
 import { classEdits } from './2026-11-29-class-edits.js';
+import { runOrigin } from './2026-12-06-run-origin.js';
 import { labelling } from './2026-12-06-labelling.js';
 
 export interface Migration {
@@ -13,7 +14,7 @@ export interface Migration {
   up: string | ((db: Database) => void);
 }
 
-export const migrations: Migration[] = [initial, runs, audits, faces, classEdits, labelling];
+export const migrations: Migration[] = [initial, runs, audits, faces, classEdits, runOrigin, labelling];
 
 export function migrate(db: Database, list: Migration[] = migrations): string[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);

@@ -1,0 +1,157 @@
+// Labelling-from-scratch commands of the `facet` CLI (issue 17): embed, suggest, accept, queue, map.
+// --json fields are a contract (DESIGN.md): embed { images, backbone, dimensions, seconds };
+// suggest { labelled, suggested, backbone, validationAccuracy }; accept { accepted: [{ path, class,
+// confidence }] }; queue { images: [{ path, suggested, confidence }], remaining }; map { points:
+// [{ path, x, y, label, suggested }] }.
+import { Option, type Command } from 'commander';
+import { BACKBONES, DEFAULT_BACKBONE, QUEUE_STRATEGIES, type BackboneName, type MapSummary, type QueueStrategy, type SuggestionsSummary } from '../../shared/labelling.js';
+import type { Core } from '../core/index.js';
+import { findClass, findDataset } from '../core/datasets/queries.js';
+import { embedDataset } from '../core/embeddings/embed.js';
+import { computeMap } from '../core/suggestions/map.js';
+import { refreshSuggestions } from '../core/suggestions/refresh.js';
+import type { CliContext } from './context.js';
+import { countFlag, numberFlag } from './flags.js';
+import { table, type Output } from './output.js';
+
+const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
+
+/** Logs a job's progress on stderr at most every quarter. */
+function quarterLogger(o: Output, label: string): (p: { done: number; total: number; phase: string }) => void {
+  let last = '';
+  return (p) => {
+    const step = p.total > 0 ? `${p.phase} ${Math.floor((p.done / p.total) * 4) * 25}%` : p.phase;
+    if (step !== last) {
+      last = step;
+      o.log(`${label}: ${p.phase}${p.total > 1 ? ` ${p.done}/${p.total}` : ''}`);
+    }
+  };
+}
+
+async function runSuggest(c: Core, datasetId: number, backbone: BackboneName | undefined, inProcess: boolean, o: Output): Promise<SuggestionsSummary> {
+  const log = quarterLogger(o, 'Suggestions');
+  if (inProcess) return refreshSuggestions(c.workspace.db, datasetId, { backbone, onProgress: log });
+  const off = c.events.on('suggestions/progress', (p) => p.datasetId === datasetId && log(p));
+  try {
+    return await c.call('suggestions/refresh', { datasetId, ...(backbone ? { backbone } : {}) });
+  } finally {
+    off();
+  }
+}
+
+async function runMap(c: Core, datasetId: number, backbone: BackboneName | undefined, inProcess: boolean, o: Output): Promise<MapSummary> {
+  const log = quarterLogger(o, 'Map');
+  if (inProcess) return computeMap(c.workspace.db, datasetId, { backbone, onProgress: log });
+  const off = c.events.on('map/progress', (p) => p.datasetId === datasetId && log(p));
+  try {
+    return await c.call('map/compute', { datasetId, ...(backbone ? { backbone } : {}) });
+  } finally {
+    off();
+  }
+}
+
+export function registerLabellingCommands(program: Command, ctx: CliContext): void {
+  const backboneOption = () => new Option('--backbone <name>', `pretrained network (default: ${DEFAULT_BACKBONE})`).choices([...BACKBONES]);
+
+  program
+    .command('embed')
+    .description('compute pretrained embeddings of every image (resumable; face = the face analysis descriptors)')
+    .argument('<dataset>', 'dataset id or name')
+    .addOption(backboneOption())
+    .option('--in-process', 'compute in this process (no forked worker)')
+    .action(async (ref: string, opts: { backbone?: BackboneName; inProcess?: boolean }) => {
+      const o = ctx.out();
+      const c = ctx.open();
+      const datasetId = findDataset(c.workspace.db, ref).id;
+      const backbone = opts.backbone ?? DEFAULT_BACKBONE;
+      const log = quarterLogger(o, `Embeddings (${backbone})`);
+      const off = c.events.on('embeddings/progress', (p) => p.datasetId === datasetId && log(p));
+      try {
+        const s =
+          opts.inProcess && backbone !== 'face'
+            ? await embedDataset(c.workspace.db, datasetId, { backbone, onProgress: log })
+            : await c.call('embeddings/start', { datasetId, backbone });
+        o.result(s, () => `${s.embeddedImages}/${s.images} images have ${s.backbone} embeddings (${s.dimensions}-d; ${s.newlyEmbedded} now, ${s.seconds.toFixed(1)} s on ${s.backend})${s.failed.length ? ` · ${s.failed.length} unreadable` : ''}`);
+        if (s.failed.length > 0) ctx.setExit(3);
+      } finally {
+        off();
+      }
+    });
+
+  program
+    .command('suggest')
+    .description('train a quick head on the labelled images and suggest a class, with a calibrated confidence, for every unlabelled one')
+    .argument('<dataset>', 'dataset id or name')
+    .addOption(backboneOption())
+    .option('--in-process', 'compute in this process (no forked worker)')
+    .action(async (ref: string, opts: { backbone?: BackboneName; inProcess?: boolean }) => {
+      const o = ctx.out();
+      const c = ctx.open();
+      const s = await runSuggest(c, findDataset(c.workspace.db, ref).id, opts.backbone, Boolean(opts.inProcess), o);
+      o.result(s, () =>
+        s.status === 'skipped'
+          ? `No suggestions: ${s.note}`
+          : `${s.suggested} suggestions from ${s.labelled} labelled images (${s.backbone}) · cross-validated accuracy ${pct(s.validationAccuracy)} on ${s.calibrationImages} · temperature ${s.temperature} · ${s.seconds.toFixed(1)} s`,
+      );
+    });
+
+  program
+    .command('accept')
+    .description('accept suggestions at or above a confidence as labels (source "suggestion"; facet undo takes them back)')
+    .argument('<dataset>', 'dataset id or name')
+    .requiredOption('--min-confidence <x>', 'from 0 to 1, e.g. 0.9', numberFlag('--min-confidence', { min: 0, max: 1 }))
+    .option('--class <name>', 'only suggestions of this class')
+    .option('--preview', 'only count: label nothing')
+    .action(async (ref: string, opts: { minConfidence: number; class?: string; preview?: boolean }) => {
+      const o = ctx.out();
+      const c = ctx.open();
+      const datasetId = findDataset(c.workspace.db, ref).id;
+      const classId = opts.class !== undefined ? findClass(c.workspace.db, datasetId, opts.class).id : undefined;
+      const r = await c.call('suggestions/accept', { datasetId, minConfidence: opts.minConfidence, ...(classId ? { classId } : {}), preview: opts.preview ?? false });
+      o.result(r, () =>
+        r.count === 0
+          ? `No suggestion at or above ${pct(opts.minConfidence)}${opts.class ? ` for ${opts.class}` : ''}.`
+          : `${r.preview ? 'Would accept' : 'Accepted'} ${r.count} suggestion(s): ${r.byClass.map((b) => `${b.className} ${b.count}`).join(' · ')}${r.preview ? '' : ' (facet undo takes them back)'}`,
+      );
+    });
+
+  program
+    .command('queue')
+    .description('the next unlabelled images to label: active (unsure and diverse first) or random')
+    .argument('<dataset>', 'dataset id or name')
+    .option('--count <n>', 'how many', countFlag('--count'), 20)
+    .addOption(new Option('--strategy <name>', 'order').choices([...QUEUE_STRATEGIES]).default('active'))
+    .action(async (ref: string, opts: { count: number; strategy: QueueStrategy }) => {
+      const o = ctx.out();
+      const c = ctx.open();
+      const q = await c.call('queue/next', { datasetId: findDataset(c.workspace.db, ref).id, count: Math.max(1, Math.min(500, opts.count)), strategy: opts.strategy });
+      o.result(q, () =>
+        [
+          table(['path', 'suggested', 'confidence', 'held out'], q.images.map((i) => [i.path, i.suggested ?? '–', pct(i.confidence), i.heldOut ?? ''])),
+          `${q.remaining} unlabelled · ${q.progress.labelled} of ${q.progress.total} labelled · ${q.method}`,
+        ].join('\n'),
+      );
+    });
+
+  program
+    .command('map')
+    .description('a 2-D map of the dataset (UMAP of the embeddings, computed when missing or stale)')
+    .argument('<dataset>', 'dataset id or name')
+    .addOption(backboneOption())
+    .option('--recompute', 'compute the map again even when it is up to date')
+    .option('--in-process', 'compute in this process (no forked worker)')
+    .action(async (ref: string, opts: { backbone?: BackboneName; recompute?: boolean; inProcess?: boolean }) => {
+      const o = ctx.out();
+      const c = ctx.open();
+      const datasetId = findDataset(c.workspace.db, ref).id;
+      let map = await c.call('map/get', { datasetId });
+      let computed: MapSummary | null = null;
+      if (opts.recompute || map.computedAt === null || map.missing > 0 || (opts.backbone && opts.backbone !== map.backbone)) {
+        computed = await runMap(c, datasetId, opts.backbone, Boolean(opts.inProcess), o);
+        map = await c.call('map/get', { datasetId });
+      }
+      o.result({ ...map, ...(computed ? { seconds: computed.seconds } : {}) }, () =>
+        `${map.points.length} points (${map.backbone}) computed ${map.computedAt}${computed ? ` in ${computed.seconds.toFixed(1)} s` : ''}; --json prints them.`,
+      );
+    });
+}

@@ -1,0 +1,54 @@
+// The child side of every job process: says `ready`, waits for `start`, runs the registered kind's
+// work with the workspace, a cancel signal and an event channel, answers `done` or `failed` (the
+// FacetError payload, never a bare string), then exits. One process per job, so killing it frees
+// every tensor and file handle, and tfjs never runs on a UI or server event loop.
+import { toErrorPayload } from '../../../../shared/errors.js';
+import { Workspace } from '../workspace.js';
+import { parentHandle } from './child-process.js';
+import type { AnyJobDefinition, FromJob, ToJob } from './protocol.js';
+
+/** Serves one job with the given kinds, then exits. Called once by the job process entry point. */
+export async function serveJob(kinds: readonly AnyJobDefinition[]): Promise<void> {
+  const port = parentHandle<ToJob, FromJob>();
+  const controller = new AbortController();
+  let started = false;
+  let parentGone = false;
+  const start = new Promise<Extract<ToJob, { type: 'start' }>>((resolve) => {
+    port.onMessage((m) => {
+      if (m.type === 'start') resolve(m);
+      else if (m.type === 'cancel') controller.abort();
+    });
+  });
+  // SIGTERM or the parent going away stop the work at its next check, like a cancel (resumable).
+  process.on('SIGTERM', () => controller.abort());
+  process.on('disconnect', () => {
+    parentGone = true;
+    controller.abort();
+    if (!started) process.exit();
+  });
+  port.postMessage({ type: 'ready' });
+
+  const { kind, workspaceDir, args } = await start;
+  started = true;
+  const definition = kinds.find((k) => k.kind === kind);
+  let workspace: Workspace | null = null;
+  try {
+    if (!definition) throw new Error(`No job kind "${kind}" is registered in the job process.`);
+    workspace = Workspace.open(workspaceDir);
+    const result: unknown = await definition.run(args, {
+      workspace,
+      signal: controller.signal,
+      emit: (event: unknown) => port.postMessage({ type: 'event', event }),
+      parentGone: () => parentGone,
+    });
+    port.postMessage({ type: 'done', result });
+  } catch (error) {
+    port.postMessage({ type: 'failed', error: toErrorPayload(error) });
+    process.exitCode = 1;
+  } finally {
+    workspace?.close();
+  }
+  // Worker threads or the wasm runtime may hold the event loop open; the job's rows are committed,
+  // so leave once the answer has had time to reach the parent.
+  setTimeout(() => process.exit(), 200).unref();
+}

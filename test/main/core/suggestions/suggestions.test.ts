@@ -1,0 +1,141 @@
+// Suggestions from scratch: refresh after a few labels, list, accept one or in bulk (one undoable edit,
+// source 'suggestion'), "suggestions right lately", the queue's strategies and the map.
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { refreshSuggestions } from '../../../../src/main/core/suggestions/refresh.js';
+import { computeMap } from '../../../../src/main/core/suggestions/map.js';
+import { clusteredSet, type ClusteredSet } from './helpers.js';
+
+let set: ClusteredSet;
+beforeEach(async () => {
+  set = await clusteredSet(['cat', 'dog', 'fox'], 20);
+});
+afterEach(async () => set.env.cleanup());
+
+const call = <N extends Parameters<ClusteredSet['env']['core']['call']>[0]>(name: N, args: Record<string, unknown>) => set.env.core.call(name, args);
+
+async function labelTruly(imageIds: number[]): Promise<void> {
+  for (const id of imageIds) await call('labels/set', { datasetId: set.datasetId, imageIds: [id], classId: set.classIds.get(set.truth.get(id)!)! });
+}
+
+describe('suggestions', () => {
+  it('say why there are none before two classes are labelled', async () => {
+    await labelTruly([set.images[0]!.id]);
+    const s = refreshSuggestions(set.env.ws.db, set.datasetId);
+    expect(s.status).toBe('skipped');
+    expect(s.note).toMatch(/two classes/);
+    expect((await call('suggestions/list', { datasetId: set.datasetId })).total).toBe(0);
+  });
+
+  it('suggest the right class for unlabelled images after a few labels, and stay suggestions (no label, no split)', async () => {
+    await labelTruly(set.images.slice(0, 12).map((i) => i.id));
+    const s = refreshSuggestions(set.env.ws.db, set.datasetId);
+    expect(s).toMatchObject({ status: 'completed', labelled: 12, suggested: 48, backbone: 'mobilenet', classes: 3 });
+    const page = await call('suggestions/list', { datasetId: set.datasetId });
+    expect(page.total).toBe(48);
+    const right = page.items.filter((i) => i.className === set.truth.get(i.imageId)).length;
+    expect(right / page.total).toBeGreaterThan(0.95);
+    expect(page.items[0]!.confidence).toBeGreaterThanOrEqual(page.items.at(-1)!.confidence);
+    const images = (await call('images/list', { datasetId: set.datasetId, labelled: false })).items;
+    expect(images.length).toBe(48);
+    expect(images.every((i) => i.classId === null && i.split === null)).toBe(true);
+    const status = await call('suggestions/status', { datasetId: set.datasetId });
+    expect(status).toMatchObject({ running: false, labelsSinceRefresh: 0, labelled: 12, unlabelled: 48 });
+    expect(status.last?.suggested).toBe(48);
+    await labelTruly([set.images[20]!.id]);
+    expect((await call('suggestions/status', { datasetId: set.datasetId })).labelsSinceRefresh).toBe(1);
+  });
+
+  it('bulk accept: preview counts, accept labels with source suggestion as one edit that one undo takes back', async () => {
+    await labelTruly(set.images.slice(0, 12).map((i) => i.id));
+    refreshSuggestions(set.env.ws.db, set.datasetId);
+    const catId = set.classIds.get('cat')!;
+    const preview = await call('suggestions/accept', { datasetId: set.datasetId, minConfidence: 0.5, classId: catId, preview: true });
+    expect(preview.preview).toBe(true);
+    expect(preview.count).toBeGreaterThan(10);
+    expect(preview.byClass.map((b) => b.className)).toEqual(['cat']);
+    expect((await call('images/list', { datasetId: set.datasetId, labelled: false })).total).toBe(48);
+
+    const all = await call('suggestions/accept', { datasetId: set.datasetId, minConfidence: 0.5 });
+    expect(all.count).toBeGreaterThan(preview.count);
+    expect(all.change?.changed).toBe(all.count);
+    const sources = set.env.ws.db.prepare('SELECT DISTINCT source FROM label_history WHERE edit_id = ?').all(all.change!.editId) as { source: string }[];
+    expect(sources).toEqual([{ source: 'suggestion' }]);
+    const accepted = await call('images/list', { datasetId: set.datasetId, imageIds: all.accepted.map((a) => a.imageId) });
+    expect(accepted.items.every((i) => i.classId !== null && i.split !== null)).toBe(true);
+    expect((await call('suggestions/list', { datasetId: set.datasetId })).total).toBe(48 - all.count);
+
+    await call('labels/undo', { datasetId: set.datasetId });
+    expect((await call('images/list', { datasetId: set.datasetId, labelled: false })).total).toBe(48);
+    // A bulk acceptance is not counted as the suggestions being checked by a person.
+    expect((await call('queue/progress', { datasetId: set.datasetId })).recentSuggestionSample).toBe(0);
+  });
+
+  it('counts how often suggestions agreed with the label a person gave', async () => {
+    await labelTruly(set.images.slice(0, 12).map((i) => i.id));
+    refreshSuggestions(set.env.ws.db, set.datasetId);
+    const page = (await call('suggestions/list', { datasetId: set.datasetId })).items.slice(0, 4);
+    // Two agree (the true class), two get another class.
+    await labelTruly(page.slice(0, 2).map((p) => p.imageId));
+    for (const p of page.slice(2)) {
+      const other = [...set.classIds.values()].find((id) => id !== p.classId)!;
+      await call('labels/set', { datasetId: set.datasetId, imageIds: [p.imageId], classId: other });
+    }
+    const progress = await call('queue/progress', { datasetId: set.datasetId });
+    expect(progress).toMatchObject({ labelled: 16, total: 60, unlabelled: 44, recentSuggestionSample: 4 });
+    expect(progress.recentSuggestionAccuracy).toBeCloseTo(page.slice(0, 2).filter((p) => p.className === set.truth.get(p.imageId)).length / 4 + 0, 5);
+    expect(progress.labelsPerMinute).toBeGreaterThan(0);
+  });
+});
+
+describe('queue', () => {
+  it('with no labels spreads over the clusters instead of taking neighbours', async () => {
+    const q = await call('queue/next', { datasetId: set.datasetId, count: 3, strategy: 'active' });
+    expect(q.method).toBe('diverse-spread');
+    expect(q.remaining).toBe(60);
+    expect(new Set(q.images.map((i) => set.truth.get(i.imageId))).size).toBe(3);
+  });
+
+  it('active puts the least confident suggestions first, random is a stable shuffle, skip is honoured', async () => {
+    // Overlapping clusters, so confidences differ.
+    await set.env.cleanup();
+    set = await clusteredSet(['cat', 'dog', 'fox'], 20, { dims: 8, spread: 1.2 });
+    await labelTruly(set.images.slice(0, 12).map((i) => i.id));
+    refreshSuggestions(set.env.ws.db, set.datasetId);
+    const active = await call('queue/next', { datasetId: set.datasetId, count: 5, strategy: 'active' });
+    expect(active.method).toBe('uncertainty-diverse');
+    const all = (await call('suggestions/list', { datasetId: set.datasetId })).items;
+    const median = [...all].sort((a, b) => a.confidence - b.confidence)[Math.floor(all.length / 2)]!.confidence;
+    const mean = active.images.reduce((s, i) => s + i.confidence!, 0) / active.images.length;
+    expect(mean).toBeLessThan(median);
+    expect(active.images.every((i) => i.suggested !== null)).toBe(true);
+
+    const r1 = await call('queue/next', { datasetId: set.datasetId, count: 5, strategy: 'random' });
+    const r2 = await call('queue/next', { datasetId: set.datasetId, count: 5, strategy: 'random' });
+    expect(r1.images.map((i) => i.imageId)).toEqual(r2.images.map((i) => i.imageId));
+    const skipped = await call('queue/next', { datasetId: set.datasetId, count: 5, strategy: 'random', skip: [r1.images[0]!.imageId] });
+    expect(skipped.images.map((i) => i.imageId)).not.toContain(r1.images[0]!.imageId);
+    expect(skipped.remaining).toBe(48);
+  });
+});
+
+describe('map', () => {
+  it('lays every image out in [0, 1]², clusters apart, with labels and suggestions joined', async () => {
+    await labelTruly(set.images.slice(0, 12).map((i) => i.id));
+    refreshSuggestions(set.env.ws.db, set.datasetId);
+    const summary = computeMap(set.env.ws.db, set.datasetId);
+    expect(summary).toMatchObject({ points: 60, status: 'completed', backbone: 'mobilenet' });
+    const map = await call('map/get', { datasetId: set.datasetId });
+    expect(map.points.length).toBe(60);
+    expect(map.missing).toBe(0);
+    expect(map.points.every((p) => p.x >= 0 && p.x <= 1 && p.y >= 0 && p.y <= 1)).toBe(true);
+    expect(map.points.filter((p) => p.label !== null).length).toBe(12);
+    expect(map.points.filter((p) => p.suggested !== null).length).toBe(48);
+    // Each point's nearest neighbour on the map is of its own class.
+    const near = map.points.filter((p) => {
+      let best = map.points[0] === p ? map.points[1]! : map.points[0]!;
+      for (const q of map.points) if (q !== p && (q.x - p.x) ** 2 + (q.y - p.y) ** 2 < (best.x - p.x) ** 2 + (best.y - p.y) ** 2) best = q;
+      return set.truth.get(best.imageId) === set.truth.get(p.imageId);
+    }).length;
+    expect(near / 60).toBeGreaterThan(0.9);
+  });
+});
