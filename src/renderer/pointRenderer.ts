@@ -18,7 +18,7 @@ void main() {
   gl_Position = vec4((a_pos - u_centre) * u_scale, 0.0, 1.0);
   v_size = u_size + a_selected * 3.0;
   gl_PointSize = v_size;
-  v_colour = mix(a_colour, u_accent, a_selected * 0.55);
+  v_colour = mix(a_colour, u_accent, a_selected * 0.8);
 }`;
 
 const FRAGMENT = `
