@@ -224,6 +224,20 @@ export const useImagesStore = defineStore('images', () => {
     }
   }
 
+  /** Shows labels given elsewhere (accepted suggestions, the map) without reloading the list. */
+  function patchLabels(changes: { imageId: number; classId: number; className: string }[]): void {
+    for (const c of changes) {
+      const at = indexById.value.get(c.imageId);
+      const item = at !== undefined ? items.value[at] : undefined;
+      if (item) {
+        item.classId = c.classId;
+        item.className = c.className;
+        item.heldOut = null;
+      }
+    }
+    triggerRef(items);
+  }
+
   async function history(direction: 'undo' | 'redo'): Promise<void> {
     if (datasetId.value === null) return;
     error.value = null;
@@ -258,6 +272,7 @@ export const useImagesStore = defineStore('images', () => {
     selectAll,
     setSelection,
     assign,
+    patchLabels,
     history,
   };
 });

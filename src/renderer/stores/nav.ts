@@ -2,7 +2,7 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 
-export type ViewName = 'datasets' | 'labeller' | 'train' | 'audit' | 'runs' | 'evaluate' | 'predict';
+export type ViewName = 'datasets' | 'tolabel' | 'labeller' | 'map' | 'train' | 'audit' | 'runs' | 'evaluate' | 'predict';
 
 export const useNavStore = defineStore('nav', () => {
   const view = ref<ViewName>('datasets');

@@ -1,0 +1,166 @@
+// The map of a dataset: its points (from map/get), computing it in the background (embeddings first
+// when missing, then map/compute with progress, cancelable), and labelling a selection in one call.
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef } from 'vue';
+import { describeChange } from '../../shared/edits.js';
+import type { ErrorPayload } from '../../shared/errors.js';
+import type { DatasetMap, EmbeddingsProgress, MapPoint, MapProgress } from '../../shared/labelling.js';
+import { api } from '../api/index.js';
+import { toClipSpace } from '../mapColours.js';
+import { useClassesStore } from './classes.js';
+import { asPayload } from './errors.js';
+import { useImagesStore } from './images.js';
+import { useLabellingStore } from './labelling.js';
+
+export type MapJob = { kind: 'idle' } | { kind: 'embedding'; progress: EmbeddingsProgress | null } | { kind: 'mapping'; progress: MapProgress | null } | { kind: 'cancelling' };
+
+export const useMapStore = defineStore('map', () => {
+  const datasetId = ref<number | null>(null);
+  const info = ref<Omit<DatasetMap, 'points'> | null>(null);
+  /** Plain objects in a shallow ref: 20,000 deep-reactive points would make every label slow. */
+  const points = shallowRef<MapPoint[]>([]);
+  /** Positions in WebGL's square; a new pair only when the map itself changes (not on a label). */
+  const positions = shallowRef<{ x: Float32Array; y: Float32Array }>({ x: new Float32Array(0), y: new Float32Array(0) });
+  /** Bumped on every label change so colours are computed again. */
+  const version = ref(0);
+  const selection = shallowRef<number[]>([]);
+  const job = ref<MapJob>({ kind: 'idle' });
+  const loading = ref(false);
+  const error = ref<ErrorPayload | null>(null);
+  let listening = false;
+
+  const selectedIds = computed(() => selection.value.map((i) => points.value[i]!.imageId));
+  const indexById = computed(() => new Map(points.value.map((p, i) => [p.imageId, i])));
+
+  function listen(): void {
+    if (listening) return;
+    listening = true;
+    api().on('embeddings/progress', (p) => {
+      if (p.datasetId === datasetId.value && job.value.kind === 'embedding') job.value = { kind: 'embedding', progress: p };
+    });
+    api().on('map/progress', (p) => {
+      if (p.datasetId === datasetId.value && job.value.kind === 'mapping') job.value = { kind: 'mapping', progress: p };
+    });
+  }
+
+  async function load(id: number): Promise<void> {
+    listen();
+    if (datasetId.value !== id) {
+      datasetId.value = id;
+      points.value = [];
+      info.value = null;
+      selection.value = [];
+    }
+    loading.value = true;
+    error.value = null;
+    try {
+      const map = await api().call('map/get', { datasetId: id });
+      if (id !== datasetId.value) return;
+      const { points: list, ...rest } = map;
+      info.value = rest;
+      points.value = list;
+      positions.value = toClipSpace(
+        list.map((p) => p.x),
+        list.map((p) => p.y),
+      );
+      selection.value = [];
+      version.value++;
+    } catch (e) {
+      error.value = asPayload(e);
+    } finally {
+      loading.value = false;
+    }
+  }
+
+  /** Labels and suggestions change without the map moving: refetch and keep the positions. */
+  async function refreshLabels(): Promise<void> {
+    const id = datasetId.value;
+    if (id === null) return;
+    const map = await api().call('map/get', { datasetId: id });
+    if (id !== datasetId.value) return;
+    if (map.points.length !== points.value.length || map.computedAt !== info.value?.computedAt) return load(id);
+    points.value = map.points;
+    version.value++;
+  }
+
+  /** Embeds what is missing, then computes the map; the view shows progress and stays usable. */
+  async function compute(): Promise<void> {
+    const id = datasetId.value;
+    if (id === null || job.value.kind !== 'idle') return;
+    error.value = null;
+    try {
+      const emb = await api().call('embeddings/status', { datasetId: id });
+      const backbone = emb.backbones.find((b) => b.name === emb.defaultBackbone);
+      if (emb.running || !backbone || backbone.embedded < emb.images) {
+        job.value = { kind: 'embedding', progress: emb.running?.progress ?? null };
+        const done = await api().call('embeddings/start', { datasetId: id });
+        if (done.status === 'cancelled') return;
+      }
+      job.value = { kind: 'mapping', progress: null };
+      const summary = await api().call('map/compute', { datasetId: id });
+      if (summary.status === 'completed') await load(id);
+    } catch (e) {
+      error.value = asPayload(e);
+    } finally {
+      job.value = { kind: 'idle' };
+    }
+  }
+
+  async function cancel(): Promise<void> {
+    const id = datasetId.value;
+    const kind = job.value.kind;
+    if (id === null || (kind !== 'embedding' && kind !== 'mapping')) return;
+    job.value = { kind: 'cancelling' };
+    try {
+      await api().call(kind === 'embedding' ? 'embeddings/cancel' : 'map/cancel', { datasetId: id });
+    } catch (e) {
+      error.value = asPayload(e);
+    }
+  }
+
+  function select(indices: number[]): void {
+    selection.value = indices;
+  }
+
+  /** One labels/set call for the whole selection; the points change colour once SQLite has it. */
+  async function assign(classId: number): Promise<boolean> {
+    const id = datasetId.value;
+    const ids = selectedIds.value;
+    if (id === null || ids.length === 0) return false;
+    error.value = null;
+    try {
+      const change = await api().call('labels/set', { datasetId: id, imageIds: ids, classId });
+      const name = useClassesStore().list.find((c) => c.id === classId)?.name ?? '';
+      const byId = indexById.value;
+      const list = points.value;
+      for (const imageId of change.imageIds) {
+        const p = list[byId.get(imageId)!];
+        if (p) Object.assign(p, { classId, label: name, suggested: null, suggestedClassId: null, confidence: null, heldOut: null });
+      }
+      version.value++;
+      useImagesStore().lastAction = `${change.changed.toLocaleString('en-US')} image${change.changed === 1 ? '' : 's'} → ${name} (on the map)`;
+      // Splits are drawn by the core on a first label: fetch them (and fresh suggestions) behind the scenes.
+      void refreshLabels();
+      void useLabellingStore().afterLabels(change.changed);
+      return true;
+    } catch (e) {
+      error.value = asPayload(e);
+      return false;
+    }
+  }
+
+  async function history(direction: 'undo' | 'redo'): Promise<void> {
+    const id = datasetId.value;
+    if (id === null) return;
+    error.value = null;
+    try {
+      const change = await api().call(direction === 'undo' ? 'labels/undo' : 'labels/redo', { datasetId: id });
+      useImagesStore().lastAction = change.editId === null ? `Nothing to ${direction}` : describeChange(direction, change);
+      if (change.changed > 0 || change.classChange) await Promise.all([refreshLabels(), useClassesStore().refresh()]);
+    } catch (e) {
+      error.value = asPayload(e);
+    }
+  }
+
+  return { datasetId, info, points, positions, version, selection, selectedIds, job, loading, error, load, refreshLabels, compute, cancel, select, assign, history };
+});
