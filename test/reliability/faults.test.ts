@@ -69,7 +69,7 @@ describe('a run checkpoint on a full or read-only disk', () => {
     }
     expect(error).toBeInstanceOf(FacetError);
     expect(error).toMatchObject({ code: 'io', file: path.join(dir, 'last-2.bin') });
-    expect((error as FacetError).message).toMatch(/Cannot write the last checkpoint of epoch 2: ENOSPC/);
+    expect((error as FacetError).message).toMatch(/Cannot write the last checkpoint of epoch 2: the disk is full\./);
     expect((error as FacetError).hint).toMatch(/disk is full/);
     vi.restoreAllMocks();
     expect(fs.readdirSync(dir).sort()).toEqual(['last-1.bin', 'last.json']);
@@ -149,7 +149,7 @@ describe('a training run and its exports when the disk fills up', () => {
     await expect(ctx.core.call('runs/export', { runId, format: 'tfjs', out, check: 0 })).rejects.toMatchObject({
       code: 'io',
       file: path.join(out, 'labels.json'),
-      message: expect.stringMatching(/Cannot write the export file labels\.json: ENOSPC/),
+      message: expect.stringMatching(/Cannot write the export file labels\.json: the disk is full\./),
       hint: expect.stringMatching(/disk is full/),
     });
     vi.restoreAllMocks();
@@ -176,7 +176,7 @@ describe('a training run and its exports when the disk fills up', () => {
     const result = await ctx.core.call('datasets/export', { datasetId: ctx.datasetId, out });
     vi.restoreAllMocks();
     expect(result.failed.length).toBeGreaterThan(0);
-    for (const f of result.failed) expect(f.reason).toMatch(/ENOSPC/);
+    for (const f of result.failed) expect(f.reason).toMatch(/the disk is full/);
     const manifest = fs.readFileSync(result.manifest, 'utf8').trim().split(/\r?\n/).slice(1);
     const onDisk = (fs.readdirSync(out, { recursive: true }) as string[]).filter((f) => fs.statSync(path.join(out, f)).isFile() && f !== path.basename(result.manifest));
     expect(onDisk).toHaveLength(manifest.length);
