@@ -58,7 +58,6 @@ describe('runs/estimate', () => {
     expect(at64.measured).toBe('cached');
     expect(at64.faster).toBeNull();
     expect(e.faster!.seconds).toBe(at64.seconds);
-    expect(e.faster!.seconds).toBeLessThan(e.seconds!);
     expect(e.text).toContain('at 96 px on this machine; 64 px would take ~');
   }, 120_000);
 

@@ -35,6 +35,6 @@ describe('a run that fails in its process', () => {
     expect(finished).toEqual([expect.objectContaining({ runId: 1, status: 'failed', failure: expect.objectContaining(failure) })]);
     const row = await ctx.core.call('runs/get', { runId: 1 });
     expect(row.status).toBe('failed');
-    expect(row.error).toMatch(/Cannot write the best checkpoint of epoch 1: EEXIST.* — Check that the folder exists and is writable/);
+    expect(row.error).toMatch(/Cannot write the best checkpoint of epoch 1: it already exists.* — Check that the folder exists and is writable/);
   }, 120_000);
 });
