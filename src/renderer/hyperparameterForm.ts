@@ -23,7 +23,8 @@ export type FormValues = Record<string, string | boolean>;
 
 /** Words for people; the schema knows the rest. Fields missing here still appear, named by key. */
 const WORDS: Record<string, { label: string; hint: string; group: Field['group'] }> = {
-  preset: { label: 'Model preset', hint: 'seed-cnn: the seed report\'s CNN on pixels (conv + pool blocks, dense, softmax). face-embedding: a small dense head on the faces\' 128-d descriptors; trains in seconds, needs the face analysis.', group: 'Model' },
+  preset: { label: 'Model preset', hint: 'seed-cnn: the seed report\'s CNN on pixels. face-embedding: a dense head on the faces\' 128-d descriptors. transfer: a dense head on a pretrained backbone\'s image features.', group: 'Model' },
+  backbone: { label: 'Backbone', hint: 'transfer only. mobilenet: MobileNetV2 ImageNet features (1792-d, the default). centernet: MobileNetV3 COCO-object features (480-d).', group: 'Model' },
   imageSize: { label: 'Image size (px)', hint: 'Images are resized to a square of this side.', group: 'Model' },
   colorMode: { label: 'Colour', hint: 'Grayscale trains faster and ignores colour cues.', group: 'Model' },
   filters: { label: 'Conv filters per block', hint: 'One Conv2D(3×3) + MaxPool block per number, e.g. 16, 32, 64.', group: 'Model' },
@@ -139,16 +140,33 @@ export const PRESET_CHOICES: { id: string; label: string; hp: Hyperparameters }[
   { id: 'seed', label: 'Seed defaults (256 px, 50 epochs)', hp: DEFAULT_HYPERPARAMETERS },
   { id: 'quick', label: 'Quick (64 px, 12 epochs)', hp: { ...DEFAULT_HYPERPARAMETERS, imageSize: 64, epochs: 12 } },
   { id: 'faces', label: 'Face embedding (seconds; needs face analysis)', hp: { ...DEFAULT_HYPERPARAMETERS, preset: 'face-embedding', dropout: 0.3 } },
+  { id: 'transfer', label: 'Transfer (pretrained features; about a minute)', hp: { ...DEFAULT_HYPERPARAMETERS, preset: 'transfer', epochs: 30, dropout: 0.3 } },
 ];
 
-/** What the face-embedding head never reads: it trains on stored descriptors, not on pixels. */
-const FACE_HEAD_IGNORES = ['imageSize', 'colorMode', 'filters', 'padding', 'cropToFace', 'augmentation'];
+/** What a head on stored vectors (face-embedding, transfer) never reads: it trains on vectors, not on pixels. */
+const HEAD_IGNORES = ['imageSize', 'colorMode', 'filters', 'padding', 'cropToFace', 'augmentation'];
+
+/** One honest line per preset: what it learns from, how long it takes, when it is the better choice. */
+export const PRESET_DESCRIPTIONS: Record<string, string> = {
+  'seed-cnn': 'Learns everything from your pixels (the seed report\'s CNN): minutes to hours on a CPU; the choice with many images per class, or pictures unlike everyday photos.',
+  'face-embedding': 'Learns a small head on each face\'s 128-d identity descriptor: seconds, after the face analysis; the choice when the classes are people.',
+  transfer: 'Learns a small head on a pretrained backbone\'s features (the backbone stays frozen; each image is embedded once, first run of a dataset ≈ 0.1 s per image): the choice with few labelled images per class.',
+};
+
+/** Why a whole group of fields is off for this preset, or null. */
+export function groupUnusedBecause(values: FormValues): string | null {
+  if (values.preset === 'face-embedding') return "Not used by face-embedding: it trains on the faces' descriptors, not on pixels.";
+  if (values.preset === 'transfer') return 'Not used by transfer: it trains on stored backbone embeddings, not on pixels (augmented views are not embedded yet).';
+  return null;
+}
 
 /** Why a field does not matter with the other values as they are (shown disabled), or null. */
 export function unusedBecause(path: string, values: FormValues): string | null {
-  if (values.preset === 'face-embedding' && FACE_HEAD_IGNORES.some((p) => path === p || path.startsWith(`${p}.`))) {
-    return 'not used by face-embedding';
+  const preset = String(values.preset);
+  if ((preset === 'face-embedding' || preset === 'transfer') && HEAD_IGNORES.some((p) => path === p || path.startsWith(`${p}.`))) {
+    return `not used by ${preset}`;
   }
+  if (path === 'backbone' && preset !== 'transfer') return 'used by the transfer preset';
   if (path === 'cropToFace.margin' && values['cropToFace.enabled'] !== true) return 'used when crop to the face is on';
   return null;
 }

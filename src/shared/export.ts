@@ -54,6 +54,12 @@ export type ModelInput =
       embeddingNet: { package: string; net: string; preprocessing: string };
       detector: string;
       minScore: number;
+    }
+  | {
+      /** The head of a transfer run: a pretrained backbone's embedding of a photo per row. */
+      kind: 'image-embedding';
+      shape: (number | null)[];
+      backbone: { name: string; package: string; version: string; inputSize: number };
     };
 
 export interface DatasetExportResult {

@@ -3,10 +3,20 @@
 // Each field's .describe() is its help text: `facet train` derives one flag per field from this schema
 // (src/main/cli/hyperparameter-flags.ts), so a field added here, described, is a flag too.
 import { z } from 'zod';
+import { DEFAULT_BACKBONE } from './labelling.js';
 
-/** seed-cnn: the seed report's CNN on pixels. face-embedding: a dense head on frozen 128-d face descriptors (needs `facet faces`). */
-export const PRESETS = ['seed-cnn', 'face-embedding'] as const;
+/**
+ * seed-cnn: the seed report's CNN on pixels. face-embedding: a dense head on frozen 128-d face
+ * descriptors (needs `facet faces`). transfer: a dense head on a pretrained backbone's stored image
+ * embeddings (computed inside the run when missing).
+ */
+export const PRESETS = ['seed-cnn', 'face-embedding', 'transfer'] as const;
 export type PresetName = (typeof PRESETS)[number];
+
+/** The pixel backbones a transfer head can train on (src/main/core/embeddings/backbones.ts). */
+export const TRANSFER_BACKBONES = ['mobilenet', 'centernet'] as const;
+export type TransferBackbone = (typeof TRANSFER_BACKBONES)[number];
+const DEFAULT_TRANSFER_BACKBONE: TransferBackbone = (TRANSFER_BACKBONES as readonly string[]).includes(DEFAULT_BACKBONE) ? (DEFAULT_BACKBONE as TransferBackbone) : 'mobilenet';
 
 export const AugmentationSchema = z.object({
   flip: z.boolean().describe('random horizontal flip').default(true),
@@ -27,7 +37,8 @@ export const CropToFaceSchema = z.object({
 export type CropToFace = z.infer<typeof CropToFaceSchema>;
 
 export const HyperparametersSchema = z.object({
-  preset: z.enum(PRESETS).describe('model preset (face-embedding needs `facet faces` first)').default('seed-cnn'),
+  preset: z.enum(PRESETS).describe('model preset (face-embedding needs `facet faces` first; transfer trains a head on pretrained embeddings)').default('seed-cnn'),
+  backbone: z.enum(TRANSFER_BACKBONES).describe('pretrained backbone of the transfer preset').default(DEFAULT_TRANSFER_BACKBONE),
   imageSize: z
     .number()
     .int('image size must be a whole number of pixels')
@@ -82,11 +93,12 @@ export const CheckedHyperparametersSchema = HyperparametersSchema.superRefine((h
 /** What the model reads: "64px" (crop to face: "64px face crops"), or "face descriptors" for a head on them. */
 export function inputLabel(hp: Hyperparameters): string {
   if (hp.preset === 'face-embedding') return 'face descriptors';
+  if (hp.preset === 'transfer') return `${hp.backbone} embeddings`;
   return hp.cropToFace.enabled ? `${hp.imageSize}px face crops` : `${hp.imageSize}px`;
 }
 
 /** The few settings that tell runs apart, in one line (run tables, default run names). */
 export function keyHyperparameters(hp: Hyperparameters): string {
-  const model = hp.preset === 'face-embedding' ? `dense ${hp.denseUnits}` : `[${hp.filters.join(',')}]`;
+  const model = hp.preset !== 'seed-cnn' ? `dense ${hp.denseUnits}` : `[${hp.filters.join(',')}]`;
   return `${inputLabel(hp)} · ${hp.epochs} ep · bs ${hp.batchSize} · lr ${hp.learningRate} · ${model}`;
 }

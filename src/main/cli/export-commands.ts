@@ -15,6 +15,10 @@ function inputLine(r: ModelExportResult): string {
   if (r.input.kind === 'face-descriptor') {
     return `float32 [batch, ${r.input.shape.at(-1)}] face descriptors from ${r.input.embeddingNet.package} (${r.input.detector} detector, min score ${r.input.minScore}): the head of a face-embedding run; see MODEL_CARD.md`;
   }
+  if (r.input.kind === 'image-embedding') {
+    const b = r.input.backbone;
+    return `float32 [batch, ${r.input.shape.at(-1)}] ${b.name} embeddings from ${b.package}@${b.version} (${b.inputSize}×${b.inputSize} input): the head of a transfer run, the backbone is not inside; see MODEL_CARD.md`;
+  }
   const channels = r.colorMode === 'rgb' ? 3 : 1;
   return `NHWC float32 [batch, ${r.imageSize}, ${r.imageSize}, ${channels}], raw pixels 0..255 (${r.colorMode}); rescaled inside the model`;
 }
@@ -28,7 +32,7 @@ export function renderModelExport(r: ModelExportResult): string {
   ];
   if (r.check) {
     const c = r.check;
-    const on = r.input.kind === 'face-descriptor' ? `the stored face descriptors of ${c.images} images` : `${c.images} images`;
+    const on = r.input.kind === 'face-descriptor' ? `the stored face descriptors of ${c.images} images` : r.input.kind === 'image-embedding' ? `the stored embeddings of ${c.images} images` : `${c.images} images`;
     lines.push(
       `  check:   ${c.runtime} vs the trained model on ${on}: max |Δprob| ${c.maxAbsDiff.toExponential(2)}, ` +
         `${c.sameClasses ? 'same class on every image' : `class differs on ${c.mismatches.length}: ${c.mismatches.slice(0, 5).join(', ')}`} — ${c.passed ? 'passed' : 'FAILED'}`,

@@ -1,7 +1,7 @@
 // Pretrained image backbones shipped inside npm packages, loaded from node_modules through the file
 // system (a tfjs io handler over the package's own files: nothing downloads), each cut at a pooled
 // feature layer to give one vector per image.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -21,6 +21,15 @@ function packageDir(name: string): string {
     dir = up;
   }
   return dir;
+}
+
+const BACKBONE_PACKAGES = { mobilenet: 'nsfwjs', centernet: '@vladmandic/human' } as const;
+
+/** The npm package a pixel backbone's weights ship in, with its installed version (model cards name it). */
+export function backbonePackage(name: PixelBackboneName): { package: string; version: string } {
+  const pkg = BACKBONE_PACKAGES[name];
+  const { version } = JSON.parse(readFileSync(path.join(packageDir(pkg), 'package.json'), 'utf8')) as { version: string };
+  return { package: pkg, version };
 }
 
 /** The backbones computed from pixels ('face' reuses the face analysis' descriptors). */

@@ -46,3 +46,14 @@ export function pixelEmbeddings(db: Database, datasetId: number, backbone: Backb
     .all(backbone, datasetId) as { id: number; path: string; hash: string; vector: Buffer }[];
   return rows.map((r) => ({ imageId: r.id, path: r.path, hash: r.hash, vector: fromBlob(r.vector) }));
 }
+
+/** Stored vectors of these hashes with this backbone (hashes without one are absent from the map). */
+export function vectorsByHash(db: Database, backbone: BackboneName, hashes: string[]): Map<string, Float32Array> {
+  const stmt = db.prepare('SELECT vector FROM embeddings WHERE hash = ? AND backbone = ?');
+  const out = new Map<string, Float32Array>();
+  for (const hash of new Set(hashes)) {
+    const row = stmt.get(hash, backbone) as { vector: Buffer } | undefined;
+    if (row) out.set(hash, fromBlob(row.vector));
+  }
+  return out;
+}

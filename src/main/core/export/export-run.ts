@@ -15,6 +15,7 @@ import { prepareOutputFolder, removeCreatedFolders, type UserPathContext } from 
 import { faceDescriptorPreprocessing, preprocessingFor, renderModelCard } from './model-card.js';
 import { layersModelToOnnx, onnxInputName } from './onnx-model.js';
 import { loadRunModel } from './run-model.js';
+import { sampleTransferEmbeddings, transferPreprocessing } from './transfer-export.js';
 import { fileModelHandler, serializeLayersModel, writeLayersModel } from './tfjs-files.js';
 
 export const ONNX_FILE = 'model.onnx';
@@ -60,12 +61,20 @@ export async function exportRun(db: Database, workspaceDir: string, opts: Export
     // A face-embedding run exports its head: input a face descriptor, with the embedding net named.
     const faceDescriptor = run.hyperparameters.preset === 'face-embedding' ? faceDescriptorPreprocessing(faceAnalysisSettings(db, snapshot.items.map((i) => i.hash))) : undefined;
     const faceSettings = run.hyperparameters.cropToFace.enabled ? faceAnalysisSettings(db, snapshot.items.map((i) => i.hash)) : undefined;
-    const preprocessing = faceDescriptor ?? preprocessingFor(detail, faceSettings);
-    const inputLayout = faceDescriptor ? 'NC' : 'NHWC';
+    // A transfer run exports its head: input a backbone's embedding, with the backbone package named.
+    const transfer = run.hyperparameters.preset === 'transfer' ? transferPreprocessing(run.hyperparameters.backbone) : undefined;
+    const preprocessing = faceDescriptor ?? transfer ?? preprocessingFor(detail, faceSettings);
+    const inputLayout = faceDescriptor || transfer ? 'NC' : 'NHWC';
     const input: ModelInput = faceDescriptor
       ? { kind: 'face-descriptor', shape: faceDescriptor.input.shape, embeddingNet: faceDescriptor.embedding, detector: faceDescriptor.detector, minScore: faceDescriptor.minScore }
-      : { kind: 'image', shape: preprocessingFor(detail).input.shape };
-    const inputText = faceDescriptor ? `float32 [batch, ${EMBEDDING_SIZE}] face descriptors (${faceDescriptor.embedding.net}, ${faceDescriptor.embedding.package})` : 'NHWC float32 input, raw 0..255 pixels';
+      : transfer
+        ? { kind: 'image-embedding', shape: transfer.input.shape, backbone: { name: transfer.backbone.name, package: transfer.backbone.package, version: transfer.backbone.version, inputSize: transfer.backbone.inputSize } }
+        : { kind: 'image', shape: preprocessingFor(detail).input.shape };
+    const inputText = faceDescriptor
+      ? `float32 [batch, ${EMBEDDING_SIZE}] face descriptors (${faceDescriptor.embedding.net}, ${faceDescriptor.embedding.package})`
+      : transfer
+        ? `float32 [batch, ${transfer.input.shape[1]}] ${transfer.backbone.name} embeddings (${transfer.backbone.package}@${transfer.backbone.version})`
+        : 'NHWC float32 input, raw 0..255 pixels';
     // Convert in memory first: an unsupported layer fails before anything is written.
     const onnxBytes = opts.format === 'onnx'
       ? layersModelToOnnx(model, {
@@ -90,8 +99,12 @@ export async function exportRun(db: Database, workspaceDir: string, opts: Export
       const count = opts.check ?? DEFAULT_CHECK_IMAGES;
       if (count === 0) checkSkipped = 'turned off';
       else {
-        const inputs = faceDescriptor ? sampleRunEmbeddings(db, run, count) : await sampleRunImages(db, run, count);
-        if (inputs.paths.length === 0) checkSkipped = faceDescriptor ? "none of the run's images has a stored face descriptor to compare on" : 'no readable images of the run were found to compare on';
+        const inputs = faceDescriptor
+          ? sampleRunEmbeddings(db, run, count)
+          : transfer
+            ? sampleTransferEmbeddings(db, run, transfer.backbone.name, count)
+            : await sampleRunImages(db, run, count);
+        if (inputs.paths.length === 0) checkSkipped = faceDescriptor ? "none of the run's images has a stored face descriptor to compare on" : transfer ? "none of the run's images has a stored embedding to compare on" : 'no readable images of the run were found to compare on';
         else if (opts.format === 'onnx') {
           const loaded = await loadOnnxRuntime();
           if (loaded.ort === null) checkSkipped = loaded.reason;
@@ -116,7 +129,7 @@ export async function exportRun(db: Database, workspaceDir: string, opts: Export
       await writeFileAtomic(path.join(out, 'labels.json'), `${JSON.stringify(run.classes, null, 2)}\n`);
       await writeFileAtomic(path.join(out, 'preprocessing.json'), `${JSON.stringify(preprocessing, null, 2)}\n`);
       files.push('labels.json', 'preprocessing.json', 'MODEL_CARD.md');
-      const card = renderModelCard({ run: detail, snapshot, faceDescriptor, format: opts.format, files, check, checkSkipped, appVersion: version, date: new Date() });
+      const card = renderModelCard({ run: detail, snapshot, faceDescriptor, transfer, format: opts.format, files, check, checkSkipped, appVersion: version, date: new Date() });
       await writeFileAtomic(path.join(out, 'MODEL_CARD.md'), card);
 
       const result: ModelExportResult = {

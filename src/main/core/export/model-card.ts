@@ -5,6 +5,7 @@ import { runCaveats, type RunDetail } from '../../../shared/runs.js';
 import { EMBEDDING_NET } from '../faces/analyzer.js';
 import { EMBEDDING_SIZE, type FaceAnalysisSettings } from '../training/embedding-preset.js';
 import type { Snapshot } from '../training/snapshots.js';
+import { transferCardInput, type TransferPreprocessing } from './transfer-export.js';
 import { ONNX_INPUT, ONNX_OPSET, ONNX_OUTPUT, ONNX_VECTOR_INPUT } from './onnx-model.js';
 
 export interface Preprocessing {
@@ -115,6 +116,8 @@ export interface ModelCardInput {
   snapshot: Snapshot;
   /** Given for a face-embedding head: its input section describes the descriptor and the embedding net. */
   faceDescriptor?: FaceDescriptorPreprocessing;
+  /** Given for a transfer head: its input section names the backbone and says why it is not inside. */
+  transfer?: TransferPreprocessing;
   format: ModelFormat;
   files: string[];
   check: ExportCheck | null;
@@ -166,7 +169,13 @@ export function renderModelCard(c: ModelCardInput): string {
   lines.push('## Files', '');
   for (const f of c.files) lines.push(`- \`${f}\``);
   lines.push('', '## Input and preprocessing', '');
-  lines.push(...(c.faceDescriptor ? faceDescriptorInput(c.faceDescriptor, c.format, run.classes.length) : imageInput(run, c.format)));
+  lines.push(
+    ...(c.faceDescriptor
+      ? faceDescriptorInput(c.faceDescriptor, c.format, run.classes.length)
+      : c.transfer
+        ? transferCardInput(c.transfer, c.format, run.classes.length)
+        : imageInput(run, c.format)),
+  );
   lines.push('- Full details: `preprocessing.json`.');
   lines.push('', '## Classes', '');
   lines.push(`Output order (\`labels.json\`): ${run.classes.map((k) => `\`${k}\``).join(', ')}.`, '');
@@ -193,7 +202,7 @@ export function renderModelCard(c: ModelCardInput): string {
   lines.push('', '## Export check', '');
   if (c.check) {
     const k = c.check;
-    lines.push(`Ran the exported file in ${k.runtime} and the trained tfjs model on ${c.faceDescriptor ? 'the stored face descriptors of ' : ''}${k.images} images of the run: max |Δ probability| ${k.maxAbsDiff.toExponential(2)} (tolerance ${k.tolerance}), predicted class ${k.sameClasses ? 'identical on every image' : `different on ${k.mismatches.length} image(s)`} — **${k.passed ? 'passed' : 'FAILED'}**.`);
+    lines.push(`Ran the exported file in ${k.runtime} and the trained tfjs model on ${c.faceDescriptor ? 'the stored face descriptors of ' : c.transfer ? `the stored ${c.transfer.backbone.name} embeddings of ` : ''}${k.images} images of the run: max |Δ probability| ${k.maxAbsDiff.toExponential(2)} (tolerance ${k.tolerance}), predicted class ${k.sameClasses ? 'identical on every image' : `different on ${k.mismatches.length} image(s)`} — **${k.passed ? 'passed' : 'FAILED'}**.`);
   } else {
     lines.push(`Not checked${c.checkSkipped ? `: ${c.checkSkipped}` : ''}.`);
   }

@@ -18,6 +18,10 @@ import { expandImagePaths, faceCropInput } from '../training/predict.js';
 import type { FaceDescriptorPreprocessing, Preprocessing } from './model-card.js';
 import { fileModelHandler } from './tfjs-files.js';
 import { reasonInWords } from '../../../shared/user-words.js';
+import { loadBackbone } from '../embeddings/backbones.js';
+import { predictTransferPhotos } from '../training/transfer-preset.js';
+import { TRANSFER_BACKBONES } from '../../../shared/hyperparameters.js';
+import type { TransferPreprocessing } from './transfer-export.js';
 
 async function readJson<T>(dir: string, name: string): Promise<T> {
   const file = path.join(dir, name);
@@ -37,11 +41,12 @@ export async function predictWithModelDir(dir: string, inputs: string[]): Promis
   const modelDir = resolveUserPath(dir, '--model', cwd);
   inputs = inputs.map((p) => resolveUserPath(p, 'PATHS', cwd));
   const classes = await readJson<string[]>(modelDir, 'labels.json');
-  const pre = await readJson<Preprocessing | FaceDescriptorPreprocessing>(modelDir, 'preprocessing.json');
+  const pre = await readJson<Preprocessing | FaceDescriptorPreprocessing | TransferPreprocessing>(modelDir, 'preprocessing.json');
   const malformed = () => new FacetError('invalid-argument', 'labels.json or preprocessing.json of the exported model is malformed.', { file: modelDir, hint: 'Export the model again.' });
   if (!Array.isArray(classes) || classes.some((c) => typeof c !== 'string') || pre === null || typeof pre !== 'object') throw malformed();
   const faces = 'kind' in pre && pre.kind === 'face-descriptor';
-  if (faces ? !FACE_DETECTORS.includes(pre.detector) || typeof pre.minScore !== 'number' : !isImagePreprocessing(pre)) throw malformed();
+  const transfer = 'kind' in pre && pre.kind === 'image-embedding';
+  if (transfer ? !(TRANSFER_BACKBONES as readonly string[]).includes(pre.backbone?.name) : faces ? !FACE_DETECTORS.includes(pre.detector) || typeof pre.minScore !== 'number' : !isImagePreprocessing(pre)) throw malformed();
   const { tf } = await loadEngine();
   const model = await tf.loadLayersModel(fileModelHandler(tf, modelDir));
   const k = classes.length;
@@ -52,6 +57,15 @@ export async function predictWithModelDir(dir: string, inputs: string[]): Promis
   }
   const { files, failed } = await expandImagePaths(inputs);
   try {
+    if (transfer) {
+      // The head of a transfer run: the backbone named in preprocessing.json (from the installed package) embeds each photo.
+      const backbone = await loadBackbone(pre.backbone.name);
+      try {
+        return { predictions: await predictTransferPhotos(tf, model, classes, backbone, files, failed), failed };
+      } finally {
+        backbone.dispose();
+      }
+    }
     if (faces) {
       // The head of a face-embedding run: analyse each photo as its training photos were, then classify the descriptor.
       const analyzer = await createFaceAnalyzer({ detector: pre.detector, minScore: pre.minScore });

@@ -6,6 +6,7 @@ import type { Run } from '../../../shared/runs.js';
 import type { Database } from '../platform/store/db.js';
 import { loadCheckpoint, runDir } from '../training/checkpoint.js';
 import { buildEmbeddingHead } from '../training/embedding-preset.js';
+import { buildTransferHead } from '../training/transfer-preset.js';
 import { loadEngine, type Tf } from '../platform/engine/index.js';
 import { buildSeedCnn } from '../training/model.js';
 import { getRun } from '../training/run-store.js';
@@ -31,7 +32,9 @@ export async function loadRunModel(db: Database, workspaceDir: string, runId: nu
   const model =
     hp.preset === 'face-embedding'
       ? buildEmbeddingHead(tf, hp, run.classes.length)
-      : buildSeedCnn(tf, {
+      : hp.preset === 'transfer'
+        ? buildTransferHead(tf, hp, run.classes.length)
+        : buildSeedCnn(tf, {
           imageSize: hp.imageSize,
           padding: hp.padding,
           channels: hp.colorMode === 'rgb' ? 3 : 1,

@@ -12,6 +12,8 @@ import { decodeFaceCrop } from '../faces/crop.js';
 import { eyeRoll } from '../faces/face-store.js';
 import { loadCheckpoint, runDir } from './checkpoint.js';
 import { embeddingHeadWithWeights, faceAnalysisSettings, predictPhotos } from './embedding-preset.js';
+import { predictTransferPhotos, transferHeadWithWeights } from './transfer-preset.js';
+import { loadBackbone } from '../embeddings/backbones.js';
 import { createStepTrainer, loadEngine } from '../platform/engine/index.js';
 import { predictionOf } from './metrics.js';
 import { decodeForModel, type ColorMode } from '../platform/engine/pixel-cache.js';
@@ -65,6 +67,18 @@ export async function predictWithRun(db: Database, workspaceDir: string, runId: 
       return { predictions: await predictPhotos(tf, head, run.classes, analyzer, files, failed), failed };
     } finally {
       head.dispose();
+    }
+  }
+  if (hp.preset === 'transfer') {
+    // Each photo is embedded by the run's backbone, decoded as the embedding pass decodes, then the head classifies it.
+    const { tf } = await loadEngine();
+    const head = transferHeadWithWeights(tf, hp, run.classes.length, checkpoint.weights);
+    const backbone = await loadBackbone(hp.backbone);
+    try {
+      return { predictions: await predictTransferPhotos(tf, head, run.classes, backbone, files, failed), failed };
+    } finally {
+      head.dispose();
+      backbone.dispose();
     }
   }
   const k = run.classes.length;

@@ -13,6 +13,7 @@ import { BatchStream, type Batch, type Sample } from './pipeline.js';
 import { getRun } from './run-store.js';
 import type { SnapshotItem } from './snapshots.js';
 import { trainEmbeddingRun } from './embedding-preset.js';
+import { trainTransferRun } from './transfer-preset.js';
 import { FaceCropCache } from '../faces/crop.js';
 import { CancelledError, trainWithLoop, type EpochTrainer, type LoopSetup, type PreparedTrainer, type TrainOptions, type TrainOutcome } from './epoch-loop.js';
 
@@ -57,7 +58,10 @@ export async function predictAll(trainer: StepTrainer, stream: BatchStream, numC
 
 export async function trainRun(db: Database, runId: number, opts: TrainOptions): Promise<TrainOutcome> {
   // The face-embedding preset trains a dense head on stored face descriptors, not pixels.
-  if (getRun(db, runId).hyperparameters.preset === 'face-embedding') return trainEmbeddingRun(db, runId, opts);
+  const preset = getRun(db, runId).hyperparameters.preset;
+  if (preset === 'face-embedding') return trainEmbeddingRun(db, runId, opts);
+  // The transfer preset trains a dense head on a pretrained backbone's stored image embeddings.
+  if (preset === 'transfer') return trainTransferRun(db, runId, opts);
   return trainWithLoop(db, runId, opts, (setup) => prepareSeedCnn(db, runId, opts, setup));
 }
 

@@ -1,0 +1,68 @@
+// The transfer preset from the Train form in Chromium: the form offers it with its one-line
+// description and a backbone choice, pixel settings shown unused; a run started there embeds the
+// images inside its job, trains the head, and is evaluated.
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateDemo } from '../../src/main/core/demo/generate.js';
+import { openSession, screenshot, tempDir, type Session } from './harness.js';
+
+let s: Session;
+let dir: string;
+
+beforeAll(async () => {
+  dir = tempDir('facet-e2e-transfer-');
+  const dataRoot = path.join(dir, 'faces');
+  await generateDemo({ out: dataRoot, count: 60, size: 64 });
+  s = await openSession(dir, { width: 1360, height: 900 });
+  await s.core.call('datasets/import', { folder: dataRoot, name: 'demo faces', groupBy: '^(id\\d+)_' });
+});
+
+afterAll(async () => {
+  await s?.close();
+});
+
+describe('transfer preset in the browser', () => {
+  it('is offered with its description and a backbone, then trains and is evaluated', async () => {
+    await s.page.goto(s.server.url);
+    await s.page.click('[data-test=tab-train]');
+    await s.page.locator('[data-test=hp-form]').waitFor();
+    expect(await s.page.locator('[data-test=preset-note]').innerText()).toMatch(/seed-cnn: Learns everything from your pixels/);
+    expect(await s.page.isDisabled('[data-test=hp-backbone]')).toBe(true);
+    await s.page.selectOption('[data-test=hp-choice]', 'transfer');
+    expect(await s.page.inputValue('[data-test=hp-preset]')).toBe('transfer');
+    expect(await s.page.locator('[data-test=preset-note]').innerText()).toMatch(/pretrained backbone's features/);
+    expect(await s.page.isDisabled('[data-test=hp-backbone]')).toBe(false);
+    expect(await s.page.inputValue('[data-test=hp-backbone]')).toBe('mobilenet');
+    for (const field of ['imageSize', 'colorMode', 'filters']) expect(await s.page.isDisabled(`[data-test=hp-${field}]`)).toBe(true);
+    expect(await s.page.locator('[data-test=hp-group-unused]').innerText()).toMatch(/Not used by transfer/);
+    await s.page.fill('[data-test=hp-epochs]', '10');
+    await s.page.fill('[data-test=run-name]', 'transfer A');
+    await screenshot(s.page, '60-train-form-transfer');
+    await s.page.click('[data-test=start-run]');
+    await s.page.waitForFunction(() => document.querySelector('[data-test=run-status]')?.textContent === 'completed', undefined, { timeout: 120_000 });
+    await screenshot(s.page, '61-train-transfer-completed');
+    const runs = await s.core.call('runs/list', {});
+    const run = runs.find((r) => r.name === 'transfer A')!;
+    expect(run.hyperparameters).toMatchObject({ preset: 'transfer', backbone: 'mobilenet' });
+    expect(run.testAccuracy).toBeGreaterThan(0.5);
+    await s.page.click('[data-test=tab-runs]');
+    await s.page.locator(`[data-test=run-row][data-run-id="${run.id}"] [data-test=run-evaluate]`).click();
+    await s.page.locator('[data-test=test-accuracy]').waitFor();
+    await screenshot(s.page, '62-evaluate-transfer');
+
+    // Export from the Evaluation view: the head, with the note on why the backbone is not inside, checked.
+    await s.page.click('[data-test=eval-export]');
+    await s.page.locator('[data-test=run-export-dialog]').waitFor();
+    expect(await s.page.locator('[data-test=export-head-note]').innerText()).toMatch(/transfer run exports its classifier head[\s\S]*cannot go into the same file/);
+    const out = path.join(dir, 'exports', 'transfer-tfjs');
+    await s.page.check('[data-test=export-format-tfjs]');
+    await s.page.fill('[data-test=export-out]', out);
+    await screenshot(s.page, '63-export-transfer-dialog');
+    await s.page.click('[data-test=export-start]');
+    await s.page.locator('[data-test=export-result]').waitFor({ timeout: 60_000 });
+    expect(await s.page.locator('[data-test=export-verdict]').innerText()).toMatch(/Verified: max \|Δp\|/);
+    expect(fs.readFileSync(path.join(out, 'MODEL_CARD.md'), 'utf8')).toMatch(/npm package `nsfwjs@\d+\.\d+\.\d+`/);
+    await screenshot(s.page, '64-export-transfer-done');
+  }, 180_000);
+});
