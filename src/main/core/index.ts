@@ -23,7 +23,9 @@ import { listPredictions } from './training/evaluation-queries.js';
 import { Runs } from './training/runs.js';
 import { RunEstimator } from './training/estimate.js';
 import type { ProcessLauncher } from './platform/jobs/child-process.js';
+import type { modelPixelsRequest } from './platform/engine/pixel-cache.js';
 import { JobSupervisor } from './platform/jobs/supervisor.js';
+import { imageDecoder, type ImageDecoder } from './platform/media/decoder.js';
 import { builtSibling } from './platform/files/built-file.js';
 import { Audits } from './quality/audits.js';
 import { latestAuditId } from './quality/audit-store.js';
@@ -51,6 +53,8 @@ import { issueSentence } from '../../shared/user-words.js';
 export interface CoreOptions {
   /** How job processes are started: child_process.fork by default, utilityProcess in Electron. */
   launcher?: ProcessLauncher;
+  /** The image decoder's time limit, idle time and concurrency (tests shorten them). */
+  decoder?: Parameters<typeof imageDecoder>[1];
   /**
    * The folder relative paths the user types are resolved against: the CLI's current folder. The
    * app and the server leave it unset and refuse relative paths (their working folder means nothing
@@ -66,6 +70,11 @@ export class Core {
   readonly handlers: Handlers;
   /** The one supervisor of every job process (runs, audits, face analysis, prediction, ...). */
   readonly jobs: JobSupervisor;
+  /**
+   * The one long-lived process that decodes pictures for this process (face-crop thumbnails, the
+   * export check): started on first use, again after a crash, stopped when idle and on close.
+   */
+  readonly decoder: ImageDecoder;
   readonly runs: Runs;
   readonly audits: Audits;
   readonly faces: FaceJobs;
@@ -87,6 +96,7 @@ export class Core {
       entry: () => builtSibling(import.meta.url, './job-process.js'),
       ...(options.launcher ? { launcher: options.launcher } : {}),
     });
+    this.decoder = imageDecoder(this.jobs, options.decoder);
     this.runs = new Runs(ws, this.events, this.jobs);
     this.audits = new Audits(ws, this.events, this.jobs);
     this.faces = new FaceJobs(ws, this.events, this.jobs);
@@ -153,7 +163,7 @@ export class Core {
       'runs/compare': (a) => compareRuns(db, a.runIds),
       'runs/predictions': (a) => listPredictions(db, a.runId, a),
       'runs/predict': (a) => this.predictor.predict(a.runId, a.paths.map((p) => resolveUserPath(p, 'paths', paths))),
-      'runs/export': (a) => exportRun(db, ws.dir, a, paths),
+      'runs/export': (a) => exportRun(db, ws.dir, a, paths, (file, size, colorMode) => this.decoder.request<typeof modelPixelsRequest>('model-pixels', { file, size, colorMode })),
       'datasets/export': (a) => exportDataset(db, a, paths),
       'paths/resolve': (a) => ({ path: resolveUserPath(a.path, a.field ?? 'path', paths) }),
       'engine/info': () => engineSummary(),
@@ -228,7 +238,8 @@ export class Core {
 
   async close(): Promise<void> {
     // Runs and audits first: their cancel also records the row as cancelled; then every other job.
-    await Promise.all([this.runs.stopAll(), this.audits.stopAll()]);
+    // The decoder first refuses new requests, so nothing starts it again while the rest stops.
+    await Promise.all([this.runs.stopAll(), this.audits.stopAll(), this.decoder.stop()]);
     await this.jobs.stopAll();
     this.workspace.close();
   }

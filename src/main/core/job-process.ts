@@ -7,6 +7,10 @@
 import { decodeJobMeasuring } from './datasets/decode-job.js';
 import { embedJob } from './embeddings/embed-job.js';
 import { facesJob } from './faces/faces-job.js';
+import { faceThumbnailRequest } from './faces/face-thumb-decode.js';
+import { modelPixelsRequest } from './platform/engine/pixel-cache.js';
+import { defineService } from './platform/jobs/protocol.js';
+import { DECODER_KIND } from './platform/media/decoder.js';
 import { serveJob } from './platform/jobs/runtime.js';
 import { auditJob } from './quality/audit-job.js';
 import { healthJob } from './quality/health/health-job.js';
@@ -15,5 +19,8 @@ import { predictJob } from './training/predict-job.js';
 import { trainJob } from './training/train-job.js';
 import { mapJob, suggestJob } from './suggestions/suggestion-jobs.js';
 
+// The image decoder service: the pictures the main process and the server would otherwise decode.
+const decoderService = defineService(DECODER_KIND, [faceThumbnailRequest, modelPixelsRequest]);
+
 // Import's decoder also takes the health checks' measures from the thumbnail pixels it already has.
-await serveJob([trainJob, auditJob, facesJob, predictJob, embedJob, suggestJob, mapJob, healthJob, decodeJobMeasuring(measure)]);
+await serveJob([trainJob, auditJob, facesJob, predictJob, embedJob, suggestJob, mapJob, healthJob, decodeJobMeasuring(measure), decoderService]);

@@ -41,7 +41,7 @@ if (!app.requestSingleInstanceLock()) {
     const ws = Workspace.open(resolveWorkspaceDir(undefined));
     core = new Core(ws, { launcher: utilityProcessLauncher });
     installContentSecurityPolicy(session.defaultSession);
-    handleProtocols(ws, defaultRendererDir());
+    handleProtocols(core, defaultRendererDir());
     registerCallHandler(ipcMain, { core, window: () => win, shell: { 'dialog/openFolder': pickFolder } });
     core.events.subscribe((event, payload) => win?.webContents.send(EVENT_CHANNEL, event, payload));
     installMenu({

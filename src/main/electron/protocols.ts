@@ -5,6 +5,7 @@ import fs from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { protocol } from 'electron';
 import { FacetError } from '../../shared/errors.js';
+import type { ImageDecoder } from '../core/platform/media/decoder.js';
 import type { Workspace } from '../core/platform/workspace.js';
 import { faceThumbnailFile } from '../core/faces/face-media.js';
 import { originalFile, thumbnailFile } from '../core/platform/media/media-files.js';
@@ -47,8 +48,15 @@ function refuse(status: number, message: string): Response {
   return new Response(message, { status, headers: { ...MEDIA_HEADERS, 'content-type': 'text/plain; charset=utf-8' } });
 }
 
+/** What facet-media:// reads from: the workspace, and the decoder process that makes face crops (the Core has both). */
+export interface MediaSources {
+  readonly workspace: Workspace;
+  readonly decoder: ImageDecoder;
+}
+
 /** facet-media://thumbs/<hash>.jpg, face-thumbs/<hash>.jpg and images/<id>; everything else is refused. */
-export async function mediaResponse(ws: Workspace, rawUrl: string, method = 'GET'): Promise<Response> {
+export async function mediaResponse(media: MediaSources, rawUrl: string, method = 'GET'): Promise<Response> {
+  const ws = media.workspace;
   if (method !== 'GET') return refuse(405, 'GET only');
   // Dot segments and backslashes are refused before URL parsing could normalise them away.
   if (/\.\.|%2e|%5c|\\|%00/i.test(rawUrl)) return refuse(400, 'bad path');
@@ -64,14 +72,14 @@ export async function mediaResponse(ws: Workspace, rawUrl: string, method = 'GET
     const original = /^\/([^/]+)$/.exec(url.pathname);
     if (url.host === 'face-thumbs' && thumb) {
       // Not cached: the answer changes when faces are analysed (again); x-facet-face says which it is.
-      const media = await faceThumbnailFile(ws, thumb[1]!);
-      return await fileResponse(media.file, { 'content-type': media.contentType, 'cache-control': 'private, no-cache', 'x-facet-face': media.face });
+      const crop = await faceThumbnailFile(ws, media.decoder, thumb[1]!);
+      return await fileResponse(crop.file, { 'content-type': crop.contentType, 'cache-control': 'private, no-cache', 'x-facet-face': crop.face });
     }
-    let media;
-    if (url.host === 'thumbs' && thumb) media = thumbnailFile(ws, thumb[1]!);
-    else if (url.host === 'images' && original) media = originalFile(ws, original[1]!);
+    let file;
+    if (url.host === 'thumbs' && thumb) file = thumbnailFile(ws, thumb[1]!);
+    else if (url.host === 'images' && original) file = originalFile(ws, original[1]!);
     else return refuse(404, 'not found');
-    return await fileResponse(media.file, { 'content-type': media.contentType, 'cache-control': 'private, max-age=3600' });
+    return await fileResponse(file.file, { 'content-type': file.contentType, 'cache-control': 'private, max-age=3600' });
   } catch (error) {
     return refuse(error instanceof FacetError && error.code === 'invalid-argument' ? 400 : 404, 'not found');
   }
@@ -89,7 +97,7 @@ export async function appResponse(rendererDir: string, rawUrl: string): Promise<
   });
 }
 
-export function handleProtocols(ws: Workspace, rendererDir: string): void {
-  protocol.handle('facet-media', (request) => mediaResponse(ws, request.url, request.method));
+export function handleProtocols(media: MediaSources, rendererDir: string): void {
+  protocol.handle('facet-media', (request) => mediaResponse(media, request.url, request.method));
   protocol.handle('facet-app', (request) => appResponse(rendererDir, request.url));
 }

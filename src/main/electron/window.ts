@@ -1,6 +1,7 @@
-// The one main window, locked down: isolated, sandboxed, no Node in the page.
+// The one main window, locked down: isolated, sandboxed, no Node in the page. Its navigation lock
+// comes from main.ts's web-contents-created hook, like every web contents'.
 import { BrowserWindow, type BrowserWindowConstructorOptions } from 'electron';
-import { APP_ORIGIN, lockNavigation } from './security.js';
+import { APP_ORIGIN } from './security.js';
 
 export function mainWindowOptions(preloadPath: string): BrowserWindowConstructorOptions {
   return {
@@ -29,7 +30,6 @@ export function mainWindowOptions(preloadPath: string): BrowserWindowConstructor
 
 export function createMainWindow(preloadPath: string): BrowserWindow {
   const win = new BrowserWindow(mainWindowOptions(preloadPath));
-  lockNavigation(win.webContents);
   win.once('ready-to-show', () => win.show());
   void win.loadURL(`${APP_ORIGIN}/index.html`);
   return win;

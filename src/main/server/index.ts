@@ -207,7 +207,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     const faceThumb = /^\/face-thumbs\/([^/]+)\.jpg$/.exec(pathname);
     if (faceThumb) {
       // Not immutable: the answer changes when faces are analysed (again); X-Facet-Face says which it is.
-      const media = await faceThumbnailFile(core.workspace, faceThumb[1]!);
+      const media = await faceThumbnailFile(core.workspace, core.decoder, faceThumb[1]!);
       res.setHeader('X-Facet-Face', media.face);
       await sendFile(res, base, media, 'private, no-cache', head);
       return;

@@ -34,7 +34,7 @@ afterAll(async () => {
 
 describe('facet-media://face-thumbs', () => {
   it('serves the face crop of an analysed picture, not cached by the page (it changes with the analysis)', async () => {
-    const res = await mediaResponse(ws.core.workspace, `facet-media://face-thumbs/${withFace}.jpg`);
+    const res = await mediaResponse(ws.core, `facet-media://face-thumbs/${withFace}.jpg`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/jpeg');
     expect(res.headers.get('x-facet-face')).toBe('crop');
@@ -48,7 +48,7 @@ describe('facet-media://face-thumbs', () => {
   });
 
   it('serves the whole-picture thumbnail, marked none, for a picture without an analysed face', async () => {
-    const res = await mediaResponse(ws.core.workspace, `facet-media://face-thumbs/${withoutFace}.jpg`);
+    const res = await mediaResponse(ws.core, `facet-media://face-thumbs/${withoutFace}.jpg`);
     expect(res.status).toBe(200);
     expect(res.headers.get('x-facet-face')).toBe('none');
     expect(Buffer.from(await res.arrayBuffer()).equals(fs.readFileSync(ws.core.workspace.thumbnailPath(withoutFace)))).toBe(true);
@@ -65,12 +65,12 @@ describe('facet-media://face-thumbs', () => {
     ['facet-media://face-thumbs//etc/passwd.jpg', 404],
     ['facet-media://face-thumbs/a/b.jpg', 404],
   ])('refuses %s (%i)', async (url, status) => {
-    const res = await mediaResponse(ws.core.workspace, url);
+    const res = await mediaResponse(ws.core, url);
     expect(res.status).toBe(status);
     expect(await res.text()).not.toContain('root:');
   });
 
   it('refuses anything but GET', async () => {
-    expect((await mediaResponse(ws.core.workspace, `facet-media://face-thumbs/${withFace}.jpg`, 'POST')).status).toBe(405);
+    expect((await mediaResponse(ws.core, `facet-media://face-thumbs/${withFace}.jpg`, 'POST')).status).toBe(405);
   });
 });

@@ -224,10 +224,10 @@ describe('facet-media:// protocol', () => {
   });
 
   it('serves a thumbnail by hash and an original by id', async () => {
-    const thumb = await mediaResponse(ws.core.workspace, `facet-media://thumbs/${hash}.jpg`);
+    const thumb = await mediaResponse(ws.core, `facet-media://thumbs/${hash}.jpg`);
     expect(thumb.status).toBe(200);
     expect(thumb.headers.get('content-type')).toBe('image/jpeg');
-    expect((await mediaResponse(ws.core.workspace, `facet-media://images/${imageId}`)).status).toBe(200);
+    expect((await mediaResponse(ws.core, `facet-media://images/${imageId}`)).status).toBe(200);
   });
 
   it.each([
@@ -242,7 +242,7 @@ describe('facet-media:// protocol', () => {
     'facet-media://etc/passwd',
     'file:///etc/passwd',
   ])('refuses %s', async (url) => {
-    const res = await mediaResponse(ws.core.workspace, url);
+    const res = await mediaResponse(ws.core, url);
     expect(res.status).toBeGreaterThanOrEqual(400);
   });
 

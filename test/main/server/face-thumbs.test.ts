@@ -156,7 +156,7 @@ describe('face-crop thumbnails: refusals', () => {
       for (const bad of [outside, path.relative(ws.dataRoot, outside)]) {
         db.prepare('UPDATE images SET path = ? WHERE id = ?').run(bad, image.id);
         expect(originalFilesOfHash(ws.core.workspace, image.hash)).toEqual([]);
-        expect((await faceThumbnailFile(ws.core.workspace, image.hash)).face).toBe('unavailable');
+        expect((await faceThumbnailFile(ws.core.workspace, ws.core.decoder, image.hash)).face).toBe('unavailable');
       }
       // A symlink inside the root pointing out of it is refused the same way.
       db.prepare('UPDATE images SET path = ? WHERE id = ?').run(image.path, image.id);

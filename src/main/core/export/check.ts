@@ -11,7 +11,8 @@ import { embeddingsByHash } from '../faces/face-store.js';
 import { EMBEDDING_SIZE } from '../training/embedding-preset.js';
 import type { Tf } from '../platform/engine/index.js';
 import { argmax } from '../training/metrics.js';
-import { decodeForModel } from '../platform/engine/pixel-cache.js';
+import { ServiceFailure } from '../platform/jobs/service.js';
+import type { PixelDecoder } from '../platform/engine/pixel-cache.js';
 import { loadSnapshot, type SnapshotItem } from '../training/snapshots.js';
 import { ONNX_INPUT, ONNX_OUTPUT } from './onnx-model.js';
 
@@ -34,20 +35,28 @@ function testFirst(db: Database, run: Run): SnapshotItem[] {
   return (['test', 'val', 'train'] as const).flatMap((split) => items.filter((i) => i.split === split));
 }
 
-/** Up to `count` images of the run's snapshot, test split first (then val, then train), decoded as the model sees them. */
-export async function sampleRunImages(db: Database, run: Run, count: number): Promise<CheckInputs> {
+/** Decoder crashes or time-outs after which sampling stops: a dataset of hostile files must not restart the decoder for ever. */
+const MAX_DECODER_FAILURES = 3;
+
+/**
+ * Up to `count` images of the run's snapshot, test split first (then val, then train), decoded as
+ * the model sees them by `decode` (the image decoder process when called from the core).
+ */
+export async function sampleRunImages(db: Database, run: Run, count: number, decode: PixelDecoder): Promise<CheckInputs> {
   const hp = run.hyperparameters;
   const channels = hp.colorMode === 'rgb' ? 3 : 1;
   const root = getDataset(db, run.datasetId).root;
   const paths: string[] = [];
-  const decoded: Buffer[] = [];
+  const decoded: Uint8Array[] = [];
+  let decoderFailures = 0;
   for (const item of testFirst(db, run)) {
     if (paths.length >= count) break;
     try {
-      decoded.push(await decodeForModel(path.join(root, item.path), hp.imageSize, hp.colorMode));
+      decoded.push(await decode(path.join(root, item.path), hp.imageSize, hp.colorMode));
       paths.push(item.path);
-    } catch {
+    } catch (error) {
       // Moved or changed since the snapshot: sample another image.
+      if (error instanceof ServiceFailure && ++decoderFailures >= MAX_DECODER_FAILURES) break;
     }
   }
   const values = new Float32Array(decoded.length * hp.imageSize * hp.imageSize * channels);

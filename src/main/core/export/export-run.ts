@@ -6,6 +6,7 @@ import path from 'node:path';
 import { FacetError } from '../../../shared/errors.js';
 import type { ExportCheck, ModelExportResult, ModelFormat, ModelInput } from '../../../shared/export.js';
 import type { Database } from '../platform/store/db.js';
+import { decodeForModel, type PixelDecoder } from '../platform/engine/pixel-cache.js';
 import { EMBEDDING_SIZE, faceAnalysisSettings } from '../training/embedding-preset.js';
 import { getRun, getRunDetail } from '../training/run-store.js';
 import { loadSnapshot } from '../training/snapshots.js';
@@ -40,7 +41,11 @@ export function appVersion(): string {
   }
 }
 
-export async function exportRun(db: Database, workspaceDir: string, opts: ExportRunOptions, paths: UserPathContext = {}): Promise<ModelExportResult> {
+/**
+ * `decode` reads the check's sample images: the core passes its image decoder process; the default
+ * decodes here, for callers without one (the CLI's face-embedding head export decodes no image).
+ */
+export async function exportRun(db: Database, workspaceDir: string, opts: ExportRunOptions, paths: UserPathContext = {}, decode: PixelDecoder = decodeForModel): Promise<ModelExportResult> {
   const detail = getRunDetail(db, opts.runId);
   // The folder is checked before the model loads: a refused path answers at once.
   const target = await prepareOutputFolder(opts.out, '--out', { ctx: paths, force: opts.force, forceFlag: 'add --force' });
@@ -103,7 +108,7 @@ export async function exportRun(db: Database, workspaceDir: string, opts: Export
           ? sampleRunEmbeddings(db, run, count)
           : transfer
             ? sampleTransferEmbeddings(db, run, transfer.backbone.name, count)
-            : await sampleRunImages(db, run, count);
+            : await sampleRunImages(db, run, count, decode);
         if (inputs.paths.length === 0) checkSkipped = faceDescriptor ? "none of the run's images has a stored face descriptor to compare on" : transfer ? "none of the run's images has a stored embedding to compare on" : 'no readable images of the run were found to compare on';
         else if (opts.format === 'onnx') {
           const loaded = await loadOnnxRuntime();

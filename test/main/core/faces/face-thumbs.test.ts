@@ -66,7 +66,7 @@ function meanAbsDiff(a: Buffer, b: Buffer): number {
 describe('face-crop thumbnails', () => {
   it('crops a real group photo to its most confident face: a square JPEG, unlike the whole-picture thumbnail', async () => {
     const hash = hashOf.get('a/group.jpg')!;
-    const made = await faceThumbnail(core.workspace, hash, originals('a/group.jpg'));
+    const made = await faceThumbnail(core.workspace, core.decoder, hash, originals('a/group.jpg'));
     if (!made.face) throw new Error('no face crop for a/group.jpg: the detector found no face in it');
     expect(made.file).toBe(faceThumbnailPath(core.workspace.cacheDir, hash, boxOf('a/group.jpg'), FACE_THUMB_MARGIN));
     expect(path.relative(core.workspace.cacheDir, made.file).split(path.sep)[0]).toBe('face-thumbs');
@@ -82,7 +82,7 @@ describe('face-crop thumbnails', () => {
 
   it('is filled by one face: the detector, run again on the thumbnail, finds it centred and most of its width', async () => {
     for (const rel of ['a/group.jpg', 'a/tilted.jpg']) {
-      const made = await faceThumbnail(core.workspace, hashOf.get(rel)!, originals(rel));
+      const made = await faceThumbnail(core.workspace, core.decoder, hashOf.get(rel)!, originals(rel));
       if (!made.face) throw new Error(`${rel}: no face crop`);
       const again = await analyzer.analyse(await decodeUpright(made.file));
       const top = again.faces[0]!;
@@ -105,7 +105,7 @@ describe('face-crop thumbnails', () => {
     expect(Math.abs(boxOf('a/tilted.jpg').roll)).toBeGreaterThan(10);
     expect(Math.abs(boxOf('a/group.jpg').roll)).toBeLessThan(10);
     for (const rel of ['a/group.jpg', 'a/tilted.jpg']) {
-      const made = await faceThumbnail(core.workspace, hashOf.get(rel)!, originals(rel));
+      const made = await faceThumbnail(core.workspace, core.decoder, hashOf.get(rel)!, originals(rel));
       if (!made.face) throw new Error(`${rel}: no face crop`);
       const box = boxOf(rel);
       const training = await decodeFaceCrop(path.join(root, rel), box, box.imageWidth, box.imageHeight, FACE_THUMB_MARGIN, 64, 'rgb');
@@ -114,8 +114,8 @@ describe('face-crop thumbnails', () => {
   });
 
   it('answers "no face" for a picture where none was found and for one never analysed', async () => {
-    expect(await faceThumbnail(core.workspace, hashOf.get('b/no-face.png')!, originals('b/no-face.png'))).toEqual({ face: false });
-    expect(await faceThumbnail(core.workspace, 'f'.repeat(64), () => [])).toEqual({ face: false });
+    expect(await faceThumbnail(core.workspace, core.decoder, hashOf.get('b/no-face.png')!, originals('b/no-face.png'))).toEqual({ face: false });
+    expect(await faceThumbnail(core.workspace, core.decoder, 'f'.repeat(64), () => [])).toEqual({ face: false });
   });
 
   it('renders once for simultaneous requests and leaves one valid JPEG, no temp file', async () => {
@@ -127,14 +127,14 @@ describe('face-crop thumbnails', () => {
       lookups++;
       return [path.join(root, 'a', 'group.jpg')];
     };
-    const all = await Promise.all(Array.from({ length: 8 }, () => faceThumbnail(core.workspace, hash, lookup)));
+    const all = await Promise.all(Array.from({ length: 8 }, () => faceThumbnail(core.workspace, core.decoder, hash, lookup)));
     expect(lookups).toBe(1);
     expect(new Set(all.map((m) => (m.face ? m.file : null))).size).toBe(1);
     expect(fs.readdirSync(folder).filter((f) => f.startsWith(hash))).toEqual([path.basename((all[0] as { file: string }).file)]);
     const { info } = await sharp((all[0] as { file: string }).file).raw().toBuffer({ resolveWithObject: true });
     expect(info.width).toBe(THUMBNAIL_SIZE);
     // Cached: a later request reads no original.
-    await faceThumbnail(core.workspace, hash, lookup);
+    await faceThumbnail(core.workspace, core.decoder, hash, lookup);
     expect(lookups).toBe(1);
   });
 
@@ -143,17 +143,17 @@ describe('face-crop thumbnails', () => {
     fs.rmSync(path.dirname(faceThumbnailPath(core.workspace.cacheDir, hash, boxOf('a/tilted.jpg'), FACE_THUMB_MARGIN)), { recursive: true, force: true });
     const changed = path.join(dir, 'changed.jpg');
     fs.copyFileSync(path.join(root, 'a', 'group.jpg'), changed);
-    await expect(faceThumbnail(core.workspace, hash, () => [path.join(dir, 'gone.jpg'), changed])).rejects.toThrow(/No original file/);
-    const made = await faceThumbnail(core.workspace, hash, () => [path.join(dir, 'gone.jpg'), changed, path.join(root, 'a', 'tilted.jpg')]);
+    await expect(faceThumbnail(core.workspace, core.decoder, hash, () => [path.join(dir, 'gone.jpg'), changed])).rejects.toThrow(/No original file/);
+    const made = await faceThumbnail(core.workspace, core.decoder, hash, () => [path.join(dir, 'gone.jpg'), changed, path.join(root, 'a', 'tilted.jpg')]);
     expect(made.face).toBe(true);
   });
 
   it('makes a new thumbnail when the face is analysed again with another box', async () => {
     const hash = hashOf.get('a/group.jpg')!;
-    const before = await faceThumbnail(core.workspace, hash, originals('a/group.jpg'));
+    const before = await faceThumbnail(core.workspace, core.decoder, hash, originals('a/group.jpg'));
     core.workspace.db.prepare('UPDATE faces SET x = x + 40 WHERE hash = ? AND face_index = 0').run(hash);
     try {
-      const after = await faceThumbnail(core.workspace, hash, originals('a/group.jpg'));
+      const after = await faceThumbnail(core.workspace, core.decoder, hash, originals('a/group.jpg'));
       expect(after.face && before.face && after.file !== before.file).toBe(true);
     } finally {
       core.workspace.db.prepare('UPDATE faces SET x = x - 40 WHERE hash = ? AND face_index = 0').run(hash);

@@ -8,6 +8,7 @@ import pLimit from 'p-limit';
 import sharp from 'sharp';
 import { FacetError } from '../../../../shared/errors.js';
 import { reasonInWords } from '../../../../shared/user-words.js';
+import { defineRequest } from '../jobs/protocol.js';
 
 /** Decompression-bomb guard: larger images are refused before any pixel is decoded (~ 16k × 16k). */
 export const MAX_INPUT_PIXELS = 268_402_689;
@@ -36,6 +37,12 @@ export async function decodeForModel(file: string | Buffer, size: number, colorM
   }
   return data;
 }
+
+/** decodeForModel in the image decoder process (platform/media/decoder.ts), for code in the main process. */
+export const modelPixelsRequest = defineRequest('model-pixels', (args: { file: string; size: number; colorMode: ColorMode }) => decodeForModel(args.file, args.size, args.colorMode));
+
+/** Decodes one image as the model sees it: decodeForModel, here or in the image decoder process. */
+export type PixelDecoder = (file: string, size: number, colorMode: ColorMode) => Promise<Uint8Array>;
 
 export class PixelCache {
   readonly dir: string;

@@ -1,7 +1,8 @@
 // The child side of every job process: says `ready`, waits for `start`, runs the registered kind's
 // work with the workspace, a cancel signal and an event channel, answers `done` or `failed` (the
 // FacetError payload, never a bare string), then exits. One process per job, so killing it frees
-// every tensor and file handle, and tfjs never runs on a UI or server event loop.
+// every tensor and file handle, and tfjs never runs on a UI or server event loop. A service (the
+// decoder) is a job that also answers `request`s, concurrently, until it is cancelled.
 import { toErrorPayload } from '../../../../shared/errors.js';
 import { Workspace } from '../workspace.js';
 import { parentHandle } from './child-process.js';
@@ -13,10 +14,22 @@ export async function serveJob(kinds: readonly AnyJobDefinition[]): Promise<void
   const controller = new AbortController();
   let started = false;
   let parentGone = false;
+  // Requests wait here until the service's work says how to answer them.
+  let handle: ((name: string, args: unknown) => Promise<unknown>) | null = null;
+  const waiting: Extract<ToJob, { type: 'request' }>[] = [];
+  const answer = (m: Extract<ToJob, { type: 'request' }>) =>
+    void handle!(m.name, m.args).then(
+      (result) => port.postMessage({ type: 'reply', id: m.id, ok: true, result }),
+      (error: unknown) => port.postMessage({ type: 'reply', id: m.id, ok: false, error: toErrorPayload(error) }),
+    );
   const start = new Promise<Extract<ToJob, { type: 'start' }>>((resolve) => {
     port.onMessage((m) => {
       if (m.type === 'start') resolve(m);
       else if (m.type === 'cancel') controller.abort();
+      else if (m.type === 'request') {
+        if (handle) answer(m);
+        else waiting.push(m);
+      }
     });
   });
   // SIGTERM or the parent going away stop the work at its next check, like a cancel (resumable).
@@ -40,6 +53,10 @@ export async function serveJob(kinds: readonly AnyJobDefinition[]): Promise<void
       signal: controller.signal,
       emit: (event: unknown) => port.postMessage({ type: 'event', event }),
       parentGone: () => parentGone,
+      serve: (h) => {
+        handle = h;
+        for (const m of waiting.splice(0)) answer(m);
+      },
     });
     port.postMessage({ type: 'done', result });
   } catch (error) {

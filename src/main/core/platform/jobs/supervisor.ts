@@ -10,9 +10,11 @@
 //   3. in the domain's service: `jobs.start<typeof fooJob>('foo', args, { key, label, onEvent })`,
 //      with `import type { fooJob }`, so the parent never loads the work's modules.
 // The supervisor, the protocol and the launchers need no change.
+// A long-lived process answering many requests (the image decoder) is a service: defineService in
+// protocol.ts, started and restarted by JobService (service.ts) through this same supervisor.
 import { FacetError, type ErrorPayload } from '../../../../shared/errors.js';
 import { forkLauncher, type ChildHandle, type ProcessLauncher } from './child-process.js';
-import type { AnyJobDefinition, FromJob, JobArgs, JobEvent, JobResult, ToJob } from './protocol.js';
+import type { AnyJobDefinition, FromJob, JobArgs, JobEvent, JobReply, JobResult, ToJob } from './protocol.js';
 
 /** How long a cancelled job may take to stop before its process is killed (the last resort: it frees everything). */
 export const CANCEL_GRACE_MS = 15_000;
@@ -30,6 +32,8 @@ export interface Job<Result> {
   readonly key: string;
   readonly kind: string;
   readonly pid: number | undefined;
+  /** Resolves once the child listens (or has exited): time limits count from there, not from its start-up. */
+  readonly ready: Promise<void>;
   /** Resolves when the process has exited, never rejects. */
   readonly done: Promise<JobOutcome<Result>>;
 }
@@ -42,6 +46,8 @@ export interface StartOptions<Event> {
   /** What to do after an interrupted job, added to its payload as the hint. */
   interruptedHint?: string;
   onEvent?: (event: Event) => void;
+  /** A service's answers to the requests sent with `request` (JobService). */
+  onReply?: (reply: JobReply) => void;
 }
 
 export interface SupervisorOptions {
@@ -86,6 +92,7 @@ export class JobSupervisor {
           markReady();
           for (const queued of queue.splice(0)) child.send(queued);
         } else if (m.type === 'event') opts.onEvent?.(m.event as JobEvent<J>);
+        else if (m.type === 'reply') opts.onReply?.(m);
         else if (m.type === 'done') answer = { status: 'completed', result: m.result as JobResult<J> };
         else if (m.type === 'failed') answer = { status: 'failed', error: m.error };
       });
@@ -96,7 +103,7 @@ export class JobSupervisor {
         resolve(answer ?? { status: 'interrupted', error: interruptedError(opts.label, code, opts.interruptedHint) });
       });
     });
-    const job: Job<JobResult<J>> = { key, kind, pid: child.pid, done };
+    const job: Job<JobResult<J>> = { key, kind, pid: child.pid, ready: whenReady, done };
     this.active.set(key, { job, child, send, ready: whenReady });
     send({ type: 'start', kind, workspaceDir: this.options.workspaceDir, args });
     return job;
@@ -113,6 +120,18 @@ export class JobSupervisor {
   /** Keys of the running jobs whose key starts with `prefix`. */
   keys(prefix = ''): string[] {
     return [...this.active.keys()].filter((k) => k.startsWith(prefix));
+  }
+
+  /** Sends a service job one request (held until the child listens); false when no such job runs. */
+  request(key: string, id: number, name: string, args: unknown): boolean {
+    const active = this.active.get(key);
+    active?.send({ type: 'request', id, name, args });
+    return active !== undefined;
+  }
+
+  /** Kills the job's process now, without asking it first (a request past its time limit); its outcome is `interrupted`. */
+  kill(key: string): void {
+    this.active.get(key)?.child.kill();
   }
 
   /**
