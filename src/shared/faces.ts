@@ -1,6 +1,9 @@
 // Domain types of face analysis: detected faces, identity groups, face leakage and their progress.
 import type { SplitName } from './domain.js';
 
+/** Group keys Facet writes from identity groups; keys from sub-folders or a group-by pattern are kept apart by this prefix. */
+export const FACE_GROUP_PREFIX = 'face:';
+
 /** Which face detector ran: face-api's SSD-MobileNet (accurate) or its tiny detector (fast). */
 export const FACE_DETECTORS = ['ssd', 'tiny'] as const;
 export type FaceDetectorName = (typeof FACE_DETECTORS)[number];

@@ -1,6 +1,7 @@
 // A group-by regular expression runs on every file name of an import and every rescan; one with
 // catastrophic backtracking ((a+)+$ on a 40-character name) runs for hours and freezes the app. Before
-// a pattern is used, recheck (a ReDoS checker, its pure-JavaScript engine: nothing to download or
+// a pattern is used — typed for an import, or stored with a dataset (one imported before this check
+// existed is checked on its next rescan) — recheck (a ReDoS checker, its pure-JavaScript engine: nothing to download or
 // spawn) proves it safe in a worker thread with a time limit, so neither the check nor the pattern
 // can hold the main thread.
 import { createRequire } from 'node:module';
@@ -69,6 +70,27 @@ export async function requireSafeGroupBy(groupBy: string | undefined, field = 'g
     throw new FacetError('invalid-argument', `The group-by pattern ${groupBy} is refused: ${verdict.reason}.`, {
       field,
       hint: 'Use a pattern without nested or overlapping repetition, such as ^(id\\d+)_ or ^([^_]+)_; or group by "subfolder".',
+    });
+  }
+}
+
+/** How to replace a refused stored pattern: importing the folder again with a new one keeps labels and splits (import.ts). */
+export function replaceGroupByHint(root: string): string {
+  return `Import the folder again with a safe pattern to replace it; labels and splits are kept: facet import ${JSON.stringify(root)} --group-by "^([^_]+)_" (or --group-by subfolder).`;
+}
+
+/**
+ * The pattern stored with a dataset runs on every rescan; it is checked again first, since a dataset
+ * imported before the check existed may hold one that would freeze the app.
+ */
+export async function requireSafeStoredGroupBy(dataset: { name: string; root: string; groupBy: string | null }): Promise<void> {
+  if (dataset.groupBy === null || dataset.groupBy === 'subfolder') return;
+  const verdict = await checkPattern(dataset.groupBy);
+  if (!verdict.safe) {
+    throw new FacetError('conflict', `The group-by pattern ${dataset.groupBy} stored with dataset ${dataset.name} is refused: ${verdict.reason}. The dataset was not rescanned.`, {
+      field: 'group-by',
+      file: dataset.root,
+      hint: replaceGroupByHint(dataset.root),
     });
   }
 }

@@ -5,10 +5,11 @@ import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { DuplicateGroup, ImportProgress, ImportSummary, SkippedFile, SplitFractions } from '../../../shared/domain.js';
+import { FACE_GROUP_PREFIX } from '../../../shared/faces.js';
 import type { ParsedArgs } from '../../../shared/contract.js';
 import { FacetError } from '../../../shared/errors.js';
 import { DEFAULT_SEED, DEFAULT_SPLIT, formatSplit, percentToFractions } from '../../../shared/splits.js';
-import { requireSafeGroupBy } from './group-by-check.js';
+import { checkPattern, requireSafeGroupBy, requireSafeStoredGroupBy } from './group-by-check.js';
 import { requireInputFolder, type UserPathContext } from '../platform/files/user-path.js';
 import { nowIso, writeTransaction, type Database } from '../platform/store/db.js';
 import type { Workspace } from '../platform/workspace.js';
@@ -54,10 +55,13 @@ export async function importFolder(
     // Splits are persisted: a re-import is a rescan, and may not silently change how splits were drawn.
     const wanted = args.split ? percentToFractions(args.split) : undefined;
     const stored: SplitFractions = { train: existing.split_train, val: existing.split_val, test: existing.split_test };
+    // The one change allowed: a stored group-by pattern refused now (saved before the check existed)
+    // is replaced by the new one, already proven safe above.
+    const replacesRefused = args.groupBy !== undefined && args.groupBy !== existing.group_by && (await storedPatternRefused(existing.group_by));
     if (
       (wanted && formatSplit(wanted) !== formatSplit(stored)) ||
       (args.seed !== undefined && args.seed !== existing.seed) ||
-      (args.groupBy !== undefined && args.groupBy !== existing.group_by) ||
+      (args.groupBy !== undefined && args.groupBy !== existing.group_by && !replacesRefused) ||
       (args.unlabelled && existing.unlabelled === 0)
     ) {
       throw new FacetError('conflict', `This folder is already imported as dataset ${existing.id} with split ${formatSplit(stored)}, seed ${existing.seed}${existing.group_by ? `, group-by ${existing.group_by}` : ''}.`, {
@@ -65,6 +69,7 @@ export async function importFolder(
         hint: 'Run `facet import` without split options to rescan it; its splits are kept so earlier runs stay comparable.',
       });
     }
+    if (replacesRefused) replaceGroupBy(db, existing.id, args.groupBy!);
     return rescanDataset(ws, existing.id, onProgress, 'rescan', probe, onMeasures);
   }
   const fractions = args.split ? percentToFractions(args.split) : DEFAULT_SPLIT;
@@ -90,6 +95,7 @@ export async function rescanDataset(
   const started = performance.now();
   const db = ws.db;
   const dataset = getDataset(db, datasetId);
+  await requireSafeStoredGroupBy(dataset);
   const emit = throttle(onProgress);
   emit({ datasetId, phase: 'scanning', done: 0, total: 0 }, true);
 
@@ -171,6 +177,23 @@ export async function rescanDataset(
     ...counts,
     emptyClasses: scan.emptyClasses,
     seconds: (performance.now() - started) / 1000,
+  });
+}
+
+async function storedPatternRefused(groupBy: string | null): Promise<boolean> {
+  return groupBy !== null && groupBy !== 'subfolder' && !(await checkPattern(groupBy)).safe;
+}
+
+/**
+ * A new group-by pattern for a dataset whose stored one is refused: every image's key is made again
+ * with it (identity-group keys, written by face grouping, stay). Labels and splits stay as they are.
+ */
+function replaceGroupBy(db: Database, datasetId: number, groupBy: string): void {
+  writeTransaction(db, () => {
+    db.prepare('UPDATE datasets SET group_by = ? WHERE id = ?').run(groupBy, datasetId);
+    const update = db.prepare('UPDATE images SET group_key = ? WHERE id = ?');
+    const rows = db.prepare('SELECT id, path, group_key AS groupKey FROM images WHERE dataset_id = ?').all(datasetId) as { id: number; path: string; groupKey: string | null }[];
+    for (const row of rows) if (!row.groupKey?.startsWith(FACE_GROUP_PREFIX)) update.run(groupKeyOf(row.path, groupBy), row.id);
   });
 }
 

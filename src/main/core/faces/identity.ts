@@ -3,15 +3,14 @@
 // splits, reported as leakage.
 import { SPLITS, type SplitName } from '../../../shared/domain.js';
 import { FacetError } from '../../../shared/errors.js';
-import { DEFAULT_DUPLICATE_THRESHOLD, DEFAULT_IDENTITY_THRESHOLD, type FaceLeak, type FaceLeakReport, type IdentityGroups } from '../../../shared/faces.js';
+import { DEFAULT_DUPLICATE_THRESHOLD, DEFAULT_IDENTITY_THRESHOLD, FACE_GROUP_PREFIX, type FaceLeak, type FaceLeakReport, type IdentityGroups } from '../../../shared/faces.js';
 import { getDataset } from '../datasets/queries.js';
 import { assignSplits, type SplitCandidate } from '../datasets/splits.js';
 import { writeTransaction, type Database } from '../platform/store/db.js';
 import { euclidean } from './analyzer.js';
 import { datasetEmbeddings } from './face-store.js';
 
-/** Group keys Facet writes; keys from sub-folders or a regex never start with this. */
-export const FACE_GROUP_PREFIX = 'face:';
+export { FACE_GROUP_PREFIX };
 
 /** The clustering keeps an n·(n−1)/2 float matrix: 20 000 faces is 800 MB, the limit here. */
 const MAX_CLUSTER_ITEMS = 20_000;
