@@ -8,6 +8,9 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 import { FacetError } from '../../../shared/errors.js';
 
+/** The checker that proves patterns safe; a dataset remembers which one proved its pattern, and a newer one checks it again. */
+export const CHECKER = `recheck ${(createRequire(import.meta.url)('recheck/package.json') as { version: string }).version}`;
+
 /** How long the checker may think about one pattern (its first run also loads the checker, ~2 s). */
 export const GROUP_BY_CHECK_MS = 20_000;
 

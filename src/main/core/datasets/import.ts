@@ -9,7 +9,7 @@ import { FACE_GROUP_PREFIX } from '../../../shared/faces.js';
 import type { ParsedArgs } from '../../../shared/contract.js';
 import { FacetError } from '../../../shared/errors.js';
 import { DEFAULT_SEED, DEFAULT_SPLIT, formatSplit, percentToFractions } from '../../../shared/splits.js';
-import { checkPattern, requireSafeGroupBy, requireSafeStoredGroupBy } from './group-by-check.js';
+import { CHECKER, checkPattern, requireSafeGroupBy, requireSafeStoredGroupBy } from './group-by-check.js';
 import { requireInputFolder, type UserPathContext } from '../platform/files/user-path.js';
 import { nowIso, writeTransaction, type Database } from '../platform/store/db.js';
 import type { Workspace } from '../platform/workspace.js';
@@ -76,9 +76,9 @@ export async function importFolder(
   const datasetId = Number(
     db
       .prepare(
-        `INSERT INTO datasets (name, root, split_train, split_val, split_test, seed, group_by, unlabelled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO datasets (name, root, split_train, split_val, split_test, seed, group_by, group_by_checked, unlabelled, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(args.name ?? path.basename(root), root, fractions.train, fractions.val, fractions.test, args.seed ?? DEFAULT_SEED, args.groupBy ?? null, args.unlabelled ? 1 : 0, nowIso())
+      .run(args.name ?? path.basename(root), root, fractions.train, fractions.val, fractions.test, args.seed ?? DEFAULT_SEED, args.groupBy ?? null, args.groupBy === undefined ? null : CHECKER, args.unlabelled ? 1 : 0, nowIso())
       .lastInsertRowid,
   );
   return rescanDataset(ws, datasetId, onProgress, 'import', probe, onMeasures);
@@ -95,7 +95,7 @@ export async function rescanDataset(
   const started = performance.now();
   const db = ws.db;
   const dataset = getDataset(db, datasetId);
-  await requireSafeStoredGroupBy(dataset);
+  await requireSafeStoredPattern(db, dataset);
   const emit = throttle(onProgress);
   emit({ datasetId, phase: 'scanning', done: 0, total: 0 }, true);
 
@@ -180,6 +180,17 @@ export async function rescanDataset(
   });
 }
 
+/**
+ * The stored group-by pattern runs on every file a rescan reads: checked first, unless this checker
+ * already proved it (the check takes seconds: its worker loads the checker).
+ */
+async function requireSafeStoredPattern(db: Database, dataset: { id: number; name: string; root: string; groupBy: string | null }): Promise<void> {
+  const { checked } = db.prepare('SELECT group_by_checked AS checked FROM datasets WHERE id = ?').get(dataset.id) as { checked: string | null };
+  if (dataset.groupBy === null || checked === CHECKER) return;
+  await requireSafeStoredGroupBy(dataset);
+  db.prepare('UPDATE datasets SET group_by_checked = ? WHERE id = ?').run(CHECKER, dataset.id);
+}
+
 async function storedPatternRefused(groupBy: string | null): Promise<boolean> {
   return groupBy !== null && groupBy !== 'subfolder' && !(await checkPattern(groupBy)).safe;
 }
@@ -190,7 +201,7 @@ async function storedPatternRefused(groupBy: string | null): Promise<boolean> {
  */
 function replaceGroupBy(db: Database, datasetId: number, groupBy: string): void {
   writeTransaction(db, () => {
-    db.prepare('UPDATE datasets SET group_by = ? WHERE id = ?').run(groupBy, datasetId);
+    db.prepare('UPDATE datasets SET group_by = ?, group_by_checked = ? WHERE id = ?').run(groupBy, CHECKER, datasetId);
     const update = db.prepare('UPDATE images SET group_key = ? WHERE id = ?');
     const rows = db.prepare('SELECT id, path, group_key AS groupKey FROM images WHERE dataset_id = ?').all(datasetId) as { id: number; path: string; groupKey: string | null }[];
     for (const row of rows) if (!row.groupKey?.startsWith(FACE_GROUP_PREFIX)) update.run(groupKeyOf(row.path, groupBy), row.id);
