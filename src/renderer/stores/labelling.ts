@@ -21,7 +21,7 @@ import type {
 import { api } from '../api/index.js';
 import { useClassesStore } from './classes.js';
 import { asPayload } from './errors.js';
-import { useImagesStore } from './images.js';
+import { useLabelsStore } from './labels.js';
 
 /** Images fetched per queue call, and how low the queue may run before the next call. */
 const QUEUE_BATCH = 20;
@@ -78,7 +78,7 @@ export const useLabellingStore = defineStore('labelling', () => {
   }
 
   function lastAction(text: string): void {
-    useImagesStore().lastAction = text;
+    useLabelsStore().lastAction = text;
   }
 
   /** Points the store at a dataset, forgetting the last one's queue and suggestions. */
@@ -307,7 +307,7 @@ export const useLabellingStore = defineStore('labelling', () => {
     try {
       const result = await api().call('suggestions/accept', { datasetId: id, ...args, preview });
       if (!preview && result.count > 0) {
-        useImagesStore().patchLabels(result.accepted.map((a) => ({ imageId: a.imageId, classId: a.classId, className: a.class })));
+        useLabelsStore().patchLabels(result.accepted.map((a) => ({ imageId: a.imageId, classId: a.classId, className: a.class })));
         const next = new Map(suggestions.value);
         for (const a of result.accepted) next.delete(a.imageId);
         suggestions.value = next;

@@ -9,8 +9,8 @@ import { api } from '../api/index.js';
 import { toClipSpace } from '../mapColours.js';
 import { useClassesStore } from './classes.js';
 import { asPayload } from './errors.js';
-import { useImagesStore } from './images.js';
 import { useLabellingStore } from './labelling.js';
+import { useLabelsStore } from './labels.js';
 
 export type MapJob = { kind: 'idle' } | { kind: 'embedding'; progress: EmbeddingsProgress | null } | { kind: 'mapping'; progress: MapProgress | null } | { kind: 'cancelling' };
 
@@ -138,7 +138,7 @@ export const useMapStore = defineStore('map', () => {
         if (p) Object.assign(p, { classId, label: name, suggested: null, suggestedClassId: null, confidence: null, heldOut: null });
       }
       version.value++;
-      useImagesStore().lastAction = `${change.changed.toLocaleString('en-US')} image${change.changed === 1 ? '' : 's'} → ${name} (on the map)`;
+      useLabelsStore().lastAction = `${change.changed.toLocaleString('en-US')} image${change.changed === 1 ? '' : 's'} → ${name} (on the map)`;
       // Splits are drawn by the core on a first label: fetch them (and fresh suggestions) behind the scenes.
       void refreshLabels();
       void useLabellingStore().afterLabels(change.changed);
@@ -155,7 +155,7 @@ export const useMapStore = defineStore('map', () => {
     error.value = null;
     try {
       const change = await api().call(direction === 'undo' ? 'labels/undo' : 'labels/redo', { datasetId: id });
-      useImagesStore().lastAction = change.editId === null ? `Nothing to ${direction}` : describeChange(direction, change);
+      useLabelsStore().lastAction = change.editId === null ? `Nothing to ${direction}` : describeChange(direction, change);
       if (change.changed > 0 || change.classChange) await Promise.all([refreshLabels(), useClassesStore().refresh()]);
     } catch (e) {
       error.value = asPayload(e);
