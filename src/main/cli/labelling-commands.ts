@@ -4,7 +4,7 @@
 // confidence }] }; queue { images: [{ path, suggested, confidence }], remaining }; map { points:
 // [{ path, x, y, label, suggested }] }.
 import { Option, type Command } from 'commander';
-import { BACKBONES, DEFAULT_BACKBONE, QUEUE_STRATEGIES, type BackboneName, type MapSummary, type QueueStrategy, type SuggestionsSummary } from '../../shared/labelling.js';
+import { BACKBONES, DEFAULT_BACKBONE, QUEUE_STRATEGIES, type BackboneName, type MapSummary, type QueueStrategy } from '../../shared/labelling.js';
 import type { Core } from '../core/index.js';
 import { findClass, findDataset } from '../core/datasets/queries.js';
 import { embedDataset } from '../core/embeddings/embed.js';
@@ -28,23 +28,20 @@ function quarterLogger(o: Output, label: string): (p: { done: number; total: num
   };
 }
 
-async function runSuggest(c: Core, datasetId: number, backbone: BackboneName | undefined, inProcess: boolean, o: Output): Promise<SuggestionsSummary> {
-  const log = quarterLogger(o, 'Suggestions');
-  if (inProcess) return refreshSuggestions(c.workspace.db, datasetId, { backbone, onProgress: log });
-  const off = c.events.on('suggestions/progress', (p) => p.datasetId === datasetId && log(p));
-  try {
-    return await c.call('suggestions/refresh', { datasetId, ...(backbone ? { backbone } : {}) });
-  } finally {
-    off();
-  }
-}
+/** The labelling jobs and the events their progress comes in. */
+type JobEvent = 'embeddings/progress' | 'suggestions/progress' | 'map/progress';
+type ProgressLog = ReturnType<typeof quarterLogger>;
 
-async function runMap(c: Core, datasetId: number, backbone: BackboneName | undefined, inProcess: boolean, o: Output): Promise<MapSummary> {
-  const log = quarterLogger(o, 'Map');
-  if (inProcess) return computeMap(c.workspace.db, datasetId, { backbone, onProgress: log });
-  const off = c.events.on('map/progress', (p) => p.datasetId === datasetId && log(p));
+/**
+ * Runs one labelling job on a dataset with its progress on stderr: `work` either calls the core
+ * (the job runs in its own process and reports through `event`) or, with --in-process, runs it
+ * here and reports to the log it is given.
+ */
+async function runWithProgress<T>(c: Core, o: Output, job: { event: JobEvent; datasetId: number; label: string }, work: (log: ProgressLog) => T | Promise<T>): Promise<T> {
+  const log = quarterLogger(o, job.label);
+  const off = c.events.on(job.event, (p) => p.datasetId === job.datasetId && log(p));
   try {
-    return await c.call('map/compute', { datasetId, ...(backbone ? { backbone } : {}) });
+    return await work(log);
   } finally {
     off();
   }
@@ -64,18 +61,11 @@ export function registerLabellingCommands(program: Command, ctx: CliContext): vo
       const c = ctx.open();
       const datasetId = findDataset(c.workspace.db, ref).id;
       const backbone = opts.backbone ?? DEFAULT_BACKBONE;
-      const log = quarterLogger(o, `Embeddings (${backbone})`);
-      const off = c.events.on('embeddings/progress', (p) => p.datasetId === datasetId && log(p));
-      try {
-        const s =
-          opts.inProcess && backbone !== 'face'
-            ? await embedDataset(c.workspace.db, datasetId, { backbone, onProgress: log })
-            : await c.call('embeddings/start', { datasetId, backbone });
-        o.result(s, () => `${s.embeddedImages}/${s.images} images have ${s.backbone} embeddings (${s.dimensions}-d; ${s.newlyEmbedded} now, ${s.seconds.toFixed(1)} s on ${s.backend})${s.failed.length ? ` · ${s.failed.length} unreadable` : ''}`);
-        if (s.failed.length > 0) ctx.setExit(3);
-      } finally {
-        off();
-      }
+      const s = await runWithProgress(c, o, { event: 'embeddings/progress', datasetId, label: `Embeddings (${backbone})` }, (log) =>
+        opts.inProcess && backbone !== 'face' ? embedDataset(c.workspace.db, datasetId, { backbone, onProgress: log }) : c.call('embeddings/start', { datasetId, backbone }),
+      );
+      o.result(s, () => `${s.embeddedImages}/${s.images} images have ${s.backbone} embeddings (${s.dimensions}-d; ${s.newlyEmbedded} now, ${s.seconds.toFixed(1)} s on ${s.backend})${s.failed.length ? ` · ${s.failed.length} unreadable` : ''}`);
+      if (s.failed.length > 0) ctx.setExit(3);
     });
 
   program
@@ -87,7 +77,11 @@ export function registerLabellingCommands(program: Command, ctx: CliContext): vo
     .action(async (ref: string, opts: { backbone?: BackboneName; inProcess?: boolean }) => {
       const o = ctx.out();
       const c = ctx.open();
-      const s = await runSuggest(c, findDataset(c.workspace.db, ref).id, opts.backbone, Boolean(opts.inProcess), o);
+      const datasetId = findDataset(c.workspace.db, ref).id;
+      const backbone = opts.backbone;
+      const s = await runWithProgress(c, o, { event: 'suggestions/progress', datasetId, label: 'Suggestions' }, (log) =>
+        opts.inProcess ? refreshSuggestions(c.workspace.db, datasetId, { backbone, onProgress: log }) : c.call('suggestions/refresh', { datasetId, ...(backbone ? { backbone } : {}) }),
+      );
       o.result(s, () =>
         s.status === 'skipped'
           ? `No suggestions: ${s.note}`
@@ -147,7 +141,10 @@ export function registerLabellingCommands(program: Command, ctx: CliContext): vo
       let map = await c.call('map/get', { datasetId });
       let computed: MapSummary | null = null;
       if (opts.recompute || map.computedAt === null || map.missing > 0 || (opts.backbone && opts.backbone !== map.backbone)) {
-        computed = await runMap(c, datasetId, opts.backbone, Boolean(opts.inProcess), o);
+        const backbone = opts.backbone;
+        computed = await runWithProgress(c, o, { event: 'map/progress', datasetId, label: 'Map' }, (log) =>
+          opts.inProcess ? computeMap(c.workspace.db, datasetId, { backbone, onProgress: log }) : c.call('map/compute', { datasetId, ...(backbone ? { backbone } : {}) }),
+        );
         map = await c.call('map/get', { datasetId });
       }
       o.result({ ...map, ...(computed ? { seconds: computed.seconds } : {}) }, () =>
