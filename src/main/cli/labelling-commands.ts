@@ -4,7 +4,7 @@
 // confidence }] }; queue { images: [{ path, suggested, confidence }], remaining }; map { points:
 // [{ path, x, y, label, suggested }] }.
 import { Option, type Command } from 'commander';
-import { BACKBONES, DEFAULT_BACKBONE, QUEUE_STRATEGIES, type BackboneName, type MapSummary, type QueueStrategy, type SuggestionsSummary } from '../../shared/labelling.js';
+import { BACKBONES, DEFAULT_BACKBONE, QUEUE_STRATEGIES, type BackboneName, type MapSummary, type QueueStrategy } from '../../shared/labelling.js';
 import type { Core } from '../core/index.js';
 import { findClass, findDataset } from '../core/datasets/queries.js';
 import { embedDataset } from '../core/embeddings/embed.js';
@@ -28,66 +28,60 @@ function quarterLogger(o: Output, label: string): (p: { done: number; total: num
   };
 }
 
-async function runSuggest(c: Core, datasetId: number, backbone: BackboneName | undefined, inProcess: boolean, o: Output): Promise<SuggestionsSummary> {
-  const log = quarterLogger(o, 'Suggestions');
-  if (inProcess) return refreshSuggestions(c.workspace.db, datasetId, { backbone, onProgress: log });
-  const off = c.events.on('suggestions/progress', (p) => p.datasetId === datasetId && log(p));
-  try {
-    return await c.call('suggestions/refresh', { datasetId, ...(backbone ? { backbone } : {}) });
-  } finally {
-    off();
-  }
-}
+/** The labelling jobs and the events their progress comes in. */
+type JobEvent = 'embeddings/progress' | 'suggestions/progress' | 'map/progress';
+type ProgressLog = ReturnType<typeof quarterLogger>;
 
-async function runMap(c: Core, datasetId: number, backbone: BackboneName | undefined, inProcess: boolean, o: Output): Promise<MapSummary> {
-  const log = quarterLogger(o, 'Map');
-  if (inProcess) return computeMap(c.workspace.db, datasetId, { backbone, onProgress: log });
-  const off = c.events.on('map/progress', (p) => p.datasetId === datasetId && log(p));
+/**
+ * Runs one labelling job on a dataset with its progress on stderr: `work` either calls the core
+ * (the job runs in its own process and reports through `event`) or, with --in-process, runs it
+ * here and reports to the log it is given.
+ */
+async function runWithProgress<T>(c: Core, o: Output, job: { event: JobEvent; datasetId: number; label: string }, work: (log: ProgressLog) => T | Promise<T>): Promise<T> {
+  const log = quarterLogger(o, job.label);
+  const off = c.events.on(job.event, (p) => p.datasetId === job.datasetId && log(p));
   try {
-    return await c.call('map/compute', { datasetId, ...(backbone ? { backbone } : {}) });
+    return await work(log);
   } finally {
     off();
   }
 }
 
 export function registerLabellingCommands(program: Command, ctx: CliContext): void {
-  const backboneOption = () => new Option('--backbone <name>', `pretrained network (default: ${DEFAULT_BACKBONE})`).choices([...BACKBONES]);
+  /** A command that runs a labelling job on a dataset: <dataset>, --backbone, --in-process. */
+  const jobCommand = (name: string, description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .argument('<dataset>', 'dataset id or name')
+      .addOption(new Option('--backbone <name>', `pretrained network (default: ${DEFAULT_BACKBONE})`).choices([...BACKBONES]))
+      .option('--in-process', 'compute in this process (no forked worker)');
 
-  program
-    .command('embed')
-    .description('compute pretrained embeddings of every image (resumable; face = the face analysis descriptors)')
-    .argument('<dataset>', 'dataset id or name')
-    .addOption(backboneOption())
-    .option('--in-process', 'compute in this process (no forked worker)')
+  /** How every command here starts: the output, the core on the workspace, the dataset named. */
+  const openDataset = (ref: string) => {
+    const o = ctx.out();
+    const c = ctx.open();
+    return { o, c, datasetId: findDataset(c.workspace.db, ref).id };
+  };
+
+  jobCommand('embed', 'compute pretrained embeddings of every image (resumable; face = the face analysis descriptors)')
     .action(async (ref: string, opts: { backbone?: BackboneName; inProcess?: boolean }) => {
-      const o = ctx.out();
-      const c = ctx.open();
-      const datasetId = findDataset(c.workspace.db, ref).id;
+      const { o, c, datasetId } = openDataset(ref);
       const backbone = opts.backbone ?? DEFAULT_BACKBONE;
-      const log = quarterLogger(o, `Embeddings (${backbone})`);
-      const off = c.events.on('embeddings/progress', (p) => p.datasetId === datasetId && log(p));
-      try {
-        const s =
-          opts.inProcess && backbone !== 'face'
-            ? await embedDataset(c.workspace.db, datasetId, { backbone, onProgress: log })
-            : await c.call('embeddings/start', { datasetId, backbone });
-        o.result(s, () => `${s.embeddedImages}/${s.images} images have ${s.backbone} embeddings (${s.dimensions}-d; ${s.newlyEmbedded} now, ${s.seconds.toFixed(1)} s on ${s.backend})${s.failed.length ? ` · ${s.failed.length} unreadable` : ''}`);
-        if (s.failed.length > 0) ctx.setExit(3);
-      } finally {
-        off();
-      }
+      const s = await runWithProgress(c, o, { event: 'embeddings/progress', datasetId, label: `Embeddings (${backbone})` }, (log) =>
+        opts.inProcess && backbone !== 'face' ? embedDataset(c.workspace.db, datasetId, { backbone, onProgress: log }) : c.call('embeddings/start', { datasetId, backbone }),
+      );
+      o.result(s, () => `${s.embeddedImages}/${s.images} images have ${s.backbone} embeddings (${s.dimensions}-d; ${s.newlyEmbedded} now, ${s.seconds.toFixed(1)} s on ${s.backend})${s.failed.length ? ` · ${s.failed.length} unreadable` : ''}`);
+      if (s.failed.length > 0) ctx.setExit(3);
     });
 
-  program
-    .command('suggest')
-    .description('train a quick head on the labelled images and suggest a class, with a calibrated confidence, for every unlabelled one')
-    .argument('<dataset>', 'dataset id or name')
-    .addOption(backboneOption())
-    .option('--in-process', 'compute in this process (no forked worker)')
+  jobCommand('suggest', 'train a quick head on the labelled images and suggest a class, with a calibrated confidence, for every unlabelled one')
     .action(async (ref: string, opts: { backbone?: BackboneName; inProcess?: boolean }) => {
-      const o = ctx.out();
-      const c = ctx.open();
-      const s = await runSuggest(c, findDataset(c.workspace.db, ref).id, opts.backbone, Boolean(opts.inProcess), o);
+      const { o, c, datasetId } = openDataset(ref);
+      const backbone = opts.backbone;
+      const s = await runWithProgress(c, o, { event: 'suggestions/progress', datasetId, label: 'Suggestions' }, (log) =>
+        opts.inProcess ? refreshSuggestions(c.workspace.db, datasetId, { backbone, onProgress: log }) : c.call('suggestions/refresh', { datasetId, ...(backbone ? { backbone } : {}) }),
+      );
       o.result(s, () =>
         s.status === 'skipped'
           ? `No suggestions: ${s.note}`
@@ -103,9 +97,7 @@ export function registerLabellingCommands(program: Command, ctx: CliContext): vo
     .option('--class <name>', 'only suggestions of this class')
     .option('--preview', 'only count: label nothing')
     .action(async (ref: string, opts: { minConfidence: number; class?: string; preview?: boolean }) => {
-      const o = ctx.out();
-      const c = ctx.open();
-      const datasetId = findDataset(c.workspace.db, ref).id;
+      const { o, c, datasetId } = openDataset(ref);
       const classId = opts.class !== undefined ? findClass(c.workspace.db, datasetId, opts.class).id : undefined;
       const r = await c.call('suggestions/accept', { datasetId, minConfidence: opts.minConfidence, ...(classId ? { classId } : {}), preview: opts.preview ?? false });
       o.result(r, () =>
@@ -122,9 +114,8 @@ export function registerLabellingCommands(program: Command, ctx: CliContext): vo
     .option('--count <n>', 'how many', countFlag('--count'), 20)
     .addOption(new Option('--strategy <name>', 'order').choices([...QUEUE_STRATEGIES]).default('active'))
     .action(async (ref: string, opts: { count: number; strategy: QueueStrategy }) => {
-      const o = ctx.out();
-      const c = ctx.open();
-      const q = await c.call('queue/next', { datasetId: findDataset(c.workspace.db, ref).id, count: Math.max(1, Math.min(500, opts.count)), strategy: opts.strategy });
+      const { o, c, datasetId } = openDataset(ref);
+      const q = await c.call('queue/next', { datasetId, count: Math.max(1, Math.min(500, opts.count)), strategy: opts.strategy });
       o.result(q, () =>
         [
           table(['path', 'suggested', 'confidence', 'held out'], q.images.map((i) => [i.path, i.suggested ?? '–', pct(i.confidence), i.heldOut ?? ''])),
@@ -133,21 +124,17 @@ export function registerLabellingCommands(program: Command, ctx: CliContext): vo
       );
     });
 
-  program
-    .command('map')
-    .description('a 2-D map of the dataset (UMAP of the embeddings, computed when missing or stale)')
-    .argument('<dataset>', 'dataset id or name')
-    .addOption(backboneOption())
+  jobCommand('map', 'a 2-D map of the dataset (UMAP of the embeddings, computed when missing or stale)')
     .option('--recompute', 'compute the map again even when it is up to date')
-    .option('--in-process', 'compute in this process (no forked worker)')
     .action(async (ref: string, opts: { backbone?: BackboneName; recompute?: boolean; inProcess?: boolean }) => {
-      const o = ctx.out();
-      const c = ctx.open();
-      const datasetId = findDataset(c.workspace.db, ref).id;
+      const { o, c, datasetId } = openDataset(ref);
       let map = await c.call('map/get', { datasetId });
       let computed: MapSummary | null = null;
       if (opts.recompute || map.computedAt === null || map.missing > 0 || (opts.backbone && opts.backbone !== map.backbone)) {
-        computed = await runMap(c, datasetId, opts.backbone, Boolean(opts.inProcess), o);
+        const backbone = opts.backbone;
+        computed = await runWithProgress(c, o, { event: 'map/progress', datasetId, label: 'Map' }, (log) =>
+          opts.inProcess ? computeMap(c.workspace.db, datasetId, { backbone, onProgress: log }) : c.call('map/compute', { datasetId, ...(backbone ? { backbone } : {}) }),
+        );
         map = await c.call('map/get', { datasetId });
       }
       o.result({ ...map, ...(computed ? { seconds: computed.seconds } : {}) }, () =>

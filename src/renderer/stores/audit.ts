@@ -3,41 +3,35 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { ErrorPayload } from '../../shared/errors.js';
-import type { AuditProgress, AuditReport, AuditSettingsInput, Leak, LeakAction } from '../../shared/quality.js';
+import type { AuditReport, AuditSettingsInput, Leak, LeakAction } from '../../shared/quality.js';
 import { api } from '../api/index.js';
+import { useJobEvents } from '../composables/jobEvents.js';
 import { asPayload } from './errors.js';
 
 export const useAuditStore = defineStore('audit', () => {
   const datasetId = ref<number | null>(null);
   const report = ref<AuditReport | null>(null);
-  /** The audit running for this dataset, if any. */
-  const runningId = ref<number | null>(null);
-  const progress = ref<AuditProgress | null>(null);
   const error = ref<ErrorPayload | null>(null);
-  let listening = false;
-
-  function listen(): void {
-    if (listening) return;
-    listening = true;
-    api().on('audit/progress', (p) => {
-      if (p.auditId === runningId.value) progress.value = p;
-    });
-    api().on('audit/finished', (f) => {
-      if (f.auditId !== runningId.value) return;
-      runningId.value = null;
-      progress.value = null;
-      if (f.error) error.value = { code: 'engine', message: `The audit ${f.status}: ${f.error}` };
-      void load(datasetId.value!);
-    });
-  }
+  /** The audit running for this dataset, if any: its start call answers at once, audit/finished ends it. */
+  const job = useJobEvents(
+    { auditing: 'audit/progress' },
+    {
+      key: (p) => p.auditId,
+      finished: 'audit/finished',
+      onFinished: (f) => {
+        if (f.error) error.value = { code: 'engine', message: `The audit ${f.status}: ${f.error}` };
+        void load(datasetId.value!);
+      },
+    },
+  );
 
   /** The dataset's latest audit (none yet is not an error). */
   async function load(id: number): Promise<void> {
-    listen();
+    job.listen();
     datasetId.value = id;
     try {
       report.value = await api().call('audit/get', { datasetId: id });
-      if (report.value.status === 'running' || report.value.status === 'queued') runningId.value = report.value.auditId;
+      if (report.value.status === 'running' || report.value.status === 'queued') job.follow('auditing', report.value.auditId);
     } catch (e) {
       const payload = asPayload(e);
       if (payload.code !== 'not-found') throw e;
@@ -59,19 +53,17 @@ export const useAuditStore = defineStore('audit', () => {
 
   const start = (settings: AuditSettingsInput = {}) =>
     act(async () => {
-      listen();
+      job.listen();
       const audit = await api().call('audit/start', { datasetId: datasetId.value!, settings });
-      runningId.value = audit.id;
-      progress.value = null;
+      job.follow('auditing', audit.id);
     });
-  const cancel = () => act(() => api().call('audit/cancel', { auditId: runningId.value! }));
+  const cancel = () => act(() => api().call('audit/cancel', { auditId: job.key.value! }));
   /** Continues the shown audit where it stopped (its predicted folds are kept). */
   const resume = () =>
     act(async () => {
-      listen();
+      job.listen();
       const audit = await api().call('audit/resume', { auditId: report.value!.auditId });
-      runningId.value = audit.id;
-      progress.value = null;
+      job.follow('auditing', audit.id);
     });
   /** Relabel with the suggestion, or with `classId` when the user picked another class. */
   const accept = (imageId: number, classId?: number) =>
@@ -81,5 +73,5 @@ export const useAuditStore = defineStore('audit', () => {
   const resolveLeak = (leak: Leak, action: LeakAction) =>
     act(() => api().call('audit/resolveLeak', { imageId: leak.b.imageId, otherImageId: leak.a.imageId, action, auditId: report.value!.auditId }));
 
-  return { datasetId, report, runningId, progress, error, load, start, cancel, resume, accept, keep, resolveLeak };
+  return { datasetId, report, runningId: job.key, progress: job.progress, error, load, start, cancel, resume, accept, keep, resolveLeak };
 });

@@ -1,9 +1,10 @@
 // Datasets: the list, the one being looked at, imports and rescans with their progress.
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import type { Dataset, ImportProgress, ImportSummary, SkippedFile } from '../../shared/domain.js';
+import type { Dataset, ImportSummary, SkippedFile } from '../../shared/domain.js';
 import type { ErrorPayload } from '../../shared/errors.js';
 import { api } from '../api/index.js';
+import { useJobEvents } from '../composables/jobEvents.js';
 import { asPayload } from './errors.js';
 
 /** The demo's file names start with the person id; keeping people in one split avoids leaks. */
@@ -13,8 +14,8 @@ export const useDatasetsStore = defineStore('datasets', () => {
   const list = ref<Dataset[]>([]);
   const loaded = ref(false);
   const selectedId = ref<number | null>(null);
-  const progress = ref<ImportProgress | null>(null);
-  const busy = ref<'import' | 'rescan' | 'demo' | null>(null);
+  /** An import, a rescan or the demo (generated, then imported), with the import's progress. */
+  const job = useJobEvents({ import: 'import/progress', rescan: 'import/progress', demo: 'import/progress' });
   const error = ref<ErrorPayload | null>(null);
   /** The latest import / rescan summary of each dataset (it alone knows duplicates and empty folders). */
   const summaries = ref<Record<number, ImportSummary>>({});
@@ -25,13 +26,9 @@ export const useDatasetsStore = defineStore('datasets', () => {
   let unsubscribe: (() => void) | null = null;
   function listen(): void {
     if (unsubscribe) return;
-    const offProgress = api().on('import/progress', (p) => (progress.value = p));
+    job.listen();
     // File › Open folder… in the desktop menu.
-    const offMenu = api().on('shell/folderChosen', (p) => void importFolder(p.path));
-    unsubscribe = () => {
-      offProgress();
-      offMenu();
-    };
+    unsubscribe = api().on('shell/folderChosen', (p) => void importFolder(p.path));
   }
 
   async function load(): Promise<void> {
@@ -54,12 +51,10 @@ export const useDatasetsStore = defineStore('datasets', () => {
   }
 
   async function run(kind: 'import' | 'rescan' | 'demo', work: () => Promise<ImportSummary>): Promise<ImportSummary | null> {
-    if (busy.value) return null;
-    busy.value = kind;
+    if (job.phase.value) return null;
     error.value = null;
-    progress.value = null;
     try {
-      const summary = await work();
+      const summary = await job.run(kind, work);
       summaries.value = { ...summaries.value, [summary.datasetId]: summary };
       selectedId.value = summary.datasetId;
       await load();
@@ -68,8 +63,7 @@ export const useDatasetsStore = defineStore('datasets', () => {
       error.value = asPayload(e);
       return null;
     } finally {
-      busy.value = null;
-      progress.value = null;
+      job.end();
     }
   }
 
@@ -81,8 +75,7 @@ export const useDatasetsStore = defineStore('datasets', () => {
   const createDemo = () =>
     run('demo', async () => {
       const demo = await api().call('demo/generate', { count: 300 });
-      busy.value = 'import';
-      return api().call('datasets/import', { folder: demo.out, name: 'demo faces', groupBy: DEMO_GROUP_BY });
+      return job.run('import', () => api().call('datasets/import', { folder: demo.out, name: 'demo faces', groupBy: DEMO_GROUP_BY }));
     });
 
   /** Deletes a dataset (runs, audits, its own caches; never the image files); returns the error, if any. */
@@ -99,5 +92,5 @@ export const useDatasetsStore = defineStore('datasets', () => {
     return null;
   }
 
-  return { list, loaded, selectedId, selected, progress, busy, error, summaries, skipped, load, select, importFolder, rescan, createDemo, remove };
+  return { list, loaded, selectedId, selected, progress: job.progress, busy: job.phase, error, summaries, skipped, load, select, importFolder, rescan, createDemo, remove };
 });

@@ -3,8 +3,9 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { ErrorPayload } from '../../shared/errors.js';
-import type { FaceDetectorName, FaceFilter, FaceLeakReport, FacesProgress, FacesSummary, IdentityGroups } from '../../shared/faces.js';
+import type { FaceDetectorName, FaceFilter, FaceLeakReport, FacesSummary, IdentityGroups } from '../../shared/faces.js';
 import { api } from '../api/index.js';
+import { useJobEvents } from '../composables/jobEvents.js';
 import { asPayload } from './errors.js';
 
 /** How many usable images of a dataset are in each face bucket (from images/list totals). */
@@ -17,41 +18,28 @@ export interface FaceCounts {
 }
 
 export const useFacesStore = defineStore('faces', () => {
-  const running = ref<number | null>(null);
-  const progress = ref<FacesProgress | null>(null);
-  const cancelling = ref(false);
   const summary = ref<Record<number, FacesSummary>>({});
   const counts = ref<Record<number, FaceCounts>>({});
   const groups = ref<Record<number, IdentityGroups>>({});
   const leaks = ref<Record<number, FaceLeakReport>>({});
   const error = ref<ErrorPayload | null>(null);
 
-  /** True when the pass shown was started elsewhere (before a page reload, or by another window). */
-  let adopted = false;
-  let listening = false;
-  function listen(): void {
-    if (listening) return;
-    listening = true;
-    api().on('faces/progress', (p) => {
-      if (running.value === null && p.phase !== 'done') {
-        running.value = p.datasetId;
-        adopted = true;
-      }
-      if (p.datasetId === running.value) progress.value = p;
-    });
-    api().on('faces/finished', (s) => {
-      if (!adopted || s.datasetId !== running.value) return;
-      adopted = false;
-      summary.value = { ...summary.value, [s.datasetId]: s };
-      running.value = null;
-      progress.value = null;
-      cancelling.value = false;
-      void loadCounts(s.datasetId);
-    });
-  }
+  /** The pass running, by dataset; one started elsewhere (another window, before a page reload) is followed too. */
+  const job = useJobEvents(
+    { analysing: 'faces/progress' },
+    {
+      key: (p) => p.datasetId,
+      adopt: (p) => p.phase !== 'done',
+      finished: 'faces/finished',
+      onFinished: (s) => {
+        summary.value = { ...summary.value, [s.datasetId]: s };
+        void loadCounts(s.datasetId);
+      },
+    },
+  );
 
   async function loadCounts(datasetId: number): Promise<void> {
-    listen();
+    job.listen();
     const total = async (faces?: FaceFilter) => (await api().call('images/list', { datasetId, status: 'ok', limit: 1, ...(faces ? { faces } : {}) })).total;
     try {
       const [images, analysed, noFace, oneFace, multiFace] = await Promise.all([total(), total('analysed'), total('no-face'), total('one-face'), total('multi-face')]);
@@ -62,31 +50,24 @@ export const useFacesStore = defineStore('faces', () => {
   }
 
   async function analyse(datasetId: number, opts: { detector?: FaceDetectorName; redo?: boolean } = {}): Promise<void> {
-    if (running.value !== null) return;
-    listen();
-    running.value = datasetId;
-    adopted = false;
-    progress.value = null;
-    cancelling.value = false;
+    if (job.phase.value !== null) return;
     error.value = null;
     try {
-      const s = await api().call('faces/analyse', { datasetId, ...opts });
+      const s = await job.run('analysing', () => api().call('faces/analyse', { datasetId, ...opts }), { key: datasetId });
       summary.value = { ...summary.value, [datasetId]: s };
     } catch (e) {
       error.value = asPayload(e);
     } finally {
-      running.value = null;
-      progress.value = null;
-      cancelling.value = false;
+      job.end();
       await loadCounts(datasetId);
     }
   }
 
   async function cancel(): Promise<void> {
-    if (running.value === null) return;
-    cancelling.value = true;
+    const datasetId = job.key.value;
+    if (datasetId === null) return;
     try {
-      await api().call('faces/cancel', { datasetId: running.value });
+      await job.cancel(() => api().call('faces/cancel', { datasetId }));
     } catch (e) {
       error.value = asPayload(e);
     }
@@ -114,5 +95,5 @@ export const useFacesStore = defineStore('faces', () => {
     }
   }
 
-  return { running, progress, cancelling, summary, counts, groups, leaks, error, loadCounts, analyse, cancel, group, findLeaks };
+  return { running: job.key, progress: job.progress, cancelling: job.cancelling, summary, counts, groups, leaks, error, loadCounts, analyse, cancel, group, findLeaks };
 });

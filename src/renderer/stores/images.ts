@@ -1,14 +1,13 @@
-// The labeller's images: the filtered list (fetched in pages), the selection and focus, and label
-// edits. A label shows as changed only after labels/set resolves, i.e. once SQLite has it.
+// The labeller's image list: the rows of a dataset that match the filters, fetched in pages, and the
+// predictions of the run shown on them. The selection (selection.ts) and label edits (labels.ts) work
+// on these rows.
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, triggerRef } from 'vue';
 import type { ImageItem, SplitName } from '../../shared/domain.js';
-import { describeChange } from '../../shared/edits.js';
 import type { FaceFilter } from '../../shared/faces.js';
 import type { ImagePrediction } from '../../shared/runs.js';
 import type { ErrorPayload } from '../../shared/errors.js';
 import { api } from '../api/index.js';
-import { useClassesStore } from './classes.js';
 import { asPayload } from './errors.js';
 
 export interface ImageFilters {
@@ -36,6 +35,19 @@ export interface ShownPrediction {
   confidence: number;
 }
 
+/**
+ * A store that keeps state about the rows (the selection and focus). The list tells it when the rows
+ * change, so it stays in step without the list importing it.
+ */
+export interface RowsFollower {
+  /** Another dataset or other filters: nothing about the old rows carries over. */
+  restart(): void;
+  /** A reload's first page is about to replace the rows. */
+  replacing(): void;
+  /** Every page of that reload is in. */
+  replaced(): void;
+}
+
 /** The first page paints the grid; the rest streams in behind it. */
 const FIRST_PAGE = 400;
 const PAGE = 5000;
@@ -50,11 +62,9 @@ export const useImagesStore = defineStore('images', () => {
   /** Predictions of filters.runId by image id (test-split images only: a run predicts its test split). */
   const predictions = shallowRef(new Map<number, ShownPrediction>());
   let predictionsOf: number | null = null;
-  const selection = shallowRef(new Set<number>());
-  const focus = ref(0);
-  const anchor = ref(0);
+  /** The labeller's one error line: loading the list, or a label edit (labels.ts). */
   const error = ref<ErrorPayload | null>(null);
-  const lastAction = ref<string>('');
+  const followers: RowsFollower[] = [];
   let generation = 0;
 
   const indexById = computed(() => {
@@ -63,21 +73,24 @@ export const useImagesStore = defineStore('images', () => {
     return map;
   });
 
-  const selectedIds = computed(() => [...selection.value]);
-  const focused = computed(() => items.value[focus.value] ?? null);
+  function follow(follower: RowsFollower): void {
+    followers.push(follower);
+  }
+
+  function restart(): void {
+    for (const f of followers) f.restart();
+  }
 
   async function open(id: number): Promise<void> {
     if (datasetId.value !== id) {
       datasetId.value = id;
       filters.value = { ...NO_FILTERS };
-      setSelection([]);
-      focus.value = 0;
-      anchor.value = 0;
+      restart();
     }
     await reload();
   }
 
-  /** Fetches the list for the current filters; keeps selection and focus where the rows still exist. */
+  /** Fetches the list for the current filters; the followers keep what they can of the old rows. */
   async function reload(): Promise<void> {
     if (datasetId.value === null) return;
     const mine = ++generation;
@@ -101,7 +114,7 @@ export const useImagesStore = defineStore('images', () => {
       if (mine !== generation) return;
       const first = await api().call('images/list', { ...query, offset: 0, limit: FIRST_PAGE });
       if (mine !== generation) return;
-      const focusedId = items.value[focus.value]?.id;
+      for (const fl of followers) fl.replacing();
       items.value = first.items;
       total.value = first.total;
       let offset = first.items.length;
@@ -112,10 +125,7 @@ export const useImagesStore = defineStore('images', () => {
         offset += page.items.length;
         if (page.items.length === 0) break;
       }
-      const present = new Set(items.value.map((i) => i.id));
-      setSelection([...selection.value].filter((sid) => present.has(sid)));
-      const at = focusedId !== undefined ? indexById.value.get(focusedId) : undefined;
-      focus.value = at ?? Math.min(focus.value, Math.max(0, items.value.length - 1));
+      for (const fl of followers) fl.replaced();
     } catch (e) {
       if (mine === generation) error.value = asPayload(e);
     } finally {
@@ -130,150 +140,28 @@ export const useImagesStore = defineStore('images', () => {
     predictionsOf = runId;
   }
 
-  /** Opens a dataset with these filters set (from another view, e.g. a confusion-matrix cell). */
-  function preset(id: number, next: Partial<ImageFilters>): void {
-    datasetId.value = id;
-    filters.value = { ...NO_FILTERS, ...next };
-    setSelection([]);
-    focus.value = 0;
-    anchor.value = 0;
-  }
-
-  function setFilters(next: Partial<ImageFilters>): Promise<void> {
-    filters.value = { ...filters.value, ...next };
-    setSelection([]);
-    focus.value = 0;
-    anchor.value = 0;
-    return reload();
-  }
-
-  function setSelection(ids: number[]): void {
-    selection.value = new Set(ids);
-  }
-
-  function rangeIds(a: number, b: number): number[] {
-    const [lo, hi] = a < b ? [a, b] : [b, a];
-    return items.value.slice(lo, hi + 1).map((i) => i.id);
-  }
-
-  /** Click: select one; shift: the range from the anchor; ctrl/cmd: toggle one. */
-  function click(index: number, mods: { shift: boolean; toggle: boolean }): void {
-    const item = items.value[index];
-    if (!item) return;
-    if (mods.shift) {
-      setSelection(mods.toggle ? [...selection.value, ...rangeIds(anchor.value, index)] : rangeIds(anchor.value, index));
-    } else if (mods.toggle) {
-      const next = new Set(selection.value);
-      if (next.has(item.id)) next.delete(item.id);
-      else next.add(item.id);
-      selection.value = next;
-      anchor.value = index;
-    } else {
-      setSelection([item.id]);
-      anchor.value = index;
-    }
-    focus.value = index;
-  }
-
-  /** Arrow keys: move the focus (and the selection with it); with shift, extend from the anchor. */
-  function move(delta: number, extend: boolean): void {
-    if (items.value.length === 0) return;
-    const next = Math.max(0, Math.min(items.value.length - 1, focus.value + delta));
-    focus.value = next;
-    if (extend) setSelection(rangeIds(anchor.value, next));
-    else {
-      anchor.value = next;
-      setSelection([items.value[next]!.id]);
-    }
-  }
-
-  function selectAll(): void {
-    setSelection(items.value.map((i) => i.id));
-  }
-
-  /** The ids an action applies to: the selection, else the focused image. */
-  function targets(): number[] {
-    if (selection.value.size > 0) return [...selection.value];
-    const f = items.value[focus.value];
-    return f ? [f.id] : [];
-  }
-
-  async function assign(classId: number): Promise<boolean> {
-    const ids = targets();
-    if (datasetId.value === null || ids.length === 0) return false;
-    error.value = null;
-    try {
-      const change = await api().call('labels/set', { datasetId: datasetId.value, imageIds: ids, classId });
-      const classes = useClassesStore();
-      const name = classes.list.find((c) => c.id === classId)?.name ?? null;
-      for (const id of change.imageIds) {
-        const at = indexById.value.get(id);
-        const item = at !== undefined ? items.value[at] : undefined;
-        if (item) {
-          item.classId = classId;
-          item.className = name;
-        }
-      }
-      triggerRef(items);
-      lastAction.value = change.changed === 0 ? `Already ${name}` : `${change.changed} image${change.changed === 1 ? '' : 's'} → ${name}`;
-      void classes.refresh();
-      return true;
-    } catch (e) {
-      error.value = asPayload(e);
-      return false;
-    }
-  }
-
-  /** Shows labels given elsewhere (accepted suggestions, the map) without reloading the list. */
-  function patchLabels(changes: { imageId: number; classId: number; className: string }[]): void {
-    for (const c of changes) {
-      const at = indexById.value.get(c.imageId);
+  /** Changes listed rows in place (a label given), without reloading the list. */
+  function patch(rows: { imageId: number; set: Partial<ImageItem> }[]): void {
+    for (const row of rows) {
+      const at = indexById.value.get(row.imageId);
       const item = at !== undefined ? items.value[at] : undefined;
-      if (item) {
-        item.classId = c.classId;
-        item.className = c.className;
-        item.heldOut = null;
-      }
+      if (item) Object.assign(item, row.set);
     }
     triggerRef(items);
   }
 
-  async function history(direction: 'undo' | 'redo'): Promise<void> {
-    if (datasetId.value === null) return;
-    error.value = null;
-    try {
-      const change = await api().call(direction === 'undo' ? 'labels/undo' : 'labels/redo', { datasetId: datasetId.value });
-      lastAction.value = change.editId === null ? `Nothing to ${direction}` : describeChange(direction, change);
-      if (change.changed > 0 || change.classChange) await Promise.all([reload(), useClassesStore().refresh()]);
-    } catch (e) {
-      error.value = asPayload(e);
-    }
+  /** Opens a dataset with these filters set (from another view, e.g. a confusion-matrix cell). */
+  function preset(id: number, next: Partial<ImageFilters>): void {
+    datasetId.value = id;
+    filters.value = { ...NO_FILTERS, ...next };
+    restart();
   }
 
-  return {
-    datasetId,
-    items,
-    total,
-    loading,
-    filters,
-    predictions,
-    preset,
-    selection,
-    selectedIds,
-    focus,
-    focused,
-    error,
-    lastAction,
-    open,
-    reload,
-    setFilters,
-    click,
-    move,
-    selectAll,
-    setSelection,
-    assign,
-    patchLabels,
-    history,
-  };
-});
+  function setFilters(next: Partial<ImageFilters>): Promise<void> {
+    filters.value = { ...filters.value, ...next };
+    restart();
+    return reload();
+  }
 
+  return { datasetId, items, total, loading, filters, predictions, indexById, error, follow, open, reload, preset, setFilters, patch };
+});

@@ -8,20 +8,20 @@ import { describeChange } from '../../shared/edits.js';
 import type { ErrorPayload } from '../../shared/errors.js';
 import type {
   AcceptResult,
-  EmbeddingsProgress,
   HoldoutRule,
   LabellingProgress,
   LabellingQueue,
   QueueImage,
   QueueStrategy,
   Suggestion,
-  SuggestionsProgress,
   SuggestionsStatus,
 } from '../../shared/labelling.js';
 import { api } from '../api/index.js';
+import { embedMissing } from '../composables/embedMissing.js';
+import { useJobEvents, type JobState } from '../composables/jobEvents.js';
 import { useClassesStore } from './classes.js';
 import { asPayload } from './errors.js';
-import { useImagesStore } from './images.js';
+import { useLabelsStore } from './labels.js';
 
 /** Images fetched per queue call, and how low the queue may run before the next call. */
 const QUEUE_BATCH = 20;
@@ -29,12 +29,11 @@ const QUEUE_LOW = 5;
 /** New labels that make a background refresh worth it (the first refresh needs two classes labelled). */
 export const REFRESH_EVERY = 10;
 
+/** The background job's phases: embeddings first when missing, then the suggestions refresh. */
+const SUGGESTIONS_JOB = { embedding: 'embeddings/progress', suggesting: 'suggestions/progress' } as const;
+
 /** What the background job is doing, for one quiet line in the view. */
-export type BackgroundJob =
-  | { kind: 'idle' }
-  | { kind: 'embedding'; progress: EmbeddingsProgress | null }
-  | { kind: 'suggesting'; progress: SuggestionsProgress | null }
-  | { kind: 'cancelling' };
+export type BackgroundJob = JobState<typeof SUGGESTIONS_JOB>;
 
 /** One label given in this view, to put the image back in front on undo. */
 interface Given {
@@ -50,7 +49,7 @@ export const useLabellingStore = defineStore('labelling', () => {
   const progress = ref<LabellingProgress | null>(null);
   const holdout = ref<HoldoutRule | null>(null);
   const status = ref<SuggestionsStatus | null>(null);
-  const job = ref<BackgroundJob>({ kind: 'idle' });
+  const job = useJobEvents(SUGGESTIONS_JOB, { belongs: (p) => p.datasetId === datasetId.value });
   const loading = ref(false);
   const busy = ref(false);
   const error = ref<ErrorPayload | null>(null);
@@ -60,30 +59,18 @@ export const useLabellingStore = defineStore('labelling', () => {
   const suggestions = shallowRef(new Map<number, Suggestion>());
   const skipped = new Set<number>();
   const given: Given[] = [];
-  let listening = false;
   let queueGeneration = 0;
 
   const current = computed(() => queue.value[0] ?? null);
   const upcoming = computed(() => queue.value.slice(1, 7));
 
-  function listen(): void {
-    if (listening) return;
-    listening = true;
-    api().on('embeddings/progress', (p) => {
-      if (p.datasetId === datasetId.value && job.value.kind === 'embedding') job.value = { kind: 'embedding', progress: p };
-    });
-    api().on('suggestions/progress', (p) => {
-      if (p.datasetId === datasetId.value && job.value.kind === 'suggesting') job.value = { kind: 'suggesting', progress: p };
-    });
-  }
-
   function lastAction(text: string): void {
-    useImagesStore().lastAction = text;
+    useLabelsStore().lastAction = text;
   }
 
   /** Points the store at a dataset, forgetting the last one's queue and suggestions. */
   function use(id: number): void {
-    listen();
+    job.listen();
     if (datasetId.value === id) return;
     datasetId.value = id;
     queue.value = [];
@@ -233,7 +220,7 @@ export const useLabellingStore = defineStore('labelling', () => {
     try {
       if (status.value) status.value = { ...status.value, labelsSinceRefresh: status.value.labelsSinceRefresh + n };
       await Promise.all([loadProgress(), useClassesStore().refresh()]);
-      if (job.value.kind === 'idle' && needsRefresh()) void refreshSuggestions();
+      if (job.phase.value === null && needsRefresh()) void refreshSuggestions();
     } catch (e) {
       error.value = asPayload(e);
     }
@@ -251,35 +238,26 @@ export const useLabellingStore = defineStore('labelling', () => {
   /** Embeds what is missing, then refreshes suggestions; the queue picks the new order up after. */
   async function refreshSuggestions(): Promise<void> {
     const id = datasetId.value;
-    if (id === null || job.value.kind !== 'idle') return;
+    if (id === null || job.phase.value !== null) return;
     jobError.value = null;
     try {
-      const emb = await api().call('embeddings/status', { datasetId: id });
-      const backbone = emb.backbones.find((b) => b.name === emb.defaultBackbone);
-      if (emb.running || !backbone || backbone.embedded < emb.images) {
-        job.value = { kind: 'embedding', progress: emb.running?.progress ?? null };
-        const done = await api().call('embeddings/start', { datasetId: id });
-        if (done.status === 'cancelled') return;
-      }
-      job.value = { kind: 'suggesting', progress: null };
-      const summary = await api().call('suggestions/refresh', { datasetId: id });
+      if (!(await embedMissing(job, id))) return;
+      const summary = await job.run('suggesting', () => api().call('suggestions/refresh', { datasetId: id }), { key: id });
       if (summary.status === 'skipped' && summary.note) lastAction(summary.note);
       if (id !== datasetId.value) return;
       await Promise.all([loadStatus(), refill(true), suggestions.value.size > 0 ? loadSuggestions() : Promise.resolve()]);
     } catch (e) {
       jobError.value = asPayload(e);
     } finally {
-      job.value = { kind: 'idle' };
+      job.end();
     }
   }
 
   async function cancelJob(): Promise<void> {
     const id = datasetId.value;
-    const kind = job.value.kind;
-    if (id === null || (kind !== 'embedding' && kind !== 'suggesting')) return;
-    job.value = { kind: 'cancelling' };
+    if (id === null) return;
     try {
-      await api().call(kind === 'embedding' ? 'embeddings/cancel' : 'suggestions/cancel', { datasetId: id });
+      await job.cancel((phase) => api().call(phase === 'embedding' ? 'embeddings/cancel' : 'suggestions/cancel', { datasetId: id }));
     } catch (e) {
       jobError.value = asPayload(e);
     }
@@ -307,7 +285,7 @@ export const useLabellingStore = defineStore('labelling', () => {
     try {
       const result = await api().call('suggestions/accept', { datasetId: id, ...args, preview });
       if (!preview && result.count > 0) {
-        useImagesStore().patchLabels(result.accepted.map((a) => ({ imageId: a.imageId, classId: a.classId, className: a.class })));
+        useLabelsStore().patchLabels(result.accepted.map((a) => ({ imageId: a.imageId, classId: a.classId, className: a.class })));
         const next = new Map(suggestions.value);
         for (const a of result.accepted) next.delete(a.imageId);
         suggestions.value = next;
@@ -337,7 +315,7 @@ export const useLabellingStore = defineStore('labelling', () => {
     progress,
     holdout,
     status,
-    job,
+    job: job.state,
     loading,
     busy,
     error,

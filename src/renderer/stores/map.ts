@@ -4,15 +4,20 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import { describeChange } from '../../shared/edits.js';
 import type { ErrorPayload } from '../../shared/errors.js';
-import type { DatasetMap, EmbeddingsProgress, MapPoint, MapProgress } from '../../shared/labelling.js';
+import type { DatasetMap, MapPoint } from '../../shared/labelling.js';
 import { api } from '../api/index.js';
+import { embedMissing } from '../composables/embedMissing.js';
+import { useJobEvents, type JobState } from '../composables/jobEvents.js';
 import { toClipSpace } from '../mapColours.js';
 import { useClassesStore } from './classes.js';
 import { asPayload } from './errors.js';
-import { useImagesStore } from './images.js';
 import { useLabellingStore } from './labelling.js';
+import { useLabelsStore } from './labels.js';
 
-export type MapJob = { kind: 'idle' } | { kind: 'embedding'; progress: EmbeddingsProgress | null } | { kind: 'mapping'; progress: MapProgress | null } | { kind: 'cancelling' };
+/** Computing the map: embeddings first when missing, then the layout. */
+const MAP_JOB = { embedding: 'embeddings/progress', mapping: 'map/progress' } as const;
+
+export type MapJob = JobState<typeof MAP_JOB>;
 
 export const useMapStore = defineStore('map', () => {
   const datasetId = ref<number | null>(null);
@@ -24,27 +29,15 @@ export const useMapStore = defineStore('map', () => {
   /** Bumped on every label change so colours are computed again. */
   const version = ref(0);
   const selection = shallowRef<number[]>([]);
-  const job = ref<MapJob>({ kind: 'idle' });
+  const job = useJobEvents(MAP_JOB, { belongs: (p) => p.datasetId === datasetId.value });
   const loading = ref(false);
   const error = ref<ErrorPayload | null>(null);
-  let listening = false;
 
   const selectedIds = computed(() => selection.value.map((i) => points.value[i]!.imageId));
   const indexById = computed(() => new Map(points.value.map((p, i) => [p.imageId, i])));
 
-  function listen(): void {
-    if (listening) return;
-    listening = true;
-    api().on('embeddings/progress', (p) => {
-      if (p.datasetId === datasetId.value && job.value.kind === 'embedding') job.value = { kind: 'embedding', progress: p };
-    });
-    api().on('map/progress', (p) => {
-      if (p.datasetId === datasetId.value && job.value.kind === 'mapping') job.value = { kind: 'mapping', progress: p };
-    });
-  }
-
   async function load(id: number): Promise<void> {
-    listen();
+    job.listen();
     if (datasetId.value !== id) {
       datasetId.value = id;
       points.value = [];
@@ -86,33 +79,24 @@ export const useMapStore = defineStore('map', () => {
   /** Embeds what is missing, then computes the map; the view shows progress and stays usable. */
   async function compute(): Promise<void> {
     const id = datasetId.value;
-    if (id === null || job.value.kind !== 'idle') return;
+    if (id === null || job.phase.value !== null) return;
     error.value = null;
     try {
-      const emb = await api().call('embeddings/status', { datasetId: id });
-      const backbone = emb.backbones.find((b) => b.name === emb.defaultBackbone);
-      if (emb.running || !backbone || backbone.embedded < emb.images) {
-        job.value = { kind: 'embedding', progress: emb.running?.progress ?? null };
-        const done = await api().call('embeddings/start', { datasetId: id });
-        if (done.status === 'cancelled') return;
-      }
-      job.value = { kind: 'mapping', progress: null };
-      const summary = await api().call('map/compute', { datasetId: id });
+      if (!(await embedMissing(job, id))) return;
+      const summary = await job.run('mapping', () => api().call('map/compute', { datasetId: id }), { key: id });
       if (summary.status === 'completed') await load(id);
     } catch (e) {
       error.value = asPayload(e);
     } finally {
-      job.value = { kind: 'idle' };
+      job.end();
     }
   }
 
   async function cancel(): Promise<void> {
     const id = datasetId.value;
-    const kind = job.value.kind;
-    if (id === null || (kind !== 'embedding' && kind !== 'mapping')) return;
-    job.value = { kind: 'cancelling' };
+    if (id === null) return;
     try {
-      await api().call(kind === 'embedding' ? 'embeddings/cancel' : 'map/cancel', { datasetId: id });
+      await job.cancel((phase) => api().call(phase === 'embedding' ? 'embeddings/cancel' : 'map/cancel', { datasetId: id }));
     } catch (e) {
       error.value = asPayload(e);
     }
@@ -138,7 +122,7 @@ export const useMapStore = defineStore('map', () => {
         if (p) Object.assign(p, { classId, label: name, suggested: null, suggestedClassId: null, confidence: null, heldOut: null });
       }
       version.value++;
-      useImagesStore().lastAction = `${change.changed.toLocaleString('en-US')} image${change.changed === 1 ? '' : 's'} → ${name} (on the map)`;
+      useLabelsStore().lastAction = `${change.changed.toLocaleString('en-US')} image${change.changed === 1 ? '' : 's'} → ${name} (on the map)`;
       // Splits are drawn by the core on a first label: fetch them (and fresh suggestions) behind the scenes.
       void refreshLabels();
       void useLabellingStore().afterLabels(change.changed);
@@ -155,12 +139,12 @@ export const useMapStore = defineStore('map', () => {
     error.value = null;
     try {
       const change = await api().call(direction === 'undo' ? 'labels/undo' : 'labels/redo', { datasetId: id });
-      useImagesStore().lastAction = change.editId === null ? `Nothing to ${direction}` : describeChange(direction, change);
+      useLabelsStore().lastAction = change.editId === null ? `Nothing to ${direction}` : describeChange(direction, change);
       if (change.changed > 0 || change.classChange) await Promise.all([refreshLabels(), useClassesStore().refresh()]);
     } catch (e) {
       error.value = asPayload(e);
     }
   }
 
-  return { datasetId, info, points, positions, version, selection, selectedIds, job, loading, error, load, refreshLabels, compute, cancel, select, assign, history };
+  return { datasetId, info, points, positions, version, selection, selectedIds, job: job.state, loading, error, load, refreshLabels, compute, cancel, select, assign, history };
 });

@@ -1,5 +1,5 @@
 // `facet embed | suggest | queue | accept | map` through their command module, with the work in the
-// job process (needs the build: npm run build): the --json fields scripts rely on (DESIGN.md).
+// job process (needs the build: npm run build) or --in-process: the --json fields scripts rely on (DESIGN.md).
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerLabellingCommands } from '../../../src/main/cli/labelling-commands.js';
@@ -63,4 +63,20 @@ describe('facet labelling commands', () => {
     expect(map.points.filter((p) => p.label === 'cat').length).toBeGreaterThanOrEqual(3 + a.accepted.length);
     for (const p of map.points) expect(Object.keys(p)).toEqual(expect.arrayContaining(['path', 'x', 'y', 'label', 'suggested']));
   }, 120_000);
+
+  it('reports a job\'s progress on stderr, run as a job or --in-process, with the same --json fields', async () => {
+    const id = String(set.datasetId);
+    for (const argv of [['suggest', id], ['suggest', id, '--in-process']]) {
+      const r = await facet('--json', ...argv);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^Suggestions: /m);
+      expect(r.json()).toMatchObject({ backbone: 'mobilenet', labelled: expect.any(Number), suggested: expect.any(Number) });
+    }
+    for (const argv of [['map', id, '--recompute'], ['map', id, '--recompute', '--in-process']]) {
+      const r = await facet('--json', ...argv);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/^Map: /m);
+      expect(r.json<{ points: unknown[] }>().points).toHaveLength(30);
+    }
+  }, 180_000);
 });

@@ -1,11 +1,12 @@
 // Embedding pass of a dataset: every usable image without a vector of the backbone (by content
 // hash) is decoded, squashed to the backbone's square input and embedded in small batches, saved
-// batch by batch so a stopped pass resumes where it was.
+// batch by batch so a stopped pass resumes where it was (platform/jobs/hash-pass.ts).
 import path from 'node:path';
 import sharp from 'sharp';
 import type { EmbeddingsProgress, EmbeddingsSummary } from '../../../shared/labelling.js';
 import { getDataset } from '../datasets/queries.js';
 import { MAX_INPUT_PIXELS } from '../datasets/probe.js';
+import { runHashPass } from '../platform/jobs/hash-pass.js';
 import type { Database } from '../platform/store/db.js';
 import { BACKBONE_SPECS, loadBackbone, type Backbone, type PixelBackboneName } from './backbones.js';
 import { embeddedHashes, embeddingCounts, saveEmbeddings } from './embedding-store.js';
@@ -45,62 +46,37 @@ export async function embedDataset(db: Database, datasetId: number, opts: EmbedO
   const rows = db
     .prepare(`SELECT path, hash FROM images WHERE dataset_id = ? AND status = 'ok' AND excluded = 0 AND hash IS NOT NULL ORDER BY path`)
     .all(datasetId) as { path: string; hash: string }[];
-  const done = embeddedHashes(db, backboneName);
-  const todo: { path: string; hash: string }[] = [];
-  const seen = new Set<string>();
-  for (const r of rows) {
-    if (done.has(r.hash) || seen.has(r.hash)) continue;
-    seen.add(r.hash);
-    todo.push(r);
-  }
   const failed: { path: string; reason: string }[] = [];
   let embedded = 0;
-  let cancelled = false;
   let model = opts.model;
   let backend = model?.backend ?? 'none';
-  const batchSize = opts.batchSize ?? 8;
-  if (todo.length > 0) {
-    emit({ datasetId, backbone: backboneName, phase: 'loading', done: 0, total: todo.length });
-    model ??= await loadBackbone(backboneName);
-    backend = model.backend;
-    const size = spec.inputSize;
-    const decodeBatch = (start: number) =>
-      Promise.all(
-        todo.slice(start, start + batchSize).map((item) =>
-          decodeSquare(path.join(dataset.root, item.path), size).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))),
-        ),
-      );
-    // The next batch decodes (in sharp's threads) while the current one is embedded.
-    let next = decodeBatch(0);
-    let lastEmit = 0;
-    for (let start = 0; start < todo.length; start += batchSize) {
-      if (opts.signal?.aborted) {
-        cancelled = true;
-        break;
-      }
-      const items = todo.slice(start, start + batchSize);
-      const decoded = await next;
-      if (start + batchSize < todo.length) next = decodeBatch(start + batchSize);
+  const pass = await runHashPass({
+    files: rows,
+    done: embeddedHashes(db, backboneName),
+    batchSize: opts.batchSize ?? 8,
+    signal: opts.signal,
+    begin: async (total) => {
+      emit({ datasetId, backbone: backboneName, phase: 'loading', done: 0, total });
+      model ??= await loadBackbone(backboneName);
+      backend = model.backend;
+    },
+    decode: (item) => decodeSquare(path.join(dataset.root, item.path), spec.inputSize),
+    process: async (batch) => {
       const ok: { hash: string; pixels: Buffer }[] = [];
-      decoded.forEach((d, i) => {
-        if (d instanceof Error) failed.push({ path: items[i]!.path, reason: `cannot decode: ${d.message}` });
-        else ok.push({ hash: items[i]!.hash, pixels: d });
-      });
-      if (ok.length > 0) {
-        const vectors = await model.embed(Buffer.concat(ok.map((o) => o.pixels)), ok.length);
-        saveEmbeddings(db, backboneName, ok.map((o, i) => ({ hash: o.hash, vector: vectors[i]! })));
-        embedded += ok.length;
+      for (const { file, decoded } of batch) {
+        if (decoded instanceof Error) failed.push({ path: file.path, reason: `cannot decode: ${decoded.message}` });
+        else ok.push({ hash: file.hash, pixels: decoded });
       }
-      const now = performance.now();
-      if (now - lastEmit > 250 || start + batchSize >= todo.length) {
-        lastEmit = now;
-        emit({ datasetId, backbone: backboneName, phase: 'embedding', done: Math.min(start + batchSize, todo.length), total: todo.length, path: items[items.length - 1]!.path });
-      }
-    }
-    if (!opts.model) model.dispose();
-  }
+      if (ok.length === 0) return;
+      const vectors = await model!.embed(Buffer.concat(ok.map((o) => o.pixels)), ok.length);
+      saveEmbeddings(db, backboneName, ok.map((o, i) => ({ hash: o.hash, vector: vectors[i]! })));
+      embedded += ok.length;
+    },
+    onProgress: (done, total, last) => emit({ datasetId, backbone: backboneName, phase: 'embedding', done, total, path: last }),
+  });
+  if (model && !opts.model) model.dispose();
   const counts = embeddingCounts(db, datasetId, backboneName);
-  emit({ datasetId, backbone: backboneName, phase: 'done', done: todo.length, total: todo.length });
+  emit({ datasetId, backbone: backboneName, phase: 'done', done: pass.total, total: pass.total });
   return {
     datasetId,
     backbone: backboneName,
@@ -111,6 +87,6 @@ export async function embedDataset(db: Database, datasetId: number, opts: EmbedO
     failed,
     backend,
     seconds: Math.round((performance.now() - started) / 100) / 10,
-    status: cancelled ? 'cancelled' : 'completed',
+    status: pass.cancelled ? 'cancelled' : 'completed',
   };
 }
