@@ -43,7 +43,7 @@ const WORDS: Record<string, { label: string; hint: string; group: Field['group']
   'augmentation.rotation': { label: 'Random rotation', hint: 'Fraction of a turn: 0.1 = ±36°.', group: 'Augmentation' },
   'augmentation.zoom': { label: 'Random zoom', hint: '0.1 = ±10%; 0 turns it off.', group: 'Augmentation' },
   'augmentation.contrast': { label: 'Random contrast', hint: '0.2 = ×0.8–1.2; 0 turns it off.', group: 'Augmentation' },
-  augmentedViews: { label: 'Augmented views (transfer)', hint: 'AUGMENTED_VIEWS_HINT', group: 'Augmentation' },
+  augmentedViews: { label: 'Augmented views', hint: 'AUGMENTED_VIEWS_HINT', group: 'Augmentation' },
 };
 
 interface Def {
