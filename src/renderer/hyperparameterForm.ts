@@ -43,6 +43,7 @@ const WORDS: Record<string, { label: string; hint: string; group: Field['group']
   'augmentation.rotation': { label: 'Random rotation', hint: 'Fraction of a turn: 0.1 = ±36°.', group: 'Augmentation' },
   'augmentation.zoom': { label: 'Random zoom', hint: '0.1 = ±10%; 0 turns it off.', group: 'Augmentation' },
   'augmentation.contrast': { label: 'Random contrast', hint: '0.2 = ×0.8–1.2; 0 turns it off.', group: 'Augmentation' },
+  augmentedViews: { label: 'Augmented views', hint: 'AUGMENTED_VIEWS_HINT', group: 'Augmentation' },
 };
 
 interface Def {
@@ -144,7 +145,7 @@ export const PRESET_CHOICES: { id: string; label: string; hp: Hyperparameters }[
 ];
 
 /** What a head on stored vectors (face-embedding, transfer) never reads: it trains on vectors, not on pixels. */
-const HEAD_IGNORES = ['imageSize', 'colorMode', 'filters', 'padding', 'cropToFace', 'augmentation'];
+const HEAD_IGNORES = ['imageSize', 'colorMode', 'filters', 'padding', 'cropToFace', 'augmentation', 'augmentedViews'];
 
 /** One honest line per preset: what it learns from, how long it takes, when it is the better choice. */
 export const PRESET_DESCRIPTIONS: Record<string, string> = {
@@ -156,16 +157,19 @@ export const PRESET_DESCRIPTIONS: Record<string, string> = {
 /** Why a whole group of fields is off for this preset, or null. */
 export function groupUnusedBecause(values: FormValues): string | null {
   if (values.preset === 'face-embedding') return "Not used by face-embedding: it trains on the faces' descriptors, not on pixels.";
-  if (values.preset === 'transfer') return 'Not used by transfer: it trains on stored backbone embeddings, not on pixels (augmented views are not embedded yet).';
   return null;
 }
 
 /** Why a field does not matter with the other values as they are (shown disabled), or null. */
 export function unusedBecause(path: string, values: FormValues): string | null {
   const preset = String(values.preset);
+  if (preset === 'transfer' && path === 'augmentedViews') return null;
+  // A transfer run draws its augmented views with the augmentation settings, when it has views.
+  if (preset === 'transfer' && path.startsWith('augmentation.')) return Number(values.augmentedViews) > 0 ? null : 'used when augmented views is above 0';
   if ((preset === 'face-embedding' || preset === 'transfer') && HEAD_IGNORES.some((p) => path === p || path.startsWith(`${p}.`))) {
     return `not used by ${preset}`;
   }
+  if (path === 'augmentedViews') return 'used by the transfer preset';
   if (path === 'backbone' && preset !== 'transfer') return 'used by the transfer preset';
   if (path === 'cropToFace.margin' && values['cropToFace.enabled'] !== true) return 'used when crop to the face is on';
   return null;

@@ -18,6 +18,9 @@ export const TRANSFER_BACKBONES = ['mobilenet', 'centernet'] as const;
 export type TransferBackbone = (typeof TRANSFER_BACKBONES)[number];
 const DEFAULT_TRANSFER_BACKBONE: TransferBackbone = (TRANSFER_BACKBONES as readonly string[]).includes(DEFAULT_BACKBONE) ? (DEFAULT_BACKBONE as TransferBackbone) : 'mobilenet';
 
+/** Each view is one more backbone pass per training image, stored: a ceiling on what a run may ask for. */
+export const MAX_AUGMENTED_VIEWS = 8;
+
 export const AugmentationSchema = z.object({
   flip: z.boolean().describe('random horizontal flip').default(true),
   /** Random rotation as a fraction of a full turn, like Keras RandomRotation(factor): 0.1 = ±36°. */
@@ -64,6 +67,17 @@ export const HyperparametersSchema = z.object({
   patience: z.number().int().min(0).max(1000).describe('stop after N epochs without val_loss improvement (0: off)').default(0),
   seed: z.number().int().min(0).max(2 ** 31 - 1).describe('seed of weights, shuffling and augmentation').default(42),
   augmentation: AugmentationSchema.default({ flip: true, rotation: 0.1, zoom: 0, contrast: 0 }),
+  /**
+   * transfer only: augmented copies of each training image (the augmentation settings above), each
+   * embedded once by the frozen backbone and stored, trained on with the originals. 0 = off.
+   */
+  augmentedViews: z
+    .number()
+    .int('augmented views must be a whole number')
+    .min(0, 'augmented views must be 0 or more')
+    .max(MAX_AUGMENTED_VIEWS, `at most ${MAX_AUGMENTED_VIEWS} augmented views per image (each is one more backbone pass per training image)`)
+    .describe('transfer: augmented views per training image, each embedded once (0: off)')
+    .default(0),
   cropToFace: CropToFaceSchema.default({ enabled: false, margin: 0.2 }),
 });
 export type Hyperparameters = z.infer<typeof HyperparametersSchema>;
@@ -88,12 +102,20 @@ export const CheckedHyperparametersSchema = HyperparametersSchema.superRefine((h
         (hp.padding === 'valid' ? ` (or 'same' padding, from ${minImageSize(hp.filters.length, 'same')})` : ` with 'same' padding`),
     });
   }
+  const a = hp.augmentation;
+  if (hp.preset === 'transfer' && hp.augmentedViews > 0 && !a.flip && a.rotation === 0 && a.zoom === 0 && a.contrast === 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['augmentedViews'],
+      message: 'augmented views would be copies of the originals: turn on flip, rotation, zoom or contrast, or set augmented views to 0',
+    });
+  }
 });
 
 /** What the model reads: "64px" (crop to face: "64px face crops"), or "face descriptors" for a head on them. */
 export function inputLabel(hp: Hyperparameters): string {
   if (hp.preset === 'face-embedding') return 'face descriptors';
-  if (hp.preset === 'transfer') return `${hp.backbone} embeddings`;
+  if (hp.preset === 'transfer') return `${hp.backbone} embeddings${hp.augmentedViews > 0 ? ` + ${hp.augmentedViews} augmented views` : ''}`;
   return hp.cropToFace.enabled ? `${hp.imageSize}px face crops` : `${hp.imageSize}px`;
 }
 

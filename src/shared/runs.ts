@@ -94,9 +94,11 @@ export interface TrainProgress {
   accuracy: number | null;
   imagesPerSecond: number | null;
   etaSeconds: number | null;
-  /** Preparing: images decoded into the cache so far / to do. */
+  /** Preparing: images decoded into the cache (or embedded, or augmented views embedded) so far / to do. */
   prepared?: number;
   toPrepare?: number;
+  /** What is being prepared: pixels decoded into the cache (the default), images embedded by a backbone, augmented views embedded. */
+  preparation?: 'decode' | 'embed' | 'views';
 }
 
 export interface RunFinished {

@@ -1,6 +1,7 @@
 // The transfer preset from the Train form in Chromium: the form offers it with its one-line
-// description and a backbone choice, pixel settings shown unused; a run started there embeds the
-// images inside its job, trains the head, and is evaluated.
+// description and a backbone choice, pixel settings shown unused, augmented views off by default; a run
+// started there with one view embeds the images and their views inside its job, trains the head, and
+// is evaluated.
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,16 +36,29 @@ describe('transfer preset in the browser', () => {
     expect(await s.page.isDisabled('[data-test=hp-backbone]')).toBe(false);
     expect(await s.page.inputValue('[data-test=hp-backbone]')).toBe('mobilenet');
     for (const field of ['imageSize', 'colorMode', 'filters']) expect(await s.page.isDisabled(`[data-test=hp-${field}]`)).toBe(true);
-    expect(await s.page.locator('[data-test=hp-group-unused]').innerText()).toMatch(/Not used by transfer/);
+    // Augmented views: off by default, and the augmentation settings only matter once there are views.
+    expect(await s.page.inputValue('[data-test=hp-augmentedViews]')).toBe('0');
+    expect(await s.page.isDisabled('[data-test=hp-augmentation-rotation]')).toBe(true);
+    expect(await s.page.locator('#hp-augmentation-rotation-note').innerText()).toBe('used when augmented views is above 0');
+    await s.page.fill('[data-test=hp-augmentedViews]', '1');
+    expect(await s.page.isDisabled('[data-test=hp-augmentation-rotation]')).toBe(false);
     await s.page.fill('[data-test=hp-epochs]', '10');
     await s.page.fill('[data-test=run-name]', 'transfer A');
     await screenshot(s.page, '60-train-form-transfer');
     await s.page.click('[data-test=start-run]');
-    await s.page.waitForFunction(() => document.querySelector('[data-test=run-status]')?.textContent === 'completed', undefined, { timeout: 120_000 });
+    // The run embeds the images, then one augmented view of each training image, inside its job.
+    await s.page.waitForFunction(
+      () => /augmented views/.test(document.querySelector('[data-test=train-phase]')?.textContent ?? '') || /completed|failed|cancelled|interrupted/.test(document.querySelector('[data-test=run-status]')?.textContent ?? ''),
+      undefined,
+      { timeout: 300_000 },
+    );
+    await screenshot(s.page, '61-train-transfer-views');
+    await s.page.waitForFunction(() => /completed|failed|cancelled|interrupted/.test(document.querySelector('[data-test=run-status]')?.textContent ?? ''), undefined, { timeout: 300_000 });
+    expect(await s.page.locator('[data-test=run-status]').innerText()).toBe('completed');
     await screenshot(s.page, '61-train-transfer-completed');
     const runs = await s.core.call('runs/list', {});
     const run = runs.find((r) => r.name === 'transfer A')!;
-    expect(run.hyperparameters).toMatchObject({ preset: 'transfer', backbone: 'mobilenet' });
+    expect(run.hyperparameters).toMatchObject({ preset: 'transfer', backbone: 'mobilenet', augmentedViews: 1 });
     expect(run.testAccuracy).toBeGreaterThan(0.5);
     await s.page.click('[data-test=tab-runs]');
     await s.page.locator(`[data-test=run-row][data-run-id="${run.id}"] [data-test=run-evaluate]`).click();
@@ -64,5 +78,5 @@ describe('transfer preset in the browser', () => {
     expect(await s.page.locator('[data-test=export-verdict]').innerText()).toMatch(/Verified: max \|Δp\|/);
     expect(fs.readFileSync(path.join(out, 'MODEL_CARD.md'), 'utf8')).toMatch(/npm package `nsfwjs@\d+\.\d+\.\d+`/);
     await screenshot(s.page, '64-export-transfer-done');
-  }, 180_000);
+  }, 720_000);
 });

@@ -41,12 +41,12 @@ describe('hyperparameter flags derived from the schema', () => {
     const hp = parseTrain([
       '--preset', 'seed-cnn', '--epochs', '3', '--batch-size', '8', '--learning-rate', '0.01', '--optimizer', 'sgd', '--image-size', '32', '--color-mode', 'grayscale',
       '--filters', '8,16', '--padding', 'same', '--dense-units', '64', '--dropout', '0.2', '--seed', '7', '--patience', '2', '--no-flip', '--rotation', '0.05', '--zoom', '0.1', '--contrast', '0.2', '--crop-to-face', '0.3',
-      '--backbone', 'centernet',
+      '--backbone', 'centernet', '--augmented-views', '2',
     ]);
     const parsed: Hyperparameters = HyperparametersSchema.parse(hp);
     expect(parsed).toEqual({
       preset: 'seed-cnn', backbone: 'centernet', epochs: 3, batchSize: 8, learningRate: 0.01, optimizer: 'sgd', imageSize: 32, colorMode: 'grayscale', filters: [8, 16], padding: 'same', denseUnits: 64, dropout: 0.2,
-      seed: 7, patience: 2, augmentation: { flip: false, rotation: 0.05, zoom: 0.1, contrast: 0.2 }, cropToFace: { enabled: true, margin: 0.3 },
+      seed: 7, patience: 2, augmentation: { flip: false, rotation: 0.05, zoom: 0.1, contrast: 0.2 }, augmentedViews: 2, cropToFace: { enabled: true, margin: 0.3 },
     });
   });
 

@@ -57,3 +57,35 @@ export function vectorsByHash(db: Database, backbone: BackboneName, hashes: stri
   }
   return out;
 }
+
+/** One stored view: view `view` (from 1) of the picture `hash` under an augmentation `recipe`. */
+export interface ViewVector {
+  hash: string;
+  view: number;
+  vector: Float32Array;
+}
+
+/** Embeddings of augmented views (table view_embeddings); `recipe` is opaque here (training/augmented-views.ts). */
+export function saveViewEmbeddings(db: Database, backbone: BackboneName, recipe: string, views: ViewVector[]): void {
+  const insert = db.prepare('INSERT OR REPLACE INTO view_embeddings (hash, backbone, recipe, view, dimensions, vector, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const now = nowIso();
+  writeTransaction(db, () => {
+    for (const v of views) insert.run(v.hash, backbone, recipe, v.view, v.vector.length, toBlob(v.vector), now);
+  });
+}
+
+/** `hash:view` of every view stored with this backbone and recipe. */
+export function storedViewKeys(db: Database, backbone: BackboneName, recipe: string): Set<string> {
+  const rows = db.prepare('SELECT hash, view FROM view_embeddings WHERE backbone = ? AND recipe = ?').all(backbone, recipe) as { hash: string; view: number }[];
+  return new Set(rows.map((r) => `${r.hash}:${r.view}`));
+}
+
+/** Stored views 1..views of these hashes under the recipe, keyed `hash:view` (missing ones are absent). */
+export function viewVectors(db: Database, backbone: BackboneName, recipe: string, views: number, hashes: string[]): Map<string, Float32Array> {
+  const stmt = db.prepare('SELECT view, vector FROM view_embeddings WHERE hash = ? AND backbone = ? AND recipe = ? AND view <= ?');
+  const out = new Map<string, Float32Array>();
+  for (const hash of new Set(hashes)) {
+    for (const row of stmt.all(hash, backbone, recipe, views) as { view: number; vector: Buffer }[]) out.set(`${hash}:${row.view}`, fromBlob(row.vector));
+  }
+  return out;
+}

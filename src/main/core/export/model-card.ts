@@ -190,6 +190,11 @@ export function renderModelCard(c: ModelCardInput): string {
     const blocks = hp.filters.map((f) => `Conv2D(${f}, 3×3, relu, padding '${hp.padding}') → MaxPool(2)`).join(' → ');
     lines.push(`- Network: Rescaling(1/255) → ${blocks} → Flatten → Dense(${hp.denseUnits}, relu)${hp.dropout > 0 ? ` → Dropout(${hp.dropout})` : ''} → Dense(${run.classes.length}, softmax). Padding '${hp.padding}': ${hp.padding === 'same' ? 'zero padding keeps each map\'s size (ONNX: explicit pads of 1 on every side of a 3×3 window)' : 'no padding, each 3×3 convolution trims a 1-pixel border'}.`);
   }
+  if (hp.preset === 'transfer' && hp.augmentedViews > 0) {
+    const a = hp.augmentation;
+    const recipe = [a.flip ? 'horizontal flip' : '', a.rotation ? `rotation ±${Math.round(a.rotation * 360)}°` : '', a.zoom ? `zoom ±${Math.round(a.zoom * 100)}%` : '', a.contrast ? `contrast ×${1 - a.contrast}–${1 + a.contrast}` : ''].filter(Boolean).join(', ');
+    lines.push(`- Trained on each training image's embedding and those of ${hp.augmentedViews} augmented view(s) of it (${recipe}), each embedded by the frozen backbone; at prediction time a photo is embedded as it is, with no augmentation.`);
+  }
   for (const caveat of runCaveats(run)) lines.push(`- **Note:** ${caveat}.`);
   lines.push('- Hyperparameters:', '', '```json', JSON.stringify(hp, null, 2), '```');
   lines.push('', '## Evaluation on the test split', '');

@@ -51,6 +51,8 @@ export interface LoopBatch {
 /** What the loop needs of a model being trained. */
 export interface EpochTrainer<Batch extends LoopBatch = LoopBatch> {
   readonly batchesPerEpoch: number;
+  /** Samples per epoch when not one per training image (a head trained on augmented views too). */
+  readonly samplesPerEpoch?: number;
   /** The epoch's batches in training order (shuffled and augmented by the trainer, seeded by epoch). */
   batches(epoch: number): AsyncIterable<Batch> | Iterable<Batch>;
   /** One optimizer step; the batch's mean loss and accuracy. */
@@ -128,6 +130,7 @@ export async function trainWithLoop(db: Database, runId: number, opts: TrainOpti
       let correctSum = 0;
       let lastEmit = 0;
       const batches = trainer.batchesPerEpoch;
+      const perEpoch = trainer.samplesPerEpoch ?? train.length;
       for await (const batch of trainer.batches(epoch)) {
         if (opts.signal?.aborted) throw new CancelledError();
         const r = await trainer.trainBatch(batch, epoch);
@@ -145,7 +148,7 @@ export async function trainWithLoop(db: Database, runId: number, opts: TrainOpti
         if (now - lastEmit > 250 || batch.index + 1 === batches) {
           lastEmit = now;
           const ips = seen / ((now - started) / 1000);
-          const remaining = (batches - batch.index - 1) * hp.batchSize + (hp.epochs - epoch) * train.length;
+          const remaining = (batches - batch.index - 1) * hp.batchSize + (hp.epochs - epoch) * perEpoch;
           emit({ phase: 'training', epoch, batch: batch.index + 1, batches, loss: lossSum / seen, accuracy: correctSum / seen, imagesPerSecond: ips, etaSeconds: remaining / ips });
         }
       }

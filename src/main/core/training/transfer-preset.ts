@@ -1,19 +1,23 @@
 // The transfer preset: a dense head (vector-head.ts) trained through the one epoch loop on the frozen
 // embeddings of a pretrained backbone (embeddings/backbones.ts), stored per content hash. Images of
 // the snapshot without a vector are embedded first, inside the run's job, by the same embedding pass
-// as `facet embed`, reported as the run's 'preparing' phase. The backbone is never trained.
+// as `facet embed`, reported as the run's 'preparing' phase; so are the augmented views of the training
+// images when the run asks for them (augmented-views.ts). The backbone is never trained.
+import path from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import { FacetError } from '../../../shared/errors.js';
 import type { Hyperparameters, TransferBackbone } from '../../../shared/hyperparameters.js';
 import type { Prediction } from '../../../shared/runs.js';
 import type { Database } from '../platform/store/db.js';
+import { getDataset } from '../datasets/queries.js';
 import type { Tf, WeightSet } from '../platform/engine/types.js';
 import { BACKBONE_SPECS, type Backbone } from '../embeddings/backbones.js';
 import { decodeSquare, embedDataset } from '../embeddings/embed.js';
 import { vectorsByHash } from '../embeddings/embedding-store.js';
+import { embedViews, viewMatrix } from './augmented-views.js';
 import { predictionOf } from './metrics.js';
 import type { SnapshotItem } from './snapshots.js';
-import { trainWithLoop, CancelledError, type TrainOptions, type TrainOutcome } from './epoch-loop.js';
+import { trainWithLoop, CancelledError, type LoopSetup, type TrainOptions, type TrainOutcome } from './epoch-loop.js';
 import { buildVectorHead, predictVectors, prepareVectorHead, setModelWeights } from './vector-head.js';
 
 export const transferDims = (backbone: TransferBackbone): number => BACKBONE_SPECS[backbone].dimensions;
@@ -53,27 +57,48 @@ export function transferMatrix(db: Database, backbone: TransferBackbone, items: 
 
 export async function trainTransferRun(db: Database, runId: number, opts: TrainOptions): Promise<TrainOutcome> {
   return trainWithLoop(db, runId, opts, async (setup) => {
-    const { hp, snapshot, emit } = setup;
+    const { hp, snapshot, train, emit } = setup;
     const backbone = hp.backbone;
-    const missing = vectorsByHash(db, backbone, snapshot.items.map((i) => i.hash));
-    if (snapshot.items.some((i) => !missing.has(i.hash))) {
+    const stored = vectorsByHash(db, backbone, snapshot.items.map((i) => i.hash));
+    if (snapshot.items.some((i) => !stored.has(i.hash))) {
       // The dataset's embedding pass: skips images already embedded, saves batch by batch (a cancelled run keeps them).
-      emit({ phase: 'preparing', epoch: 0, prepared: 0, toPrepare: 0 });
+      emit({ phase: 'preparing', epoch: 0, prepared: 0, toPrepare: 0, preparation: 'embed' });
       const summary = await embedDataset(db, snapshot.datasetId, {
         backbone,
         signal: opts.signal,
-        onProgress: (p) => emit({ phase: 'preparing', epoch: 0, prepared: p.done, toPrepare: p.total }),
+        onProgress: (p) => emit({ phase: 'preparing', epoch: 0, prepared: p.done, toPrepare: p.total, preparation: 'embed' }),
       });
       if (summary.status === 'cancelled') throw new CancelledError();
     }
+    const vectors = { train: transferMatrix(db, backbone, train), val: transferMatrix(db, backbone, setup.val), test: transferMatrix(db, backbone, setup.test) };
+    const extraTrain = hp.augmentedViews > 0 ? await trainingViews(db, setup, opts.signal) : undefined;
     const spec = BACKBONE_SPECS[backbone];
     return prepareVectorHead(setup, {
       dims: spec.dimensions,
       name: `transfer_${backbone}_head`,
-      vectors: { train: transferMatrix(db, backbone, setup.train), val: transferMatrix(db, backbone, setup.val), test: transferMatrix(db, backbone, setup.test) },
-      engine: { preset: 'transfer', backbone, backboneLabel: spec.label },
+      vectors,
+      extraTrain,
+      engine: { preset: 'transfer', backbone, backboneLabel: spec.label, augmentedViews: hp.augmentedViews, trainingVectors: train.length + (extraTrain?.labels.length ?? 0) },
     });
   });
+}
+
+/**
+ * The augmented views of the training images only (val and test are measured on the pictures as
+ * they are): embedded where not stored yet, inside the run's job, then read back as extra rows.
+ */
+async function trainingViews(db: Database, { hp, snapshot, train, emit }: LoopSetup, signal: AbortSignal | undefined): Promise<{ vectors: Float32Array; labels: number[] }> {
+  const root = getDataset(db, snapshot.datasetId).root;
+  emit({ phase: 'preparing', epoch: 0, prepared: 0, toPrepare: 0, preparation: 'views' });
+  const pass = await embedViews(db, train.map((t) => ({ hash: t.hash, path: t.path, absPath: path.join(root, t.path) })), {
+    backbone: hp.backbone,
+    augmentation: hp.augmentation,
+    views: hp.augmentedViews,
+    signal,
+    onProgress: (done, total) => emit({ phase: 'preparing', epoch: 0, prepared: done, toPrepare: total, preparation: 'views' }),
+  });
+  if (pass.status === 'cancelled') throw new CancelledError();
+  return viewMatrix(db, hp.backbone, hp.augmentation, hp.augmentedViews, train);
 }
 
 /** Classifies photos: each is decoded as the embedding pass decodes, embedded by the backbone, then the head runs. */

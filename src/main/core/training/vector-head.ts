@@ -85,12 +85,24 @@ export interface HeadSpec {
   name: string;
   /** n·dims vectors of each split, in the split's item order. */
   vectors: { train: Float32Array; val: Float32Array; test: Float32Array };
+  /**
+   * More training rows after the train split's own (augmented views of its images): m·dims vectors
+   * and the class index of each.
+   */
+  extraTrain?: { vectors: Float32Array; labels: number[] };
   /** What the run row records of the engine, besides the backend. */
   engine: Record<string, unknown>;
 }
 
 interface VectorBatch extends LoopBatch {
   rows: number[];
+}
+
+function concat(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
 }
 
 /** The head of `spec` as a trainer of the epoch loop. */
@@ -100,15 +112,20 @@ export async function prepareVectorHead(setup: LoopSetup, spec: HeadSpec): Promi
   const k = snapshot.classes.length;
   const { tf, info } = await loadEngine();
   const model = buildVectorHead(tf, hp, dims, k, spec.name);
+  // Training rows: the train split's vectors, then any extra rows (the loop sees one list).
+  const extra = spec.extraTrain;
+  const trainX = extra ? concat(vectors.train, extra.vectors) : vectors.train;
+  const trainY = extra ? [...train.map((t) => t.classIndex), ...extra.labels] : train.map((t) => t.classIndex);
   // Passed to compile as an instance, so the model does not own (nor dispose) it.
   const optimizer = optimizerFor(tf, hp);
   model.compile({ optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy'] });
-  const batchesPerEpoch = Math.ceil(train.length / hp.batchSize);
+  const batchesPerEpoch = Math.ceil(trainY.length / hp.batchSize);
   const sizes = { val: val.length, test: test.length };
   const trainer: EpochTrainer<VectorBatch> = {
     batchesPerEpoch,
+    samplesPerEpoch: trainY.length,
     *batches(epoch) {
-      const order = shuffleInPlace(train.map((_, i) => i), mulberry32(hashString(`shuffle:${hp.seed}:${epoch}`)));
+      const order = shuffleInPlace(trainY.map((_, i) => i), mulberry32(hashString(`shuffle:${hp.seed}:${epoch}`)));
       for (let b = 0; b < batchesPerEpoch; b++) {
         const rows = order.slice(b * hp.batchSize, (b + 1) * hp.batchSize);
         yield { index: b, n: rows.length, rows };
@@ -116,8 +133,8 @@ export async function prepareVectorHead(setup: LoopSetup, spec: HeadSpec): Promi
     },
     async trainBatch({ rows, index }, epoch) {
       const x = new Float32Array(rows.length * dims);
-      rows.forEach((p, i) => x.set(vectors.train.subarray(p * dims, (p + 1) * dims), i * dims));
-      const [xs, ys] = tf.tidy(() => [tf.tensor2d(x, [rows.length, dims]), tf.oneHot(tf.tensor1d(rows.map((p) => train[p]!.classIndex), 'int32'), k).toFloat()]);
+      rows.forEach((p, i) => x.set(trainX.subarray(p * dims, (p + 1) * dims), i * dims));
+      const [xs, ys] = tf.tidy(() => [tf.tensor2d(x, [rows.length, dims]), tf.oneHot(tf.tensor1d(rows.map((p) => trainY[p]!), 'int32'), k).toFloat()]);
       seedDropout(model, hashString(`dropout:${hp.seed}:${epoch}:${index}`));
       const r = (await model.trainOnBatch(xs!, ys!)) as number[];
       tf.dispose([xs!, ys!]);

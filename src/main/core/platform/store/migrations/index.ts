@@ -9,11 +9,12 @@ import { runOrigin } from './2026-12-06-run-origin.js';
 import { health } from './2026-12-06-health.js';
 import type { Migration } from './migration.js';
 import { labelling } from './2026-12-06-labelling.js';
+import { viewEmbeddings } from './2026-12-07-view-embeddings.js';
 import { groupByChecked } from './2026-12-08-group-by-checked.js';
 
 export type { Migration } from './migration.js';
 
-export const migrations: Migration[] = [initial, runs, audits, faces, classEdits, health, labelling, runOrigin, groupByChecked];
+export const migrations: Migration[] = [initial, runs, audits, faces, classEdits, health, labelling, runOrigin, viewEmbeddings, groupByChecked];
 
 export function migrate(db: Database, list: Migration[] = migrations): string[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);
