@@ -58,12 +58,12 @@ export function auditReliability(input: ReliabilityInput): AuditReliability {
     reasons.push(
       `The fold models are right on only ${pct(input.accuracy)} of the images they never saw; with these classes an audit needs at least ${pct(floor)} (always guessing the largest class gets ${pct(largest)}), so many suspects are the models' mistakes.`,
     );
-    advice.push('add images, or give the fold models more epochs or a larger image size (facet audit DATASET --epochs 16 --image-size 96)');
+    advice.push('make the fold models stronger with more images, more epochs or a larger image size (facet audit DATASET --epochs 16 --image-size 96)');
   }
   return {
     reliable: reasons.length === 0,
     reasons,
-    advice: advice.length ? `To get an audit you can rely on, ${advice.join('; ')}, then audit again.` : null,
+    advice: advice.length ? `To get an audit you can rely on: ${advice.join('; ')}; then audit again.` : null,
     minImagesPerClass: MIN_IMAGES_PER_CLASS,
     minAccuracy: floor,
   };
