@@ -64,7 +64,7 @@ export async function followRun(ctx: CliContext, start: () => Promise<Run>): Pro
   });
   const unsubscribe = core.events.on('train/progress', (p: TrainProgress) => {
     {
-      if (p.phase === 'preparing' && p.toPrepare && (p.prepared === 0 || p.prepared === p.toPrepare)) o.log(`Preparing data: ${p.prepared}/${p.toPrepare} images ${preset === 'transfer' ? 'embedded' : 'decoded'}`);
+      if (p.phase === 'preparing' && p.toPrepare && (p.prepared === 0 || p.prepared === p.toPrepare)) o.log(`Preparing data: ${p.prepared}/${p.toPrepare} images ${p.task === 'embedding' ? 'embedded' : 'decoded'}`);
       if (tty && p.phase === 'training') {
         lastProgress = `epoch ${p.epoch}/${p.epochs}  batch ${p.batch}/${p.batches}  loss ${fixed(p.loss)}  acc ${percent(p.accuracy)}  ${p.imagesPerSecond?.toFixed(0) ?? '-'} img/s  ETA ${p.etaSeconds !== null ? duration(p.etaSeconds) : '-'}`;
         o.io.stderr.write(`\r\x1b[K${lastProgress}`);

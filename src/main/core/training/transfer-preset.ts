@@ -58,11 +58,11 @@ export async function trainTransferRun(db: Database, runId: number, opts: TrainO
     const missing = vectorsByHash(db, backbone, snapshot.items.map((i) => i.hash));
     if (snapshot.items.some((i) => !missing.has(i.hash))) {
       // The dataset's embedding pass: skips images already embedded, saves batch by batch (a cancelled run keeps them).
-      emit({ phase: 'preparing', epoch: 0, prepared: 0, toPrepare: 0 });
+      emit({ phase: 'preparing', epoch: 0, task: 'embedding', prepared: 0, toPrepare: 0 });
       const summary = await embedDataset(db, snapshot.datasetId, {
         backbone,
         signal: opts.signal,
-        onProgress: (p) => emit({ phase: 'preparing', epoch: 0, prepared: p.done, toPrepare: p.total }),
+        onProgress: (p) => emit({ phase: 'preparing', epoch: 0, task: 'embedding', prepared: p.done, toPrepare: p.total }),
       });
       if (summary.status === 'cancelled') throw new CancelledError();
     }
