@@ -10,6 +10,7 @@ import { generateDemo } from '../../src/main/core/demo/generate.js';
 import { runDir } from '../../src/main/core/training/checkpoint.js';
 import { openSession, screenshot, tempDir, type Session } from './harness.js';
 import { expectReadableDarkTheme } from './contrast.js';
+import { focusRings } from './focus.js';
 
 let s: Session;
 let dataRoot: string;
@@ -236,6 +237,23 @@ describe('training, runs and evaluation in the browser', () => {
     const history = db((d) => d.prepare(`SELECT COUNT(*) AS n FROM label_history WHERE image_id = ?`).get(imageId) as { n: number } | undefined);
     expect(history?.n ?? 0).toBeGreaterThan(0);
     await screenshot(s.page, '29-evaluation-relabelled');
+  });
+
+  it('shows one focus ring on Evaluate: the gallery\'s current image is the focused one, or only outlined', async () => {
+    const mistakes = s.page.locator('[data-test=mistake]');
+    expect(await mistakes.count()).toBeGreaterThanOrEqual(2);
+    // Clicked, then moved by the keyboard: the ring moves with the current image.
+    await mistakes.nth(0).click();
+    await s.page.keyboard.press('ArrowRight');
+    await expect.poll(() => focusRings(s.page)).toEqual([expect.stringMatching(/^mistake: /)]);
+    expect(await s.page.evaluate(() => document.activeElement?.getAttribute('data-index'))).toBe('1');
+    await screenshot(s.page, '29b-evaluation-one-focus-ring');
+    // The focus on the run chooser: its ring alone; the gallery's current image keeps only its border.
+    await s.page.locator('[data-test=eval-run]').focus();
+    await s.page.keyboard.press('Shift');
+    expect(await focusRings(s.page)).toEqual([expect.stringMatching(/^eval-run/)]);
+    expect(await s.page.locator('[data-test=mistake][aria-current=true]').getAttribute('data-index')).toBe('1');
+    await screenshot(s.page, '29c-evaluation-focus-elsewhere');
   });
 
   it('shows model columns in the labeller: predictions on test images, prediction ≠ label, sort by confidence', async () => {

@@ -77,8 +77,11 @@ export const useImagesStore = defineStore('images', () => {
     await reload();
   }
 
-  /** Fetches the list for the current filters; keeps selection and focus where the rows still exist. */
-  async function reload(): Promise<void> {
+  /**
+   * Fetches the list for the current filters; keeps selection and focus where the rows still exist
+   * (`keepSelection`: the whole selection, also the images the new filter hides).
+   */
+  async function reload(keepSelection = false): Promise<void> {
     if (datasetId.value === null) return;
     const mine = ++generation;
     const f = filters.value;
@@ -113,7 +116,7 @@ export const useImagesStore = defineStore('images', () => {
         if (page.items.length === 0) break;
       }
       const present = new Set(items.value.map((i) => i.id));
-      setSelection([...selection.value].filter((sid) => present.has(sid)));
+      if (!keepSelection) setSelection([...selection.value].filter((sid) => present.has(sid)));
       const at = focusedId !== undefined ? indexById.value.get(focusedId) : undefined;
       focus.value = at ?? Math.min(focus.value, Math.max(0, items.value.length - 1));
     } catch (e) {
@@ -139,12 +142,13 @@ export const useImagesStore = defineStore('images', () => {
     anchor.value = 0;
   }
 
-  function setFilters(next: Partial<ImageFilters>): Promise<void> {
+  /** `keepSelection`: the selection survives the new filter (the class sidebar counts and moves it). */
+  function setFilters(next: Partial<ImageFilters>, keepSelection = false): Promise<void> {
     filters.value = { ...filters.value, ...next };
-    setSelection([]);
+    if (!keepSelection) setSelection([]);
     focus.value = 0;
     anchor.value = 0;
-    return reload();
+    return reload(keepSelection);
   }
 
   function setSelection(ids: number[]): void {
@@ -198,8 +202,8 @@ export const useImagesStore = defineStore('images', () => {
     return f ? [f.id] : [];
   }
 
-  async function assign(classId: number): Promise<boolean> {
-    const ids = targets();
+  /** Labels `ids` (by default the selection, else the focused image) with a class. */
+  async function assign(classId: number, ids: number[] = targets()): Promise<boolean> {
     if (datasetId.value === null || ids.length === 0) return false;
     error.value = null;
     try {
