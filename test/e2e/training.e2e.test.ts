@@ -265,6 +265,16 @@ describe('training, runs and evaluation in the browser', () => {
     await s.page.waitForFunction(() => document.querySelector('[data-test=cell][data-index="0"] [data-test=cell-prediction]') !== null);
     await s.page.waitForFunction(() => [...document.querySelectorAll('[data-test=cell] img')].slice(0, 12).every((i) => (i as HTMLImageElement).complete));
     await screenshot(s.page, '30-labeller-model-columns');
+    // The preview says what the run predicts for the image in view, with its confidence.
+    const predicted = await s.page.locator('[data-test=cell][data-index="0"] [data-test=cell-prediction]').getAttribute('data-predicted');
+    await s.page.locator('[data-test=cell][data-index="0"]').click();
+    await s.page.keyboard.press('Space');
+    const says = s.page.locator('[data-test=preview-prediction]');
+    await says.waitFor();
+    expect(await says.innerText()).toMatch(new RegExp(`^predicts ${predicted} · \\d+% confident \\(“small A”\\)`));
+    await screenshot(s.page, '30b-preview-prediction');
+    await s.page.keyboard.press('Escape');
+    await says.waitFor({ state: 'detached' });
 
     await s.page.check('[data-test=filter-disagree]');
     const expected = db((d) =>
