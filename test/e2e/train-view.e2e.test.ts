@@ -75,7 +75,8 @@ describe('the Train view', () => {
     await s.page.evaluate(() => {
       const seen: string[] = ((window as unknown as { phaseLines: string[] }).phaseLines = []);
       new MutationObserver(() => {
-        const line = document.querySelector('[data-test=train-phase-line]')?.textContent?.replace(/\s+/g, ' ').trim();
+        const el = document.querySelector('[data-test=train-phase-line]');
+        const line = el ? [...el.children].map((c) => c.textContent?.trim()).filter(Boolean).join(' ') : '';
         if (line && line !== seen.at(-1)) seen.push(line);
       }).observe(document.body, { subtree: true, childList: true, characterData: true });
     });

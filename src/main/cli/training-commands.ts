@@ -53,8 +53,6 @@ export async function followRun(ctx: CliContext, start: () => Promise<Run>): Pro
   const o = ctx.out();
   const core = ctx.open();
   let epochs = 0;
-  /** Known once the run has started; progress that comes earlier reads as a seed-cnn run's. */
-  let preset = '';
   let lastProgress = '';
   const tty = Boolean(o.io.stderr.isTTY);
   const offEpoch = core.events.on('train/epoch', (p) => {
@@ -75,7 +73,6 @@ export async function followRun(ctx: CliContext, start: () => Promise<Run>): Pro
   const run = await start();
   epochs = run.hyperparameters.epochs;
   const hp = run.hyperparameters;
-  preset = hp.preset;
   o.log(`Run ${run.id} "${run.name}": ${run.images.train} train / ${run.images.val} val / ${run.images.test} test images, ${run.classes.length} classes (${run.classes.join(', ')})`);
   o.log(`  ${hp.preset} · ${hp.preset === 'seed-cnn' ? `${hp.imageSize}×${hp.imageSize} ${hp.colorMode}` : inputLabel(hp)} · batch ${hp.batchSize} · ${hp.epochs} epochs · ${hp.optimizer} lr ${hp.learningRate}${hp.preset === 'seed-cnn' ? ` · ${hp.padding} padding` : ''} · seed ${hp.seed}${hp.patience ? ` · patience ${hp.patience}` : ''}`);
   const onSigint = () => {
