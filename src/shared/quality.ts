@@ -132,6 +132,21 @@ export interface ConfidentJointSummary {
   thresholds: number[];
 }
 
+/**
+ * Whether an audit's suspects mean something (core/quality/reliability.ts has the thresholds and why):
+ * enough images in every class, and fold models clearly better than guessing the largest class.
+ */
+export interface AuditReliability {
+  reliable: boolean;
+  /** Why not, one sentence each in the user's words; empty when reliable. */
+  reasons: string[];
+  /** What to do about it; null when reliable. */
+  advice: string | null;
+  minImagesPerClass: number;
+  /** The out-of-fold accuracy these class sizes need (null without images). */
+  minAccuracy: number | null;
+}
+
 export interface AuditReport {
   auditId: number;
   datasetId: number;
@@ -153,6 +168,8 @@ export interface AuditReport {
   leaks: Leak[];
   imbalance: ClassImbalance | null;
   confidentJoint: ConfidentJointSummary | null;
+  /** Completed audits only: whether its suspects can be trusted, and why not. */
+  reliability: AuditReliability | null;
   createdAt: string;
   finishedAt: string | null;
 }

@@ -77,6 +77,19 @@ export interface Run {
   images: { train: number; val: number; test: number };
 }
 
+/**
+ * Wall-clock seconds of the run's latest start (or resume) until now while it is live, or until it
+ * ended; null for runs trained elsewhere or never started. The live panel ticks with it, so it moves
+ * between epochs, and stops when the run does.
+ */
+export function runElapsedSeconds(run: Pick<Run, 'status' | 'startedAt' | 'finishedAt' | 'origin'>, nowMs: number): number | null {
+  if (run.origin || !run.startedAt) return null;
+  const live = run.status === 'queued' || run.status === 'running';
+  const end = live ? nowMs : run.finishedAt ? Date.parse(run.finishedAt) : null;
+  if (end === null) return null;
+  return Math.max(0, (end - Date.parse(run.startedAt)) / 1000);
+}
+
 export interface RunDetail extends Run {
   epochs: EpochMetrics[];
   test: Evaluation | null;
@@ -94,11 +107,15 @@ export interface TrainProgress {
   accuracy: number | null;
   imagesPerSecond: number | null;
   etaSeconds: number | null;
-  /** Preparing: images decoded into the cache (or embedded, or augmented views embedded) so far / to do. */
+  /**
+   * Preparing: what the run is doing before its first batch — decoding images into the pixel cache,
+   * embedding them with a pretrained backbone, embedding augmented views of the training images (once
+   * per view), or building the model; absent while the process starts.
+   */
+  task?: 'decoding' | 'embedding' | 'views' | 'model';
+  /** Decoding or embedding: images (or views) done so far / to do. */
   prepared?: number;
   toPrepare?: number;
-  /** What is being prepared: pixels decoded into the cache (the default), images embedded by a backbone, augmented views embedded. */
-  preparation?: 'decode' | 'embed' | 'views';
 }
 
 export interface RunFinished {

@@ -9,6 +9,8 @@ import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemo } from '../../src/main/core/demo/generate.js';
+import { createAudit, finishAudit, loadAuditItems, saveFoldProbabilities } from '../../src/main/core/quality/audit-store.js';
+import { AuditSettingsSchema } from '../../src/shared/quality.js';
 import { openSession, screenshot, tempDir, type Session } from './harness.js';
 
 const require = createRequire(import.meta.url);
@@ -170,7 +172,49 @@ describe('accessibility', () => {
     await cell.click();
     await expect.poll(() => cell.getAttribute('aria-selected')).toBe('true');
     expect(await grid.getAttribute('aria-activedescendant')).toBe(await cell.getAttribute('id'));
+    // With a selection the class rows offer "Move N here".
+    await s.page.locator('[data-test=move-here]').first().waitFor();
     expect(await axe(s.page)).toEqual([]);
+    // The preview, with the run's predictions shown (keys label and move in it).
+    await s.page.selectOption('[data-test=filter-run]', { label: runName });
+    await s.page.locator('[data-test=sort]').selectOption('confidence');
+    await s.page.locator('[data-test=cell][data-index="0"] [data-test=cell-prediction]').waitFor();
+    await s.page.locator('[data-test=cell][data-index="0"]').click();
+    await s.page.keyboard.press('Space');
+    await s.page.locator('[data-test=preview-prediction]').waitFor();
+    expect(await axe(s.page, '[role=dialog]')).toEqual([]);
+    await s.page.keyboard.press('Escape');
+    await s.page.locator('[data-test=preview]').waitFor({ state: 'detached' });
+  });
+
+  it('says an audit is not reliable, and asks before accepting, readably in light and dark', async () => {
+    // 60 images, the smallest class under 20, and fold models right on 2 in 3.
+    const wdb = s.core.workspace.db;
+    const auditId = createAudit(wdb, datasetId, AuditSettingsSchema.parse({ folds: 2 }));
+    saveFoldProbabilities(
+      wdb,
+      auditId,
+      loadAuditItems(wdb, auditId).map((it, i) => {
+        const p = [0.1, 0.1, 0.1];
+        p[i % 3 === 0 ? (it.classIndex + 1) % 3 : it.classIndex] = 0.8;
+        return { imageId: it.imageId, probabilities: p };
+      }),
+    );
+    finishAudit(wdb, auditId, 'completed', null, 1);
+    for (const scheme of ['light', 'dark'] as const) {
+      await s.page.emulateMedia({ colorScheme: scheme });
+      await load(s.page);
+      await s.page.click('[data-test=tab-audit]');
+      await s.page.locator('[data-test=audit-unreliable]').waitFor();
+      await s.page.locator('[data-test=suspect]').first().waitFor();
+      expect(await axe(s.page)).toEqual([]);
+      await s.page.keyboard.press('Enter');
+      await s.page.locator('[data-test=confirm-accept]').waitFor();
+      await screenshot(s.page, `a11y-${scheme}-audit-unreliable-confirm`);
+      expect(await axe(s.page, '[role=dialog]')).toEqual([]);
+      await s.page.keyboard.press('Escape');
+    }
+    await s.page.emulateMedia({ colorScheme: 'light' });
   });
 
   it('undoes a relabel made in the Evaluate gallery with Ctrl+Z', async () => {

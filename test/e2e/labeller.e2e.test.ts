@@ -1,5 +1,7 @@
 // The whole labelling flow in Chromium against `facet serve`'s server: import with progress,
-// relabel by keyboard (checked in facet.db), undo, bulk move, class rename / merge, skipped files.
+// relabel by keyboard (checked in facet.db) and on to the next image, undo, bulk move, labelling and
+// moving in the preview, moving a selection into a class from the sidebar (button, drop, Alt+click),
+// class rename / merge, skipped files.
 import BetterSqlite3 from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -7,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemo } from '../../src/main/core/demo/generate.js';
 import { openSession, screenshot, tempDir, type Session } from './harness.js';
 import { expectReadableDarkTheme, textColours } from './contrast.js';
+import { focusRings } from './focus.js';
 
 let s: Session;
 let dataRoot: string;
@@ -33,6 +36,9 @@ function dbLiveClasses(): string[] {
 const cell = (i: number) => s.page.locator(`[data-test=cell][data-index="${i}"]`);
 const classOfCell = (i: number) => cell(i).getAttribute('data-class');
 const idOfCell = async (i: number) => Number(await cell(i).getAttribute('data-image-id'));
+const focusedIndex = () => s.page.locator('[data-test=cell].focused').getAttribute('data-index').then(Number);
+const row = (name: string) => s.page.locator(`[data-class-row="${name}"]`);
+const selectedCount = () => s.page.locator('[data-test=selected-count]').innerText().then(Number);
 
 beforeAll(async () => {
   const dir = tempDir('facet-e2e-');
@@ -103,6 +109,15 @@ describe('labelling in the browser', () => {
     await s.page.keyboard.press(String(targetIndex + 1));
     await s.page.waitForFunction(([i, c]) => document.querySelector(`[data-test=cell][data-index="${i}"]`)?.getAttribute('data-class') === c, [0, target] as const);
     expect(dbClassOf(id)).toBe(target);
+    // On to the next image (the default): it is focused and selected, the labelled one no longer.
+    await expect.poll(focusedIndex).toBe(1);
+    expect(await cell(1).getAttribute('aria-selected')).toBe('true');
+    expect(await cell(0).getAttribute('aria-selected')).toBe('false');
+    // One focus ring: the grid's focused cell while the grid has the focus, the sort menu's once it has.
+    expect(await focusRings(s.page)).toEqual([expect.stringMatching(/^cell: /)]);
+    await s.page.locator('[data-test=sort]').focus();
+    expect(await focusRings(s.page)).toEqual([expect.stringMatching(/^sort: /)]);
+    await s.page.locator('[data-test=grid]').focus();
 
     await s.page.keyboard.press('Control+z');
     await s.page.waitForFunction(([i, c]) => document.querySelector(`[data-test=cell][data-index="${i}"]`)?.getAttribute('data-class') === c, [0, before] as const);
@@ -111,6 +126,29 @@ describe('labelling in the browser', () => {
     await s.page.keyboard.press('Control+Shift+z');
     await s.page.waitForFunction(([i, c]) => document.querySelector(`[data-test=cell][data-index="${i}"]`)?.getAttribute('data-class') === c, [0, target] as const);
     expect(dbClassOf(id)).toBe(target);
+  });
+
+  it('stays on the image when "next image after a label" is off, and remembers the choice', async () => {
+    const toggle = s.page.locator('[data-test=advance-toggle]');
+    expect(await toggle.isChecked()).toBe(true);
+    await toggle.uncheck();
+    await cell(4).click();
+    const id = await idOfCell(4);
+    const before = dbClassOf(id);
+    const key = before === 'camera' ? '2' : '1';
+    await s.page.keyboard.press(key);
+    await expect.poll(() => dbClassOf(id)).toBe(key === '1' ? 'camera' : 'phone');
+    expect(await focusedIndex()).toBe(4);
+
+    await s.page.reload();
+    await s.page.click('[data-test=tab-labeller]');
+    await cell(0).waitFor();
+    expect(await s.page.locator('[data-test=advance-toggle]').isChecked()).toBe(false);
+    await s.page.locator('[data-test=advance-toggle]').check();
+    expect(await s.page.evaluate(() => localStorage.getItem('facet.labelling.advance'))).toBe('on');
+    await cell(4).click();
+    await s.page.keyboard.press('Control+z');
+    await expect.poll(() => dbClassOf(id)).toBe(before);
   });
 
   it('moves a shift-click range and a shift+arrow extension in bulk with one key', async () => {
@@ -143,6 +181,94 @@ describe('labelling in the browser', () => {
     await screenshot(s.page, '06-preview');
     await s.page.keyboard.press('Escape');
     await preview.waitFor({ state: 'detached' });
+  });
+
+  it('labels and moves in the preview: arrows go to the neighbours, a digit labels the image in view and moves on, Space closes', async () => {
+    const title = s.page.locator('[role=dialog] [data-test=dialog-title]');
+    const pathOfCell = async (i: number) => (await cell(i).getAttribute('title'))!;
+    await cell(1).click();
+    await s.page.keyboard.press('Space');
+    await expect.poll(() => title.innerText()).toBe(await pathOfCell(1));
+    await s.page.keyboard.press('ArrowRight');
+    await expect.poll(() => title.innerText()).toBe(await pathOfCell(2));
+    expect(await s.page.locator('[data-test=preview-position]').innerText()).toMatch(/^3 of 45/);
+
+    const id = await idOfCell(2);
+    const before = dbClassOf(id);
+    const key = before === 'camera' ? '2' : '1';
+    const target = key === '1' ? 'camera' : 'phone';
+    await s.page.keyboard.press(key);
+    // Labelled, and the next image is in view.
+    await expect.poll(() => title.innerText()).toBe(await pathOfCell(3));
+    expect(dbClassOf(id)).toBe(target);
+    await s.page.keyboard.press('ArrowLeft');
+    await expect.poll(() => title.innerText()).toBe(await pathOfCell(2));
+    expect(await s.page.locator('[data-test=preview-class]').innerText()).toMatch(new RegExp(`^${target}\\b`));
+    await screenshot(s.page, '06b-preview-labelled');
+
+    // With "next image" off, the label shows in place.
+    await s.page.locator('[data-test=preview-advance]').uncheck();
+    await s.page.locator('[role=dialog]').focus();
+    await s.page.keyboard.press(key === '1' ? '2' : '1');
+    await expect.poll(() => s.page.locator('[data-test=preview-class]').innerText()).toMatch(new RegExp(`^${key === '1' ? 'phone' : 'camera'}\\b`));
+    expect(await title.innerText()).toBe(await pathOfCell(2));
+    await s.page.locator('[data-test=preview-advance]').check();
+    await s.page.locator('[role=dialog]').focus();
+
+    await s.page.keyboard.press('Space');
+    await s.page.locator('[data-test=preview]').waitFor({ state: 'detached' });
+    expect(await focusedIndex()).toBe(2);
+    // Two label edits from the preview; undo both, by the grid's Ctrl+Z.
+    await s.page.keyboard.press('Control+z');
+    await s.page.keyboard.press('Control+z');
+    await expect.poll(() => dbClassOf(id)).toBe(before);
+  });
+
+  it('keeps the selection when a class is clicked, and moves it there by its button, a drop or Alt+click, each undoable', async () => {
+    const ids = [await idOfCell(0), await idOfCell(1)];
+    const before = ids.map(dbClassOf);
+    const selectBoth = async () => {
+      await s.page.locator('[data-test=class-filter-all]').click();
+      await s.page.waitForFunction(() => document.querySelector('[data-test=grid]')?.getAttribute('data-total') === '45');
+      await cell(0).click();
+      await cell(1).click({ modifiers: ['Control'] });
+      expect(await selectedCount()).toBe(2);
+    };
+    await selectBoth();
+
+    // A plain click filters: the two stay selected, counted, and those the filter hides are said so.
+    const other = ['camera', 'phone', 'social'].find((c) => !before.includes(c)) ?? 'phone';
+    await row(other).locator('[data-test=class-filter]').click();
+    await s.page.waitForFunction((c) => [...document.querySelectorAll('[data-test=cell]')].every((e) => e.getAttribute('data-class') === c), other);
+    expect(await selectedCount()).toBe(2);
+    expect(await s.page.locator('[data-test=hidden-selected]').innerText()).toBe('2');
+    expect(await row(other).locator('[data-test=move-here]').innerText()).toMatch(/^Move 2 here\b/);
+    await screenshot(s.page, '06c-sidebar-selection-kept');
+
+    // "Move 2 here": one label edit; the filtered view now shows them, still selected.
+    await row(other).locator('[data-test=move-here]').click();
+    await expect.poll(() => ids.map(dbClassOf)).toEqual([other, other]);
+    await s.page.waitForFunction((wanted) => wanted.every((id) => document.querySelector(`[data-test=cell][data-image-id="${id}"]`)?.getAttribute('aria-selected') === 'true'), ids);
+    await s.page.keyboard.press('Control+z');
+    await expect.poll(() => ids.map(dbClassOf)).toEqual(before);
+
+    // Dragged onto a class.
+    await selectBoth();
+    await cell(0).dragTo(row(other));
+    await expect.poll(() => ids.map(dbClassOf)).toEqual([other, other]);
+    await s.page.locator('[data-test=grid]').focus();
+    await s.page.keyboard.press('Control+z');
+    await expect.poll(() => ids.map(dbClassOf)).toEqual(before);
+
+    // Alt+click on a class.
+    await selectBoth();
+    await row(other).locator('[data-test=class-filter]').click({ modifiers: ['Alt'] });
+    await expect.poll(() => ids.map(dbClassOf)).toEqual([other, other]);
+    expect(await s.page.locator('[data-test=last-action]').innerText()).toBe(`2 images → ${other}`);
+    await s.page.locator('[data-test=grid]').focus();
+    await s.page.keyboard.press('Control+z');
+    await expect.poll(() => ids.map(dbClassOf)).toEqual(before);
+    await s.page.locator('[data-test=class-filter-all]').click();
   });
 
   it('renames and merges classes through confirmation dialogs', async () => {

@@ -141,6 +141,22 @@ describe('labelling from scratch in the browser', () => {
     expect(await suggestedCell.getAttribute('data-class')).toBe('');
     expect(labelOf(cellId)).toBeNull();
 
+    // The preview shows the suggestion with its confidence, and Enter there accepts it.
+    const suggestedName = await s.page.locator('[data-test=cell-suggestion]').first().getAttribute('data-suggested');
+    await suggestedCell.click();
+    await s.page.keyboard.press('Space');
+    const shown = s.page.locator('[data-test=preview-suggestion]');
+    await shown.waitFor();
+    expect(await shown.innerText()).toMatch(new RegExp(`^${suggestedName} · \\d+% confident`));
+    await screenshot(s.page, '21a-preview-suggestion');
+    await s.page.keyboard.press('Enter');
+    await expect.poll(() => labelOf(cellId)).toBe(suggestedName);
+    expect(lastSource(cellId)).toBe('suggestion');
+    await s.page.keyboard.press('Space');
+    await s.page.locator('[data-test=preview]').waitFor({ state: 'detached' });
+    await s.page.keyboard.press('Control+z');
+    await expect.poll(() => labelOf(cellId)).toBeNull();
+
     const before = unlabelled();
     await s.page.click('[data-test=open-bulk-accept]');
     await s.page.fill('[data-test=bulk-min-confidence]', '40');

@@ -1,7 +1,8 @@
 // The Train view at 1024×700: the warning before a run on a dataset without validation or test
 // images, Start bringing the live run panel into view, the live facts (best val accuracy, time)
 // following the epochs, a run without test images marked in the Runs list, and the header naming
-// the evaluated run's dataset.
+// the evaluated run's dataset. The live panel shows one phase at a time, and the run's elapsed time
+// ticks between epochs and stops when the run does.
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemo } from '../../src/main/core/demo/generate.js';
@@ -32,6 +33,16 @@ async function openTrain(datasetName: string): Promise<void> {
   await s.page.locator('[data-test=train-data]').waitFor();
 }
 
+/** "12 s", "3 min 05 s", "1 h 02 min" → seconds. */
+function seconds(text: string): number {
+  const h = /(\d+) h (\d+) min/.exec(text);
+  if (h) return Number(h[1]) * 3600 + Number(h[2]) * 60;
+  const m = /(\d+) min (\d+) s/.exec(text);
+  if (m) return Number(m[1]) * 60 + Number(m[2]);
+  return Number(/(\d+) s/.exec(text)![1]);
+}
+const elapsedShown = async () => seconds(await s.page.locator('[data-test=run-elapsed] strong').innerText());
+
 async function smallRun(): Promise<void> {
   await s.page.fill('[data-test=hp-imageSize]', '32');
   await s.page.fill('[data-test=hp-epochs]', '3');
@@ -60,6 +71,15 @@ describe('the Train view', () => {
     await openTrain('demo faces');
     expect(await s.page.locator('[data-test=split-warning]').count()).toBe(0);
     await smallRun();
+    // Every line the live panel shows, from Start to the end.
+    await s.page.evaluate(() => {
+      const seen: string[] = ((window as unknown as { phaseLines: string[] }).phaseLines = []);
+      new MutationObserver(() => {
+        const el = document.querySelector('[data-test=train-phase-line]');
+        const line = el ? [...el.children].map((c) => c.textContent?.trim()).filter(Boolean).join(' ') : '';
+        if (line && line !== seen.at(-1)) seen.push(line);
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
     await s.page.click('[data-test=start-run]');
     const heading = s.page.locator('[data-test=live-heading]');
     await expect.poll(() => heading.evaluate((el) => document.activeElement === el)).toBe(true);
@@ -72,6 +92,15 @@ describe('the Train view', () => {
     await expect.poll(async () => /best val accuracy \d/.test(await facts.innerText()), { timeout: 90_000 }).toBe(true);
     await expect.poll(async () => (await s.core.call('runs/list', { datasetId: demoId }))[0]?.status, { timeout: 90_000 }).toBe('completed');
     const run = (await s.core.call('runs/list', { datasetId: demoId }))[0]!;
+    // One phase at a time: preparing lines carry no epoch or batch, training lines no decoding.
+    const lines = await s.page.evaluate(() => (window as unknown as { phaseLines: string[] }).phaseLines);
+    expect(lines.some((l) => l.startsWith('Training epoch')), lines.join(' | ')).toBe(true);
+    for (const line of lines) {
+      expect(line).not.toMatch(/(Decoding|cache|Building|Starting).*(epoch|batch)/);
+      expect(line).not.toMatch(/(Training|Validating).*(Decoding|images into)/);
+    }
+    // Ended: the elapsed time stays, next to the time spent in epochs.
+    await s.page.locator('[data-test=run-trained]').waitFor();
     expect(run.name).toMatch(/^demo faces #1 · /);
     // The header follows the evaluated run's dataset, whichever dataset is selected.
     await s.page.locator('[data-test=dataset-list] button', { hasText: 'tiny' }).click().catch(() => undefined);
@@ -81,5 +110,37 @@ describe('the Train view', () => {
     await s.page.locator(`[data-test=run-row][data-run-id="${run.id}"] [data-test=run-evaluate]`).click();
     await expect.poll(() => s.page.locator('[data-test=header-dataset]').innerText()).toBe('demo faces');
     await screenshot(s.page, 'train-1024-evaluate-header');
+  });
+
+  // Last: the page's clock is Playwright's from here on.
+  it('ticks the elapsed time between epochs and stops it when the run ends', async () => {
+    await openTrain('demo faces');
+    await s.page.clock.install({ time: Date.now() });
+    await s.page.fill('[data-test=hp-imageSize]', '64');
+    await s.page.fill('[data-test=hp-epochs]', '1000');
+    await s.page.fill('[data-test=hp-filters]', '8 16');
+    await s.page.fill('[data-test=hp-denseUnits]', '8');
+    await s.page.click('[data-test=start-run]');
+    await s.page.locator('[data-test=cancel-run]').waitFor();
+    await s.page.locator('[data-test=run-elapsed]').waitFor();
+    expect(await s.page.locator('[data-test=run-trained]').count()).toBe(0);
+    // 70 seconds later by the page's clock: the run says so, whatever its epochs have recorded.
+    await s.page.clock.fastForward('01:10');
+    await expect.poll(elapsedShown).toBeGreaterThanOrEqual(70);
+    const live = (await s.core.call('runs/list', { datasetId: demoId })).at(-1)!;
+    expect(['queued', 'running']).toContain(live.status);
+    expect(live.trainSeconds).toBeLessThan(70);
+    await screenshot(s.page, 'train-1024-elapsed-live');
+
+    await s.page.click('[data-test=cancel-run]');
+    await s.page.waitForFunction(() => document.querySelector('[data-test=run-status]')?.textContent === 'cancelled', undefined, { timeout: 60_000 });
+    await s.page.locator('[data-test=run-trained]').waitFor();
+    const stopped = await elapsedShown();
+    const row = (await s.core.call('runs/list', { datasetId: demoId })).at(-1)!;
+    expect(stopped).toBe(Math.round((Date.parse(row.finishedAt!) - Date.parse(row.startedAt!)) / 1000));
+    await s.page.clock.fastForward('05:00');
+    await s.page.waitForTimeout(200);
+    expect(await elapsedShown()).toBe(stopped);
+    await screenshot(s.page, 'train-1024-elapsed-stopped');
   });
 });

@@ -10,6 +10,7 @@ import { generateDemo } from '../../src/main/core/demo/generate.js';
 import { runDir } from '../../src/main/core/training/checkpoint.js';
 import { openSession, screenshot, tempDir, type Session } from './harness.js';
 import { expectReadableDarkTheme } from './contrast.js';
+import { focusRings } from './focus.js';
 
 let s: Session;
 let dataRoot: string;
@@ -238,6 +239,23 @@ describe('training, runs and evaluation in the browser', () => {
     await screenshot(s.page, '29-evaluation-relabelled');
   });
 
+  it('shows one focus ring on Evaluate: the gallery\'s current image is the focused one, or only outlined', async () => {
+    const mistakes = s.page.locator('[data-test=mistake]');
+    expect(await mistakes.count()).toBeGreaterThanOrEqual(2);
+    // Clicked, then moved by the keyboard: the ring moves with the current image.
+    await mistakes.nth(0).click();
+    await s.page.keyboard.press('ArrowRight');
+    await expect.poll(() => focusRings(s.page)).toEqual([expect.stringMatching(/^mistake: /)]);
+    expect(await s.page.evaluate(() => document.activeElement?.getAttribute('data-index'))).toBe('1');
+    await screenshot(s.page, '29b-evaluation-one-focus-ring');
+    // The focus on the run chooser: its ring alone; the gallery's current image keeps only its border.
+    await s.page.locator('[data-test=eval-run]').focus();
+    await s.page.keyboard.press('Shift');
+    expect(await focusRings(s.page)).toEqual([expect.stringMatching(/^eval-run/)]);
+    expect(await s.page.locator('[data-test=mistake][aria-current=true]').getAttribute('data-index')).toBe('1');
+    await screenshot(s.page, '29c-evaluation-focus-elsewhere');
+  });
+
   it('shows model columns in the labeller: predictions on test images, prediction ≠ label, sort by confidence', async () => {
     const runId = db((d) => (d.prepare(`SELECT id FROM runs WHERE name = 'small A'`).get() as { id: number }).id);
     await s.page.click('[data-test=tab-labeller]');
@@ -247,6 +265,16 @@ describe('training, runs and evaluation in the browser', () => {
     await s.page.waitForFunction(() => document.querySelector('[data-test=cell][data-index="0"] [data-test=cell-prediction]') !== null);
     await s.page.waitForFunction(() => [...document.querySelectorAll('[data-test=cell] img')].slice(0, 12).every((i) => (i as HTMLImageElement).complete));
     await screenshot(s.page, '30-labeller-model-columns');
+    // The preview says what the run predicts for the image in view, with its confidence.
+    const predicted = await s.page.locator('[data-test=cell][data-index="0"] [data-test=cell-prediction]').getAttribute('data-predicted');
+    await s.page.locator('[data-test=cell][data-index="0"]').click();
+    await s.page.keyboard.press('Space');
+    const says = s.page.locator('[data-test=preview-prediction]');
+    await says.waitFor();
+    expect(await says.innerText()).toMatch(new RegExp(`^predicts ${predicted} · \\d+% confident \\(“small A”\\)`));
+    await screenshot(s.page, '30b-preview-prediction');
+    await s.page.keyboard.press('Escape');
+    await says.waitFor({ state: 'detached' });
 
     await s.page.check('[data-test=filter-disagree]');
     const expected = db((d) =>

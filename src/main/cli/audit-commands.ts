@@ -47,6 +47,7 @@ export function auditJson(r: AuditReport) {
     ranking: r.settings.ranking,
     settings: r.settings,
     confidentJoint: r.confidentJoint,
+    reliability: r.reliability,
     backend: r.backend,
     seconds: r.seconds,
   };
@@ -63,6 +64,12 @@ export function renderAudit(r: AuditReport, top: number): string {
     `Audit ${r.auditId} ${r.status}${r.error ? `: ${r.error}` : ''} · ${r.images} images · ${r.folds} folds · out-of-sample accuracy ${percent(r.accuracy)} · ${r.seconds !== null ? `${r.seconds.toFixed(0)} s` : '-'} · backend ${r.backend ?? '-'}`,
     '',
   ];
+  if (r.reliability && !r.reliability.reliable) {
+    lines.push('NOT RELIABLE: treat these suspects as hints, not as wrong labels.');
+    for (const reason of r.reliability.reasons) lines.push(`  - ${reason}`);
+    if (r.reliability.advice) lines.push(`  ${r.reliability.advice}`);
+    lines.push('');
+  }
   const stopped = r.status === 'interrupted' || r.status === 'cancelled';
   if (stopped) {
     lines.push(`It stopped before it finished: ${r.predicted} of ${r.images} images predicted, and suspects need all of them. Finish it: facet audit --resume ${r.auditId}`);

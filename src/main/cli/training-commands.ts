@@ -53,8 +53,6 @@ export async function followRun(ctx: CliContext, start: () => Promise<Run>): Pro
   const o = ctx.out();
   const core = ctx.open();
   let epochs = 0;
-  /** Known once the run has started; progress that comes earlier reads as a seed-cnn run's. */
-  let preset = '';
   let lastProgress = '';
   const tty = Boolean(o.io.stderr.isTTY);
   const offEpoch = core.events.on('train/epoch', (p) => {
@@ -64,10 +62,7 @@ export async function followRun(ctx: CliContext, start: () => Promise<Run>): Pro
   });
   const unsubscribe = core.events.on('train/progress', (p: TrainProgress) => {
     {
-      if (p.phase === 'preparing' && p.toPrepare && (p.prepared === 0 || p.prepared === p.toPrepare)) {
-        const what = p.preparation === 'views' ? 'augmented views embedded' : p.preparation === 'embed' || preset === 'transfer' ? 'images embedded' : 'images decoded';
-        o.log(`Preparing data: ${p.prepared}/${p.toPrepare} ${what}`);
-      }
+      if (p.phase === 'preparing' && p.toPrepare && (p.prepared === 0 || p.prepared === p.toPrepare)) o.log(`Preparing data: ${p.prepared}/${p.toPrepare} ${p.task === 'views' ? 'augmented views embedded' : p.task === 'embedding' ? 'images embedded' : 'images decoded'}`);
       if (tty && p.phase === 'training') {
         lastProgress = `epoch ${p.epoch}/${p.epochs}  batch ${p.batch}/${p.batches}  loss ${fixed(p.loss)}  acc ${percent(p.accuracy)}  ${p.imagesPerSecond?.toFixed(0) ?? '-'} img/s  ETA ${p.etaSeconds !== null ? duration(p.etaSeconds) : '-'}`;
         o.io.stderr.write(`\r\x1b[K${lastProgress}`);
@@ -78,7 +73,6 @@ export async function followRun(ctx: CliContext, start: () => Promise<Run>): Pro
   const run = await start();
   epochs = run.hyperparameters.epochs;
   const hp = run.hyperparameters;
-  preset = hp.preset;
   o.log(`Run ${run.id} "${run.name}": ${run.images.train} train / ${run.images.val} val / ${run.images.test} test images, ${run.classes.length} classes (${run.classes.join(', ')})`);
   o.log(`  ${hp.preset} · ${hp.preset === 'seed-cnn' ? `${hp.imageSize}×${hp.imageSize} ${hp.colorMode}` : inputLabel(hp)} · batch ${hp.batchSize} · ${hp.epochs} epochs · ${hp.optimizer} lr ${hp.learningRate}${hp.preset === 'seed-cnn' ? ` · ${hp.padding} padding` : ''} · seed ${hp.seed}${hp.patience ? ` · patience ${hp.patience}` : ''}`);
   const onSigint = () => {

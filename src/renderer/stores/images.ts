@@ -40,12 +40,15 @@ export interface ShownPrediction {
  * change, so it stays in step without the list importing it.
  */
 export interface RowsFollower {
-  /** Another dataset or other filters: nothing about the old rows carries over. */
-  restart(): void;
+  /**
+   * Another dataset or other filters: nothing about the old rows carries over — except the selection
+   * when `keepSelection` (the class sidebar filters while it counts and moves a selection).
+   */
+  restart(keepSelection?: boolean): void;
   /** A reload's first page is about to replace the rows. */
   replacing(): void;
-  /** Every page of that reload is in. */
-  replaced(): void;
+  /** Every page of that reload is in (`keepSelection`: also the selected images the new rows hide). */
+  replaced(keepSelection?: boolean): void;
 }
 
 /** The first page paints the grid; the rest streams in behind it. */
@@ -77,8 +80,8 @@ export const useImagesStore = defineStore('images', () => {
     followers.push(follower);
   }
 
-  function restart(): void {
-    for (const f of followers) f.restart();
+  function restart(keepSelection = false): void {
+    for (const f of followers) f.restart(keepSelection);
   }
 
   async function open(id: number): Promise<void> {
@@ -91,7 +94,7 @@ export const useImagesStore = defineStore('images', () => {
   }
 
   /** Fetches the list for the current filters; the followers keep what they can of the old rows. */
-  async function reload(): Promise<void> {
+  async function reload(keepSelection = false): Promise<void> {
     if (datasetId.value === null) return;
     const mine = ++generation;
     const f = filters.value;
@@ -125,7 +128,7 @@ export const useImagesStore = defineStore('images', () => {
         offset += page.items.length;
         if (page.items.length === 0) break;
       }
-      for (const fl of followers) fl.replaced();
+      for (const fl of followers) fl.replaced(keepSelection);
     } catch (e) {
       if (mine === generation) error.value = asPayload(e);
     } finally {
@@ -157,10 +160,11 @@ export const useImagesStore = defineStore('images', () => {
     restart();
   }
 
-  function setFilters(next: Partial<ImageFilters>): Promise<void> {
+  /** `keepSelection`: the selection survives the new filter (the class sidebar counts and moves it). */
+  function setFilters(next: Partial<ImageFilters>, keepSelection = false): Promise<void> {
     filters.value = { ...filters.value, ...next };
-    restart();
-    return reload();
+    restart(keepSelection);
+    return reload(keepSelection);
   }
 
   return { datasetId, items, total, loading, filters, predictions, indexById, error, follow, open, reload, preset, setFilters, patch };

@@ -16,8 +16,8 @@ export const useLabelsStore = defineStore('labels', () => {
   /** The last label action in words, for the status bar (the To label view and the map write it too). */
   const lastAction = ref<string>('');
 
-  async function assign(classId: number): Promise<boolean> {
-    const ids = selection.targets();
+  /** Labels `ids` (by default the selection, else the focused image) with a class. */
+  async function assign(classId: number, ids: number[] = selection.targets()): Promise<boolean> {
     const datasetId = images.datasetId;
     if (datasetId === null || ids.length === 0) return false;
     images.error = null;

@@ -18,17 +18,17 @@ export const useSelectionStore = defineStore('selection', () => {
   const focused = computed(() => images.items[focus.value] ?? null);
 
   images.follow({
-    restart() {
-      select([]);
+    restart(keepSelection) {
+      if (!keepSelection) select([]);
       focus.value = 0;
       anchor.value = 0;
     },
     replacing() {
       focusedBefore = images.items[focus.value]?.id;
     },
-    replaced() {
+    replaced(keepSelection) {
       const present = new Set(images.items.map((i) => i.id));
-      select([...ids.value].filter((sid) => present.has(sid)));
+      if (!keepSelection) select([...ids.value].filter((sid) => present.has(sid)));
       const at = focusedBefore !== undefined ? images.indexById.get(focusedBefore) : undefined;
       focus.value = at ?? Math.min(focus.value, Math.max(0, images.items.length - 1));
     },

@@ -8,6 +8,7 @@ import { argmax } from '../training/metrics.js';
 import { auditClasses, auditFindings, getAudit } from './audit-store.js';
 import { confidentLearning } from './confident-learning.js';
 import { combinedProbabilities } from './audit-embeddings.js';
+import { auditReliability } from './reliability.js';
 
 interface ImageNow {
   id: number;
@@ -117,6 +118,10 @@ export function auditReport(db: Database, auditId: number, limit = 10_000): Audi
     if (a && b && a.split !== b.split) leaks.push({ ...l, a, b });
   }
 
+  const accuracy = rows.length > 0 ? correct / rows.length : null;
+  const perClass = classes.map((c) => ({ class: c.name, images: 0 }));
+  for (const label of labels) perClass[label]!.images++;
+
   return {
     auditId,
     datasetId: audit.datasetId,
@@ -128,13 +133,14 @@ export function auditReport(db: Database, auditId: number, limit = 10_000): Audi
     images: audit.images,
     predicted: rows.length,
     folds: audit.settings.folds,
-    accuracy: rows.length > 0 ? correct / rows.length : null,
+    accuracy,
     suspects,
     resolved,
     duplicates,
     leaks,
     imbalance: findings?.imbalance ?? null,
     confidentJoint: joint ? { classes: classes.map((c) => c.name), joint, calibrated, thresholds } : null,
+    reliability: audit.status === 'completed' && rows.length > 0 ? auditReliability({ classCounts: perClass, accuracy }) : null,
     createdAt: audit.createdAt,
     finishedAt: audit.finishedAt,
   };

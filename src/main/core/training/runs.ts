@@ -6,7 +6,7 @@ import { CheckedHyperparametersSchema, type Hyperparameters, type Hyperparameter
 import type { Run, RunFinished } from '../../../shared/runs.js';
 import type { CoreEvents } from '../platform/events.js';
 import { unanalysedImages } from '../faces/face-store.js';
-import type { Database } from '../platform/store/db.js';
+import { nowIso, type Database } from '../platform/store/db.js';
 import type { JobOutcome, JobSupervisor } from '../platform/jobs/supervisor.js';
 import type { Workspace } from '../platform/workspace.js';
 import { createRunRow, finishRun, getRun, markInterruptedRuns } from './run-store.js';
@@ -68,7 +68,8 @@ export class Runs {
         else this.events.emit('train/epoch', { runId, metrics: e.metrics });
       },
     });
-    if (job.pid) this.ws.db.prepare('UPDATE runs SET pid = ? WHERE id = ?').run(job.pid, runId);
+    // The run's clock starts here, at every start and resume: what the live "elapsed" counts from.
+    this.ws.db.prepare('UPDATE runs SET pid = COALESCE(?, pid), started_at = ?, finished_at = NULL WHERE id = ?').run(job.pid ?? null, nowIso(), runId);
     this.active.set(
       runId,
       job.done.then((outcome) => {

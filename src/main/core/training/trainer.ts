@@ -71,11 +71,12 @@ async function prepareSeedCnn(db: Database, runId: number, opts: TrainOptions, {
   const cache = hp.cropToFace.enabled
     ? new FaceCropCache(db, opts.cacheDir, hp.imageSize, hp.colorMode, hp.cropToFace.margin)
     : new PixelCache(opts.cacheDir, hp.imageSize, hp.colorMode);
-  emit({ phase: 'preparing', epoch: 0, prepared: 0, toPrepare: 0, preparation: 'decode' });
+  emit({ phase: 'preparing', epoch: 0, task: 'decoding', prepared: 0, toPrepare: 0 });
   await cache.ensure(
     snapshot.items.map((it) => ({ hash: it.hash, absPath: path.join(dataset.root, it.path) })),
-    (done, total) => emit({ phase: 'preparing', epoch: 0, prepared: done, toPrepare: total, preparation: 'decode' }),
+    (done, total) => emit({ phase: 'preparing', epoch: 0, task: 'decoding', prepared: done, toPrepare: total }),
   );
+  emit({ phase: 'preparing', epoch: 0, task: 'model' });
   const k = snapshot.classes.length;
   const { modelJson, weights } = await initialWeights(hp, k);
   const step = await createStepTrainer({ modelJson, initialWeights: weights, optimizer: { name: hp.optimizer, learningRate: hp.learningRate }, threads: opts.threads });

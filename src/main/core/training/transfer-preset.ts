@@ -62,11 +62,11 @@ export async function trainTransferRun(db: Database, runId: number, opts: TrainO
     const stored = vectorsByHash(db, backbone, snapshot.items.map((i) => i.hash));
     if (snapshot.items.some((i) => !stored.has(i.hash))) {
       // The dataset's embedding pass: skips images already embedded, saves batch by batch (a cancelled run keeps them).
-      emit({ phase: 'preparing', epoch: 0, prepared: 0, toPrepare: 0, preparation: 'embed' });
+      emit({ phase: 'preparing', epoch: 0, task: 'embedding', prepared: 0, toPrepare: 0 });
       const summary = await embedDataset(db, snapshot.datasetId, {
         backbone,
         signal: opts.signal,
-        onProgress: (p) => emit({ phase: 'preparing', epoch: 0, prepared: p.done, toPrepare: p.total, preparation: 'embed' }),
+        onProgress: (p) => emit({ phase: 'preparing', epoch: 0, task: 'embedding', prepared: p.done, toPrepare: p.total }),
       });
       if (summary.status === 'cancelled') throw new CancelledError();
     }
@@ -89,13 +89,13 @@ export async function trainTransferRun(db: Database, runId: number, opts: TrainO
  */
 async function trainingViews(db: Database, { hp, snapshot, train, emit }: LoopSetup, signal: AbortSignal | undefined): Promise<{ vectors: Float32Array; labels: number[] }> {
   const root = getDataset(db, snapshot.datasetId).root;
-  emit({ phase: 'preparing', epoch: 0, prepared: 0, toPrepare: 0, preparation: 'views' });
+  emit({ phase: 'preparing', epoch: 0, prepared: 0, toPrepare: 0, task: 'views' });
   const pass = await embedViews(db, train.map((t) => ({ hash: t.hash, path: t.path, absPath: path.join(root, t.path) })), {
     backbone: hp.backbone,
     augmentation: hp.augmentation,
     views: hp.augmentedViews,
     signal,
-    onProgress: (done, total) => emit({ phase: 'preparing', epoch: 0, prepared: done, toPrepare: total, preparation: 'views' }),
+    onProgress: (done, total) => emit({ phase: 'preparing', epoch: 0, prepared: done, toPrepare: total, task: 'views' }),
   });
   if (pass.status === 'cancelled') throw new CancelledError();
   return viewMatrix(db, hp.backbone, hp.augmentation, hp.augmentedViews, train);

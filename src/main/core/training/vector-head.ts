@@ -109,6 +109,7 @@ function concat(a: Float32Array, b: Float32Array): Float32Array {
 export async function prepareVectorHead(setup: LoopSetup, spec: HeadSpec): Promise<PreparedTrainer> {
   const { hp, snapshot, train, val, test } = setup;
   const { dims, vectors } = spec;
+  setup.emit({ phase: 'preparing', epoch: 0, task: 'model' });
   const k = snapshot.classes.length;
   const { tf, info } = await loadEngine();
   const model = buildVectorHead(tf, hp, dims, k, spec.name);

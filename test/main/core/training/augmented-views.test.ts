@@ -134,7 +134,7 @@ describe('a transfer run with augmented views (real centernet from node_modules)
       const first: TrainProgress[] = [];
       const stopped = await trainRun(rdb, runId, { ...opts, signal: controller.signal, onProgress: (p) => {
         first.push(p);
-        if (p.preparation === 'views' && (p.prepared ?? 0) > 0) controller.abort();
+        if (p.task === 'views' && (p.prepared ?? 0) > 0) controller.abort();
       } });
       expect(stopped.status).toBe('cancelled');
       const recipe = viewRecipe(hp.augmentation);
@@ -142,13 +142,13 @@ describe('a transfer run with augmented views (real centernet from node_modules)
       const train = snapshot.items.filter((i) => i.split === 'train');
       expect(keptHere).toBeGreaterThan(0);
       expect(keptHere).toBeLessThan(train.length * 2);
-      expect(first.find((p) => p.preparation === 'views' && p.toPrepare)?.toPrepare).toBe(train.length * 2);
+      expect(first.find((p) => p.task === 'views' && p.toPrepare)?.toPrepare).toBe(train.length * 2);
       finishRun(rdb, runId, 'interrupted', 'simulated crash');
 
       const second: TrainProgress[] = [];
       expect((await trainRun(rdb, runId, { ...opts, resume: true, onProgress: (p) => second.push(p) })).status).toBe('completed');
       // The resumed run embeds only the views the stopped one had not saved.
-      expect(second.filter((p) => p.preparation === 'views').at(-1)).toMatchObject({ prepared: train.length * 2 - keptHere, toPrepare: train.length * 2 - keptHere });
+      expect(second.filter((p) => p.task === 'views').at(-1)).toMatchObject({ prepared: train.length * 2 - keptHere, toPrepare: train.length * 2 - keptHere });
       // Views of the training images only: val and test are measured on the pictures as they are.
       const rows = viewRowsIn(rdb, recipe);
       expect(rows).toHaveLength(train.length * 2);

@@ -8,6 +8,8 @@ import { createRunRow, finishRun, getRunDetail, listEpochs } from '../../../../s
 import { createSnapshot } from '../../../../src/main/core/training/snapshots.js';
 import { trainRun } from '../../../../src/main/core/training/trainer.js';
 import { HyperparametersSchema } from '../../../../src/shared/hyperparameters.js';
+import { runElapsedSeconds, type TrainProgress } from '../../../../src/shared/runs.js';
+import { describeTrainProgress } from '../../../../src/renderer/trainPhase.js';
 import { toyCore } from './helpers.js';
 
 let ctx: { core: Core; datasetId: number; dir: string; root: string };
@@ -28,8 +30,9 @@ describe('trainRun', () => {
   it('learns a toy problem well above chance and records every epoch, the evaluation and predictions', async () => {
     const runId = newRun({ ...base, epochs: 5 });
     const ws = ctx.core.workspace;
-    const progress: string[] = [];
-    const outcome = await trainRun(ws.db, runId, { workspaceDir: ws.dir, cacheDir: ws.cacheDir, threads: 1, onProgress: (p) => progress.push(p.phase) });
+    const events: TrainProgress[] = [];
+    const outcome = await trainRun(ws.db, runId, { workspaceDir: ws.dir, cacheDir: ws.cacheDir, threads: 1, onProgress: (p) => events.push(p) });
+    const progress = events.map((p) => p.phase);
     expect(outcome.status).toBe('completed');
     const d = getRunDetail(ws.db, runId);
     expect(d.status).toBe('completed');
@@ -47,6 +50,19 @@ describe('trainRun', () => {
     expect(progress).toContain('preparing');
     expect(progress).toContain('training');
     expect(progress.at(-1)).toBe('done');
+    // One phase at a time, in order: everything prepared (decoding, then the model) before the first
+    // batch, and the live panel's line for each event names one phase with only its own numbers.
+    const firstBatch = progress.indexOf('training');
+    expect(progress.slice(0, firstBatch).every((p) => p === 'preparing')).toBe(true);
+    expect(progress.slice(firstBatch).includes('preparing')).toBe(false);
+    const tasks = events.slice(0, firstBatch).map((p) => p.task ?? 'start');
+    expect([...new Set(tasks)]).toEqual(['start', 'decoding', 'model']);
+    for (const p of events) {
+      const line = describeTrainProgress(p, { epochsDone: 0, epochs: 5 });
+      if (p.phase === 'preparing') expect(`${line.title} ${line.detail ?? ''}`).not.toMatch(/epoch|batch/);
+      else expect(line.title).not.toMatch(/Decoding|cache|Building|Starting/);
+      if (p.phase === 'training') expect(line.detail).toBe(`epoch ${p.epoch} / 5 · batch ${p.batch} / ${p.batches}`);
+    }
     // The best checkpoint is the epoch with the lowest val_loss.
     const best = loadCheckpoint(runDir(ws.dir, runId), 'best')!;
     const minVal = Math.min(...d.epochs.map((e) => e.valLoss!));
@@ -140,6 +156,17 @@ describe('runs through the training process', () => {
     const cancelled = await core.call('runs/cancel', { runId: run.id });
     expect(cancelled.status).toBe('cancelled');
     expect(cancelled.epochsDone).toBeLessThan(50);
+    // The run's clock started when it was started (before any epoch ended) and stopped at the cancel.
+    expect(run.startedAt).not.toBeNull();
+    expect(Date.parse(cancelled.finishedAt!)).toBeGreaterThanOrEqual(Date.parse(run.startedAt!));
+    const stopped = runElapsedSeconds(cancelled, Date.now());
+    expect(stopped).toBe((Date.parse(cancelled.finishedAt!) - Date.parse(run.startedAt!)) / 1000);
+    expect(runElapsedSeconds(cancelled, Date.now() + 3_600_000)).toBe(stopped);
+    // A resume starts the clock again (it does not count the time the run lay stopped).
+    const resumed = core.runs.resume(run.id);
+    expect(resumed.finishedAt).toBeNull();
+    expect(Date.parse(resumed.startedAt!)).toBeGreaterThanOrEqual(Date.parse(cancelled.finishedAt!));
+    expect((await core.call('runs/cancel', { runId: run.id })).status).toBe('cancelled');
   });
 
   it('relabelling while a run trains leaves its snapshot unchanged', async () => {
