@@ -38,10 +38,26 @@ export interface EmbeddingVectors {
 
 const clampScore = (x: number) => Math.round(Math.min(1, Math.max(0.01, x)) * 1000) / 1000;
 
+/** Every issue of the set: the per-image checks and the pairwise ones, in the report's order. */
 export function findIssues(images: CheckedImage[], t: HealthThresholds, embeddings: EmbeddingVectors | null = null): HealthIssue[] {
+  return sortIssues([...imageIssues(images, t), ...pairwiseIssues(images, t, embeddings)]);
+}
+
+const issueOf = (im: CheckedImage, type: HealthIssueType, score: number, value: number, group: number | null = null): HealthIssue => ({
+  type,
+  imageId: im.imageId,
+  path: im.path,
+  hash: im.hash,
+  label: im.label,
+  score: clampScore(score),
+  value: Math.round(value * 1000) / 1000,
+  group,
+});
+
+/** The checks of each picture on its own or against the set's medians: linear in the number of pictures. */
+export function imageIssues(images: CheckedImage[], t: HealthThresholds): HealthIssue[] {
   const issues: HealthIssue[] = [];
-  const add = (im: CheckedImage, type: HealthIssueType, score: number, value: number, group: number | null = null) =>
-    issues.push({ type, imageId: im.imageId, path: im.path, hash: im.hash, label: im.label, score: clampScore(score), value: Math.round(value * 1000) / 1000, group });
+  const add = (im: CheckedImage, type: HealthIssueType, score: number, value: number) => issues.push(issueOf(im, type, score, value));
 
   const measured = images.filter((im): im is CheckedImage & { measures: ImageMeasures } => im.measures !== null);
   // A grayscale picture is only a problem in a set that is mostly in colour.
@@ -66,10 +82,22 @@ export function findIssues(images: CheckedImage[], t: HealthThresholds, embeddin
     const sizeFactor = Math.exp(Math.abs(0.5 * Math.log(im.width * im.height) - logSize));
     if (sizeFactor >= t.sizeFactor) add(im, 'odd-size', 1 - t.sizeFactor / sizeFactor + 0.05, Math.sqrt(im.width * im.height));
   }
+  return issues;
+}
 
-  for (const g of nearDuplicateGroups(images, t, embeddings)) for (const member of g.members) add(member.image, 'near-duplicate', member.similarity, member.similarity, g.group);
-  if (embeddings) for (const o of outliers(images, t, embeddings)) add(o.image, 'outlier', 1 - t.outlier / o.ratio + 0.05, o.ratio);
+/**
+ * The checks that compare pictures with each other — near-duplicate groups and outliers — quadratic
+ * in the number of pictures (about a second at 10,000): the health job computes them (pairwise.ts).
+ */
+export function pairwiseIssues(images: CheckedImage[], t: HealthThresholds, embeddings: EmbeddingVectors | null = null): HealthIssue[] {
+  const issues: HealthIssue[] = [];
+  for (const g of nearDuplicateGroups(images, t, embeddings)) for (const member of g.members) issues.push(issueOf(member.image, 'near-duplicate', member.similarity, member.similarity, g.group));
+  if (embeddings) for (const o of outliers(images, t, embeddings)) issues.push(issueOf(o.image, 'outlier', 1 - t.outlier / o.ratio + 0.05, o.ratio));
+  return issues;
+}
 
+/** The report's order: by type, then group, then the worst first. */
+export function sortIssues(issues: HealthIssue[]): HealthIssue[] {
   const order = new Map(HEALTH_ISSUE_TYPES.map((type, i) => [type, i]));
   return issues.sort((a, b) => order.get(a.type)! - order.get(b.type)! || (a.group ?? 0) - (b.group ?? 0) || b.score - a.score || a.path.localeCompare(b.path));
 }

@@ -105,27 +105,33 @@ export function keptDecisions(db: Database, datasetId: number): Map<number, Set<
   return out;
 }
 
+/** The backbone the checks use (the one with the most vectors of the dataset's pictures), without reading the vectors. */
+export function embeddingsInUse(db: Database, datasetId: number): { backbone: string; vectors: number; newest: string } | null {
+  return (
+    (db
+      .prepare(
+        `SELECT e.backbone, COUNT(*) AS vectors, MAX(e.created_at) AS newest FROM embeddings e
+         WHERE e.hash IN (SELECT hash FROM images WHERE dataset_id = ? AND status = 'ok') GROUP BY e.backbone ORDER BY vectors DESC, e.backbone LIMIT 1`,
+      )
+      .get(datasetId) as { backbone: string; vectors: number; newest: string } | undefined) ?? null
+  );
+}
+
 /**
- * The embeddings of the dataset's pictures from the backbone that has the most of them, or null when
- * there are none (issue 17's `embeddings` table: Float32 little-endian vectors per hash and backbone).
+ * The embeddings of the dataset's pictures from `backbone`, or else from the one embeddingsInUse
+ * names; null when there are none (issue 17's `embeddings` table: Float32 little-endian vectors per
+ * hash and backbone).
  */
-export function datasetEmbeddings(db: Database, datasetId: number): EmbeddingVectors | null {
-  const table = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'embeddings'`).get();
-  if (!table) return null;
-  const best = db
-    .prepare(
-      `SELECT e.backbone, COUNT(*) AS n FROM embeddings e WHERE e.hash IN (SELECT hash FROM images WHERE dataset_id = ? AND status = 'ok')
-       GROUP BY e.backbone ORDER BY n DESC LIMIT 1`,
-    )
-    .get(datasetId) as { backbone: string; n: number } | undefined;
-  if (!best) return null;
+export function datasetEmbeddings(db: Database, datasetId: number, backbone: string | undefined = embeddingsInUse(db, datasetId)?.backbone): EmbeddingVectors | null {
+  if (!backbone) return null;
   const rows = db
     .prepare(`SELECT e.hash, e.vector FROM embeddings e WHERE e.backbone = ? AND e.hash IN (SELECT hash FROM images WHERE dataset_id = ? AND status = 'ok')`)
-    .all(best.backbone, datasetId) as { hash: string; vector: Buffer }[];
+    .all(backbone, datasetId) as { hash: string; vector: Buffer }[];
+  if (rows.length === 0) return null;
   const vectors = new Map<string, Float32Array>();
   for (const r of rows) {
     const copy = new Uint8Array(r.vector).buffer;
     vectors.set(r.hash, new Float32Array(copy, 0, copy.byteLength >> 2));
   }
-  return { backbone: best.backbone, vectors };
+  return { backbone, vectors };
 }
