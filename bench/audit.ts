@@ -25,8 +25,8 @@ import { embedDataset } from '../src/main/core/embeddings/embed.js';
 import type { PixelBackboneName } from '../src/main/core/embeddings/backbones.js';
 import { createAudit, loadAuditItems } from '../src/main/core/quality/audit-store.js';
 import { runAudit } from '../src/main/core/quality/audit.js';
-import { saveEmbeddingProbabilities } from '../src/main/core/quality/audit-embeddings.js';
-import { headProbabilities, knnProbabilities, ensemble } from '../src/main/core/quality/embedding-labels.js';
+import { combinedProbabilities } from '../src/main/core/quality/audit-embeddings.js';
+import { ensemble, fitHead, headProbabilities, knnOpinion, knnProbabilities } from '../src/main/core/quality/embedding-labels.js';
 import { scoreAtN } from '../src/main/core/quality/measure.js';
 import { auditReport } from '../src/main/core/quality/report.js';
 import { datasetEmbeddings } from '../src/main/core/quality/health/store.js';
@@ -121,42 +121,52 @@ async function main(): Promise<void> {
     const auditSeconds = since(started);
     const cpu = process.cpuUsage(cpuStart);
     const report = auditReport(db, auditId);
-    const appBackbone = (db.prepare('SELECT embedding_backbone AS b FROM audits WHERE id = ?').get(auditId) as { b: string | null }).b;
+    const appBackbones = (db.prepare('SELECT embedding_backbone AS b FROM audits WHERE id = ?').get(auditId) as { b: string | null }).b;
     const loadAfterAudit = load();
 
     // 3. Each source alone, ranked by the same confident learning.
     const items = loadAuditItems(db, auditId);
-    const paths = new Map(items.map((it) => [it.imageId, it.path]));
     const labels = items.map((it) => it.classIndex);
     const k = report.confidentJoint?.classes.length ?? 0;
     const rank = (probs: ArrayLike<number>) => rankPaths(probs, labels, k, items.map((it) => it.path), settings);
     const cnn = storedProbabilities(core, auditId, 'probabilities', k);
     const rows: Row[] = [{ source: 'fold CNNs alone', ranked: rank(cnn), seconds: null, note: `${settings.folds} folds × ${settings.epochs} epochs` }];
     const dump: Record<string, unknown> = { set, classes: report.confidentJoint?.classes, paths: items.map((it) => it.path), hashes: items.map((it) => it.hash), labels, folds: items.map((it) => it.fold), planted: items.map((it) => truth.has(it.path)), cnn: Array.from(cnn) };
-    let embeddingPartSeconds = 0;
+    const opinions: { backbone: string; parts: Float32Array[]; seconds: number }[] = [];
     for (const backbone of backbones) {
       const source = datasetEmbeddings(db, summary.datasetId, backbone);
       if (!source) continue;
       const vectors = items.map((it) => source.vectors.get(it.hash)!);
       let t = performance.now();
-      const knn = knnProbabilities(vectors, labels, k);
+      const knn = knnOpinion(vectors, labels, k);
       const knnSeconds = since(t);
       t = performance.now();
-      const head = headProbabilities(vectors, labels, k, items.map((it) => it.fold), settings.seed);
+      const head = fitHead(vectors, labels, k, items.map((it) => it.fold), settings.seed);
       const headSeconds = since(t);
-      rows.push({ source: `${backbone} kNN alone`, ranked: rank(knn), seconds: knnSeconds });
-      rows.push({ source: `${backbone} head alone`, ranked: rank(head), seconds: headSeconds });
-      rows.push({ source: `${backbone} kNN + head`, ranked: rank(ensemble([{ probs: knn, weight: 1 }, { probs: head, weight: 1 }])), seconds: knnSeconds + headSeconds });
-      // The ensemble as the audit's report gives it, with this backbone's embeddings.
-      t = performance.now();
-      saveEmbeddingProbabilities(db, auditId, source);
-      const ensembleReport = auditReport(db, auditId);
-      const seconds = since(t);
-      if (backbone === appBackbone) embeddingPartSeconds = seconds;
-      rows.push({ source: `ensemble with ${backbone}${backbone === appBackbone ? ' (the app’s pick)' : ''}`, ranked: ensembleReport.suspects.map((s) => s.path), seconds, note: 'CNNs + embeddings, the audit report' });
-      Object.assign(dump, { [`${backbone}Knn`]: Array.from(knn), [`${backbone}Head`]: Array.from(head), [`${backbone}Ensemble`]: storedProbabilities(core, auditId, 'embedding_probabilities', k) });
+      rows.push({ source: `${backbone} kNN alone`, ranked: rank(knn.probs), seconds: knnSeconds, note: `k = ${knn.k}, chosen` });
+      rows.push({ source: `${backbone} head alone`, ranked: rank(head.probs), seconds: headSeconds, note: `L2 ${head.l2}, chosen` });
+      rows.push({ source: `${backbone} kNN + head`, ranked: rank(ensemble([{ probs: knn.probs, weight: 1 }, { probs: head.probs, weight: 1 }])), seconds: knnSeconds + headSeconds });
+      opinions.push({ backbone, parts: [knn.probs, head.probs], seconds: knnSeconds + headSeconds });
+      Object.assign(dump, { [`${backbone}Knn`]: Array.from(knn.probs), [`${backbone}Head`]: Array.from(head.probs) });
+      if (arg('dump')) {
+        // The choices' alternatives, for offline comparison: kNN at 10 neighbours, the head at L2 0.001.
+        Object.assign(dump, { [`${backbone}Knn10`]: Array.from(knnProbabilities(vectors, labels, k, 10)), [`${backbone}HeadL2e3`]: Array.from(headProbabilities(vectors, labels, k, items.map((it) => it.fold), settings.seed, 1e-3)) });
+      }
     }
+    // The ensemble with one backbone's embeddings (a user who embedded only that one), combined as
+    // the audit combines them (audit-embeddings.ts).
+    const perRow = (probs: Float32Array) => Array.from({ length: items.length }, (_, i) => Array.from(probs.subarray(i * k, (i + 1) * k)));
+    if (opinions.length > 1) {
+      for (const o of opinions) {
+        const embedding = ensemble(o.parts.map((probs) => ({ probs, weight: 1 })));
+        rows.push({ source: `ensemble: CNNs + ${o.backbone} only`, ranked: rank(combinedProbabilities(cnn, perRow(embedding), k)), seconds: o.seconds });
+      }
+    }
+    const used = appBackbones ? appBackbones.split(', ') : [];
+    const embeddingPartSeconds = opinions.filter((o) => used.includes(o.backbone)).reduce((a, o) => a + o.seconds, 0);
+    rows.push({ source: `the audit as the app ran it: CNNs + ${appBackbones ?? 'no embeddings'}`, ranked: report.suspects.map((s) => s.path), seconds: auditSeconds, note: 'its report' });
     rows[0]!.seconds = auditSeconds - embeddingPartSeconds;
+    rows[0]!.note += ', ≈ the audit minus its embedding part';
 
     const n = truth.size;
     console.log('');
@@ -178,15 +188,15 @@ async function main(): Promise<void> {
       console.log(`missed in the top 2k by the app's audit (label → probabilities):`);
       const classes = report.confidentJoint?.classes ?? [];
       const byPath = new Map(items.map((it, i) => [it.path, i]));
-      const ens = storedCombined(report);
+      const stored = storedProbabilities(core, auditId, 'embedding_probabilities', k);
+      const ens = appBackbones ? combinedProbabilities(cnn, perRow(Float32Array.from(stored)), k) : cnn;
       for (const p of missed) {
         const i = byPath.get(p)!;
-        console.log(`  ${p}  ${classes[labels[i]!]}: ${(ens.get(p) ?? []).map((x, j) => `${classes[j]} ${x.toFixed(2)}`).join(' · ')}`);
+        console.log(`  ${p}  ${classes[labels[i]!]}: ${classes.map((c, j) => `${c} ${ens[i * k + j]!.toFixed(2)}`).join(' · ')}`);
       }
     }
     const file = arg('dump');
     if (file) fs.writeFileSync(file, JSON.stringify(dump));
-    void paths;
 
     if (process.argv.includes('--leaks')) {
       const hist = new Map<number, number>();
@@ -215,11 +225,6 @@ function storedProbabilities(core: Core, auditId: number, column: 'probabilities
   const out = new Float64Array(rows.length * k);
   rows.forEach((r, i) => r.p && out.set(JSON.parse(r.p) as number[], i * k));
   return out;
-}
-
-function storedCombined(report: ReturnType<typeof auditReport>): Map<string, number[]> {
-  const classes = report.confidentJoint?.classes ?? [];
-  return new Map(report.suspects.map((s) => [s.path, classes.map((c) => s.probabilities[c] ?? 0)]));
 }
 
 /** The label-free checks: time per 1,000 images (measured again from the thumbnails, on demand), and each check on its own synthetic set. */

@@ -37,6 +37,6 @@ export function healthReport(db: Database, datasetId: number): HealthReport {
 function likelyWrongLabels(db: Database, datasetId: number): number | null {
   const row = db.prepare(`SELECT id FROM audits WHERE dataset_id = ? AND status = 'completed' ORDER BY id DESC LIMIT 1`).get(datasetId) as { id: number } | undefined;
   if (!row) return null;
-  // The confident suspects only (the plain disagreements that follow them are weaker evidence).
+  // The confident suspects only (the plain disagreements among them are weaker evidence).
   return auditReport(db, row.id).suspects.filter((s) => s.rule !== 'disagreement').length;
 }

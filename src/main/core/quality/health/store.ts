@@ -105,6 +105,17 @@ export function keptDecisions(db: Database, datasetId: number): Map<number, Set<
   return out;
 }
 
+/** Every backbone with vectors of the dataset's pictures, most vectors first. */
+export function embeddingBackbones(db: Database, datasetId: number): string[] {
+  const rows = db
+    .prepare(
+      `SELECT e.backbone FROM embeddings e WHERE e.hash IN (SELECT hash FROM images WHERE dataset_id = ? AND status = 'ok')
+       GROUP BY e.backbone ORDER BY COUNT(*) DESC, e.backbone`,
+    )
+    .all(datasetId) as { backbone: string }[];
+  return rows.map((r) => r.backbone);
+}
+
 /** The backbone the checks use (the one with the most vectors of the dataset's pictures), without reading the vectors. */
 export function embeddingsInUse(db: Database, datasetId: number): { backbone: string; vectors: number; newest: string } | null {
   return (
