@@ -79,7 +79,7 @@ describe('confident learning', () => {
       [4, 1, 'confident-joint'],
       [5, 1, 'confident-joint'],
       [6, 1, 'noise-rate'],
-      // Not picked by any confident-learning rule, but its most probable class is not its label: listed last.
+      // Not picked by any confident-learning rule, but its most probable class is not its label (ties with row 6: by row).
       [7, 1, 'disagreement'],
     ]);
     expect(confidentLearning(q, 'self-confidence', { disagreements: false }).issues.map((i) => i.index)).toEqual([4, 5, 6]);

@@ -2,13 +2,14 @@
 // a read — measuring pictures nobody measured yet (imported before the checks existed) and comparing
 // all pairs for near-duplicates and outliers — runs in the health job process (health-job.ts), so a
 // large dataset never blocks the UI's or the server's event loop; the report then reads the results.
+// The pairs are compared again only when what they were compared from changed (pairwise.ts).
 import { FacetError, formatError } from '../../../../shared/errors.js';
 import type { HealthReport } from '../../../../shared/health.js';
 import { getDataset } from '../../datasets/queries.js';
 import type { JobSupervisor } from '../../platform/jobs/supervisor.js';
 import type { Workspace } from '../../platform/workspace.js';
 import type { healthJob } from './health-job.js';
-import { storedPairwise } from './pairwise.js';
+import { pairwiseFresh } from './pairwise.js';
 import { healthReport } from './report.js';
 import { unmeasured } from './store.js';
 
@@ -29,7 +30,7 @@ export class HealthChecks {
     // after waiting for it, look again (once).
     for (let attempt = 0; attempt < 2; attempt++) {
       const measure = (opts.measure ?? false) && unmeasured(db, datasetId).length > 0;
-      if (!measure && storedPairwise(db, datasetId)?.fresh) break;
+      if (!measure && pairwiseFresh(db, datasetId)) break;
       await this.runJob(datasetId, measure);
     }
     return healthReport(db, datasetId);

@@ -1,13 +1,13 @@
 // The health of a dataset as the user sees it now: the issues under the current thresholds, minus
 // the pictures the user marked as fine, with counts per type and the latest audit's wrong labels.
 // The per-picture checks are decided here (linear); the pairwise ones (near-duplicate groups,
-// outliers) are read as the health job last computed them (pairwise.ts), never compared here.
-import type { HealthIssue, HealthReport } from '../../../../shared/health.js';
+// outliers) follow from the pairs the health job compared (pairwise.ts), never compared here.
+import type { HealthReport } from '../../../../shared/health.js';
 import type { Database } from '../../platform/store/db.js';
 import { getDataset } from '../../datasets/queries.js';
 import { auditReport } from '../report.js';
-import { imageIssues, sortIssues, summarize } from './checks.js';
-import { storedPairwise } from './pairwise.js';
+import { imageIssues, pairwiseIssuesFrom, sortIssues, summarize } from './checks.js';
+import { storedPairwiseFacts } from './pairwise.js';
 import { checkedImages, embeddingsInUse, getThresholds, keptDecisions } from './store.js';
 
 export function healthReport(db: Database, datasetId: number): HealthReport {
@@ -15,13 +15,9 @@ export function healthReport(db: Database, datasetId: number): HealthReport {
   const images = checkedImages(db, datasetId);
   const thresholds = getThresholds(db, datasetId);
   const kept = keptDecisions(db, datasetId);
-  const byId = new Map(images.map((im) => [im.imageId, im]));
-  // The pictures' paths and labels as they are now; a picture excluded since is left out.
-  const pairwise = (storedPairwise(db, datasetId)?.issues ?? []).flatMap((p): HealthIssue[] => {
-    const im = byId.get(p.imageId);
-    return im ? [{ ...p, path: im.path, hash: im.hash, label: im.label }] : [];
-  });
-  const issues = sortIssues([...imageIssues(images, thresholds), ...pairwise]).filter((i) => !kept.get(i.imageId)?.has(i.type));
+  // Pairs compared by the health job, over every picture: the issues of those in the set now.
+  const facts = storedPairwiseFacts(db, datasetId);
+  const issues = sortIssues([...imageIssues(images, thresholds), ...pairwiseIssuesFrom(images, thresholds, facts)]).filter((i) => !kept.get(i.imageId)?.has(i.type));
   return {
     datasetId,
     checked: images.filter((im) => im.measures !== null).length,

@@ -53,16 +53,16 @@ function measuresOf(r: MeasureRow): ImageMeasures | null {
   };
 }
 
-/** The dataset's usable images with their measures (null when not measured). */
-export function checkedImages(db: Database, datasetId: number): CheckedImage[] {
+/** The dataset's usable images with their measures (null when not measured); with `excluded`, the excluded ones too. */
+export function checkedImages(db: Database, datasetId: number, opts: { excluded?: boolean } = {}): CheckedImage[] {
   const rows = db
     .prepare(
       `SELECT i.id, i.path, i.hash, i.width, i.height, c.name AS label, h.blur, h.luma_p99, h.luma_p5, h.entropy, h.colourfulness, h.dhash, h.signature
        FROM images i LEFT JOIN classes c ON c.id = i.class_id AND c.deleted_at IS NULL
        LEFT JOIN image_health h ON h.hash = i.hash AND h.version = ?
-       WHERE i.dataset_id = ? AND i.status = 'ok' AND i.excluded = 0 AND i.hash IS NOT NULL ORDER BY i.path`,
+       WHERE i.dataset_id = ? AND i.status = 'ok' AND (i.excluded = 0 OR ?) AND i.hash IS NOT NULL ORDER BY i.path`,
     )
-    .all(MEASURES_VERSION, datasetId) as (MeasureRow & { id: number; path: string; hash: string; width: number | null; height: number | null; label: string | null })[];
+    .all(MEASURES_VERSION, datasetId, opts.excluded ? 1 : 0) as (MeasureRow & { id: number; path: string; hash: string; width: number | null; height: number | null; label: string | null })[];
   return rows.map((r) => ({ imageId: r.id, path: r.path, label: r.label, hash: r.hash, width: r.width ?? 0, height: r.height ?? 0, measures: measuresOf(r) }));
 }
 
