@@ -26,7 +26,7 @@ export const AuditSettingsSchema = z.object({
   flip: z.boolean().default(true),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(42),
   ranking: z.enum(SUSPECT_RANKINGS).default('self-confidence'),
-  /** After the confident suspects, also list images whose most probable class is not their label. */
+  /** Also list images whose most probable class is not their label (ranked with the confident suspects by the same score). */
   disagreements: z.boolean().default(true),
   /** Two images are near-duplicates when their 64-bit dHashes differ in at most this many bits. */
   nearDuplicateDistance: z.number().int().min(0).max(32).default(6),
@@ -83,7 +83,7 @@ export interface Suspect {
   suggestedConfidence: number;
   /**
    * How it was found: off the diagonal of the confident joint, pruned by noise rate (both confident
-   * learning), or only because the most probable class is not the label (listed after the others).
+   * learning), or only because the most probable class is not the label (shown as not confident).
    */
   rule: 'confident-joint' | 'noise-rate' | 'disagreement';
   probabilities: Record<string, number>;

@@ -33,8 +33,7 @@ import { acceptSuggestions, keepLabels, resolveLeak } from './quality/decisions.
 import { auditReport } from './quality/report.js';
 import { setExcluded } from './datasets/exclusions.js';
 import { importMeasurer } from './quality/health/measure-dataset.js';
-import { healthReport } from './quality/health/report.js';
-import { checkHealth } from './quality/health/health-checks.js';
+import { HealthChecks } from './quality/health/health-checks.js';
 import { keepImages, setThresholds } from './quality/health/store.js';
 import { asStoreError } from './platform/store/db.js';
 import { FaceJobs } from './faces/face-jobs.js';
@@ -84,6 +83,8 @@ export class Core {
   /** Embedding passes, suggestion refreshes and maps (issue 17), each in its own process. */
   readonly labelling: LabellingJobs;
   readonly estimator: RunEstimator;
+  /** The health report; measuring and the pairwise checks run in the health job. */
+  readonly health: HealthChecks;
 
   constructor(
     readonly workspace: Workspace,
@@ -107,6 +108,7 @@ export class Core {
     this.paths = paths;
     this.labelling = new LabellingJobs(ws, this.events, this.jobs);
     this.estimator = new RunEstimator(ws.db, { workspaceDir: ws.dir });
+    this.health = new HealthChecks(ws, this.jobs);
     const progress = (p: Parameters<CoreEvents['emit']>[1] & object) => this.events.emit('import/progress', p as never);
     this.handlers = {
       'workspace/info': () => ws.info(),
@@ -174,11 +176,11 @@ export class Core {
       'audit/accept': (a) => acceptSuggestions(db, a.auditId, a.imageIds, a.classId),
       'audit/keep': (a) => keepLabels(db, a.auditId, a.imageIds),
       'audit/resolveLeak': (a) => resolveLeak(db, a),
-      'health/check': (a) => checkHealth(ws, this.jobs, a.datasetId),
-      'health/get': (a) => healthReport(db, a.datasetId),
+      'health/check': (a) => this.health.report(a.datasetId, { measure: true }),
+      'health/get': (a) => this.health.report(a.datasetId),
       'health/setThresholds': (a) => {
         setThresholds(db, a.datasetId, a.thresholds);
-        return healthReport(db, a.datasetId);
+        return this.health.report(a.datasetId);
       },
       'health/exclude': (a) => setExcluded(db, a.datasetId, a.imageIds, a.excluded),
       'health/keep': (a) => keepImages(db, a.datasetId, a.imageIds, a.type),

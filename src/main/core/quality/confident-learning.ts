@@ -23,10 +23,15 @@
 //      gets right with confidence just under a high threshold (a class learnt very well has t_j ≈ 0.95).
 //   5. Ranking (section 3.2, as cleanlab's `rank_by`): by self-confidence p̂(ỹ = i; x), lowest first,
 //      or by the normalized margin p̂(ỹ = i; x) − max_{k ≠ i} p̂(ỹ = k; x), lowest first.
-//   6. Optionally, after all of the above, the rest of "C_confusion" (section 3.1's baseline): images
-//      whose most probable class is not their label but that no rule above picked, ranked the same
-//      way. They come last, so the confident suspects keep the top of the list; on a well-learnt
-//      set they are the real errors the thresholds were too strict for (p = 0.8 against t_j = 0.94).
+//   6. Optionally, the rest of "C_confusion" (section 3.1's baseline): images whose most probable
+//      class is not their label but that no rule above picked — on a well-learnt set, real errors the
+//      thresholds were too strict for (p = 0.8 against t_j = 0.94). They are ranked with the others
+//      by the same score, not after them: a label the models give p = 0.01 is more suspect than one
+//      given 0.4, whichever rule found it. Listing them last put flipped labels whose true class has
+//      a high threshold (a trouser labelled shirt, p(trouser) = 0.55 < t = 0.9) behind a confident
+//      joint that, on a hard set, holds more images than there are errors: on Fashion-MNIST with 5%
+//      flips (npm run bench:audit -- --set fashion), one ranking raised recall@2k from 0.83 to 0.91
+//      and precision@k from 0.73 to 0.79. The rule stays on each suspect, for the view to show.
 //
 // Written here rather than taken from cleanlab (Python): the maths is a few loops.
 import type { SuspectRanking } from '../../../shared/quality.js';
@@ -160,9 +165,8 @@ export function confidentLearning(m: ProbabilityMatrix, ranking: SuspectRanking 
       rule: f.rule,
     };
   });
-  // Disagreements after the confident suspects; ties broken by the row so the order is stable.
-  const tier = (i: LabelIssue) => (i.rule === 'disagreement' ? 1 : 0);
-  issues.sort((a, b) => tier(a) - tier(b) || a.score - b.score || a.index - b.index);
+  // One ranking for every rule (6. above); ties broken by the row so the order is stable.
+  issues.sort((a, b) => a.score - b.score || a.index - b.index);
   return { thresholds, joint, calibrated, issues };
 }
 

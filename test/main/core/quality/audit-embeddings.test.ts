@@ -68,4 +68,20 @@ describe('the audit with embeddings', () => {
     expect(saveEmbeddingProbabilities(db, auditId)).toBeNull();
     expect(auditReport(db, auditId).suspects).toEqual([]);
   });
+
+  it('uses every backbone whose vectors cover all the audited images, and only those', () => {
+    const db = core.workspace.db;
+    const auditId = createAudit(db, datasetId, AuditSettingsSchema.parse({ folds: 3 }));
+    const items = loadAuditItems(db, auditId);
+    saveFoldProbabilities(db, auditId, items.map((it) => ({ imageId: it.imageId, probabilities: [0, 1, 2].map((j) => (j === it.classIndex ? 0.8 : 0.1)) })));
+    finishAudit(db, auditId, 'completed', null, 1);
+    const rand = mulberry32(9);
+    const put = db.prepare(`INSERT OR REPLACE INTO embeddings (hash, backbone, dimensions, vector, created_at) VALUES (?, ?, 8, ?, '')`);
+    for (const backbone of ['net-a', 'net-b']) for (const it of items) put.run(it.hash, backbone, Buffer.from(Float32Array.from({ length: 8 }, (_, d) => (d === it.classIndex ? 1 : 0) + 0.1 * rand()).buffer));
+    // test-net (the tests above) lacks one image's vector: left out.
+    expect(saveEmbeddingProbabilities(db, auditId)).toBe('net-a, net-b');
+    db.prepare(`DELETE FROM embeddings WHERE hash = ? AND backbone = 'net-b'`).run(items[1]!.hash);
+    expect(saveEmbeddingProbabilities(db, auditId)).toBe('net-a');
+    expect((db.prepare('SELECT embedding_backbone AS b FROM audits WHERE id = ?').get(auditId) as { b: string }).b).toBe('net-a');
+  });
 });

@@ -79,29 +79,32 @@ describe('confident learning', () => {
       [4, 1, 'confident-joint'],
       [5, 1, 'confident-joint'],
       [6, 1, 'noise-rate'],
-      // Not picked by any confident-learning rule, but its most probable class is not its label: listed last.
+      // Not picked by any confident-learning rule, but its most probable class is not its label (ties with row 6: by row).
       [7, 1, 'disagreement'],
     ]);
     expect(confidentLearning(q, 'self-confidence', { disagreements: false }).issues.map((i) => i.index)).toEqual([4, 5, 6]);
   });
 
-  it('lists disagreements after the confident suspects even when their self-confidence is lower', () => {
+  it('ranks a disagreement with the confident suspects by the same score: the lower self-confidence comes first, whatever the rule', () => {
     const q = {
       probs: [
         ...[0.9, 0.05, 0.05, 0.9, 0.05, 0.05, 0.9, 0.05, 0.05, 0.9, 0.05, 0.05], // labelled 0, right
         ...[0.04, 0.96, 0], // labelled 0, confidently 1 (t_1 = 0.95)
         ...[0.01, 0.5, 0.49], // labelled 0, most probably 1 but under every threshold
+        ...[0.3, 0.05, 0.65], // labelled 0, most probably 2 but under t_2 = 0.9, and 0.3 on its label
         ...[0.025, 0.95, 0.025, 0.025, 0.95, 0.025], // labelled 1
         ...[0.05, 0.05, 0.9, 0.05, 0.05, 0.9], // labelled 2
       ],
-      labels: [0, 0, 0, 0, 0, 0, 1, 1, 2, 2],
+      labels: [0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 2],
       classes: 3,
     };
     const r = confidentLearning(q);
     expect(r.issues.map((i) => [i.index, i.suggested, i.rule])).toEqual([
-      [4, 1, 'confident-joint'],
       [5, 1, 'disagreement'],
+      [4, 1, 'confident-joint'],
+      [6, 2, 'disagreement'],
     ]);
+    expect(r.issues.map((i) => i.score)).toEqual([0.01, 0.04, 0.3]);
   });
 
   it('finds no suspects when every image agrees with its label', () => {

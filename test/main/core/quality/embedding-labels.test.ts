@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { confidentLearning } from '../../../../src/main/core/quality/confident-learning.js';
-import { ensemble, headProbabilities, knnProbabilities } from '../../../../src/main/core/quality/embedding-labels.js';
+import { ensemble, fitHead, HEAD_L2_CANDIDATES, headProbabilities, KNN_CANDIDATES, knnOpinion, knnProbabilities, logLoss } from '../../../../src/main/core/quality/embedding-labels.js';
 import { stratifiedFolds } from '../../../../src/main/core/quality/folds.js';
 import { scoreAtN } from '../../../../src/main/core/quality/measure.js';
 import { mulberry32 } from '../../../../src/main/core/platform/random.js';
@@ -79,3 +79,49 @@ describe('label errors from embeddings', () => {
     expect(mixed.recall).toBeGreaterThan(alone.recall);
   });
 });
+
+describe('choices made by validation', () => {
+  const gaussian = (rand: () => number) => () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+
+  it('kNN: small neighbourhoods for many tight, far-apart classes; large ones when a third of the labels are noise', () => {
+    const rand = mulberry32(11);
+    const gauss = gaussian(rand);
+    // 20 classes of 6 images, each class a tight cluster: the 5 others of its class are all an image
+    // needs, and any further neighbour is of another class.
+    const centres = Array.from({ length: 20 }, () => Array.from({ length: 16 }, gauss));
+    const tight = centres.flatMap((c) => Array.from({ length: 6 }, () => c.map((x) => x + 0.02 * gauss())));
+    const tightLabels = centres.flatMap((_, c) => Array.from({ length: 6 }, () => c));
+    expect(knnOpinion(tight, tightLabels, 20).k).toBe(5);
+
+    // 2 broad classes of 200, a third of the labels drawn at random: more voters average the noise out.
+    const two = [Array.from({ length: 16 }, gauss), Array.from({ length: 16 }, gauss)];
+    const truth = Array.from({ length: 400 }, (_, i) => i % 2);
+    const broad = truth.map((c) => two[c]!.map((x) => x + 0.3 * gauss()));
+    const noisy = truth.map((c) => (rand() < 1 / 3 ? Math.floor(rand() * 2) : c));
+    const chosen = knnOpinion(broad, noisy, 2);
+    expect(chosen.k).toBeGreaterThanOrEqual(30);
+    // The chosen size is the one whose leave-one-out log loss is lowest.
+    const losses = KNN_CANDIDATES.map((k) => logLoss(knnProbabilities(broad, noisy, 2, k), noisy, 2));
+    expect(chosen.k).toBe(KNN_CANDIDATES[losses.indexOf(Math.min(...losses))]);
+  });
+
+  it('head: the weakest L2 when the classes are cleanly separable; the strongest when the labels are unrelated to the vectors', () => {
+    const rand = mulberry32(12);
+    const gauss = gaussian(rand);
+    const n = 200;
+    const folds = stratifiedFolds(Array.from({ length: n }, (_, i) => i % 2), 5, 42);
+    const separable = Array.from({ length: n }, (_, i) => Array.from({ length: 8 }, (_, d) => (d === 0 ? (i % 2 ? 3 : -3) : 0) + 0.3 * gauss()));
+    const clean = fitHead(separable, Array.from({ length: n }, (_, i) => i % 2), 2, folds);
+    expect(clean.l2).toBe(HEAD_L2_CANDIDATES[0]);
+
+    // 64 dimensions of noise for 160 training images: any weak head learns the noise.
+    const noise = Array.from({ length: n }, () => Array.from({ length: 64 }, gauss));
+    const coin = Array.from({ length: n }, () => (rand() < 0.5 ? 1 : 0));
+    const random = fitHead(noise, coin, 2, folds);
+    expect(random.l2).toBe(HEAD_L2_CANDIDATES[HEAD_L2_CANDIDATES.length - 1]);
+    // Still out of sample: every row's probabilities sum to 1, and a given L2 skips the choice.
+    expect(fitHead(noise, coin, 2, folds, 42, 0.01).l2).toBe(0.01);
+    for (let i = 0; i < n; i += 37) expect(random.probs[i * 2]! + random.probs[i * 2 + 1]!).toBeCloseTo(1, 4);
+  });
+});
+

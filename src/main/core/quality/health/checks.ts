@@ -38,10 +38,26 @@ export interface EmbeddingVectors {
 
 const clampScore = (x: number) => Math.round(Math.min(1, Math.max(0.01, x)) * 1000) / 1000;
 
+/** Every issue of the set: the per-image checks and the pairwise ones, in the report's order. */
 export function findIssues(images: CheckedImage[], t: HealthThresholds, embeddings: EmbeddingVectors | null = null): HealthIssue[] {
+  return sortIssues([...imageIssues(images, t), ...pairwiseIssues(images, t, embeddings)]);
+}
+
+const issueOf = (im: CheckedImage, type: HealthIssueType, score: number, value: number, group: number | null = null): HealthIssue => ({
+  type,
+  imageId: im.imageId,
+  path: im.path,
+  hash: im.hash,
+  label: im.label,
+  score: clampScore(score),
+  value: Math.round(value * 1000) / 1000,
+  group,
+});
+
+/** The checks of each picture on its own or against the set's medians: linear in the number of pictures. */
+export function imageIssues(images: CheckedImage[], t: HealthThresholds): HealthIssue[] {
   const issues: HealthIssue[] = [];
-  const add = (im: CheckedImage, type: HealthIssueType, score: number, value: number, group: number | null = null) =>
-    issues.push({ type, imageId: im.imageId, path: im.path, hash: im.hash, label: im.label, score: clampScore(score), value: Math.round(value * 1000) / 1000, group });
+  const add = (im: CheckedImage, type: HealthIssueType, score: number, value: number) => issues.push(issueOf(im, type, score, value));
 
   const measured = images.filter((im): im is CheckedImage & { measures: ImageMeasures } => im.measures !== null);
   // A grayscale picture is only a problem in a set that is mostly in colour.
@@ -66,10 +82,58 @@ export function findIssues(images: CheckedImage[], t: HealthThresholds, embeddin
     const sizeFactor = Math.exp(Math.abs(0.5 * Math.log(im.width * im.height) - logSize));
     if (sizeFactor >= t.sizeFactor) add(im, 'odd-size', 1 - t.sizeFactor / sizeFactor + 0.05, Math.sqrt(im.width * im.height));
   }
+  return issues;
+}
 
-  for (const g of nearDuplicateGroups(images, t, embeddings)) for (const member of g.members) add(member.image, 'near-duplicate', member.similarity, member.similarity, g.group);
-  if (embeddings) for (const o of outliers(images, t, embeddings)) add(o.image, 'outlier', 1 - t.outlier / o.ratio + 0.05, o.ratio);
+/**
+ * What the checks that compare pictures with each other need, found by comparing every pair (about
+ * a second at 10,000 pictures): the linked near-duplicate pairs and each picture's nearest
+ * neighbours in embedding space. The health job computes them over every picture of a dataset,
+ * excluded ones too (pairwise.ts); the issues of whichever pictures are in the set now follow from
+ * them in linear time (pairwiseIssuesFrom), so excluding a picture needs no new comparison.
+ */
+export interface PairwiseFacts {
+  /** Linked pairs of image ids; similarity 1 for an identical file, else the pixel correlation or 1 − cosine distance. */
+  links: { a: number; b: number; similarity: number }[];
+  /** Per picture with an embedding, its nearest others (ids), nearest first: OUTLIER_NEIGHBOURS + NEIGHBOUR_SPARE of them. */
+  neighbours: { imageId: number; ids: number[]; distances: number[] }[];
+}
 
+/**
+ * Neighbours kept beyond the OUTLIER_NEIGHBOURS the outlier score averages, for the ones excluded
+ * later: the score stays exact while at most this many of a picture's nearest are excluded.
+ */
+export const NEIGHBOUR_SPARE = 10;
+
+export function pairwiseFacts(images: CheckedImage[], t: HealthThresholds, embeddings: EmbeddingVectors | null = null): PairwiseFacts {
+  const links = nearDuplicateLinks(images, t, embeddings).map((l) => ({ a: images[l.a]!.imageId, b: images[l.b]!.imageId, similarity: Math.round(l.similarity * 1e4) / 1e4 }));
+  const neighbours: PairwiseFacts['neighbours'] = [];
+  if (embeddings) {
+    const rows = images.filter((im) => embeddings.vectors.has(im.hash));
+    const near = nearestNeighbours(searchVectors(rows.map((im) => embeddings.vectors.get(im.hash)!)), OUTLIER_NEIGHBOURS + NEIGHBOUR_SPARE);
+    rows.forEach((im, i) => {
+      const ids = Array.from(near.indices[i]!).filter((j) => j >= 0);
+      neighbours.push({ imageId: im.imageId, ids: ids.map((j) => rows[j]!.imageId), distances: ids.map((_, r) => near.distances[i]![r]!) });
+    });
+  }
+  return { links, neighbours };
+}
+
+/** The near-duplicate and outlier issues of `images` (the pictures in the set now) from facts computed over them or a superset. */
+export function pairwiseIssuesFrom(images: CheckedImage[], t: HealthThresholds, facts: PairwiseFacts): HealthIssue[] {
+  const issues: HealthIssue[] = [];
+  for (const g of groupsFrom(images, facts.links)) for (const member of g.members) issues.push(issueOf(member.image, 'near-duplicate', member.similarity, member.similarity, g.group));
+  for (const o of outliersFrom(images, t, facts.neighbours)) issues.push(issueOf(o.image, 'outlier', 1 - t.outlier / o.ratio + 0.05, o.ratio));
+  return issues;
+}
+
+/** The checks that compare pictures with each other, near-duplicate groups and outliers, computed now. */
+export function pairwiseIssues(images: CheckedImage[], t: HealthThresholds, embeddings: EmbeddingVectors | null = null): HealthIssue[] {
+  return pairwiseIssuesFrom(images, t, pairwiseFacts(images, t, embeddings));
+}
+
+/** The report's order: by type, then group, then the worst first. */
+export function sortIssues(issues: HealthIssue[]): HealthIssue[] {
   const order = new Map(HEALTH_ISSUE_TYPES.map((type, i) => [type, i]));
   return issues.sort((a, b) => order.get(a.type)! - order.get(b.type)! || (a.group ?? 0) - (b.group ?? 0) || b.score - a.score || a.path.localeCompare(b.path));
 }
@@ -112,14 +176,13 @@ export interface DuplicateGroup {
 }
 
 export function nearDuplicateGroups(images: CheckedImage[], t: HealthThresholds, embeddings: EmbeddingVectors | null = null): DuplicateGroup[] {
-  const n = images.length;
-  const uf = new UnionFind(n);
-  const best = new Float64Array(n);
-  const link = (a: number, b: number, similarity: number) => {
-    uf.union(a, b);
-    best[a] = Math.max(best[a]!, similarity);
-    best[b] = Math.max(best[b]!, similarity);
-  };
+  return groupsFrom(images, pairwiseFacts(images, t, embeddings).links);
+}
+
+/** Linked pairs (indices into images): same file; dHash close and pixels correlating; or embeddings almost equal. */
+function nearDuplicateLinks(images: CheckedImage[], t: HealthThresholds, embeddings: EmbeddingVectors | null): { a: number; b: number; similarity: number }[] {
+  const links: { a: number; b: number; similarity: number }[] = [];
+  const link = (a: number, b: number, similarity: number) => links.push({ a, b, similarity });
   const byHash = new Map<string, number>();
   images.forEach((im, i) => {
     const first = byHash.get(im.hash);
@@ -153,6 +216,23 @@ export function nearDuplicateGroups(images: CheckedImage[], t: HealthThresholds,
       }
     }
   }
+  return links;
+}
+
+/** Groups of the linked pictures among `images` (links between image ids; those to a picture not in `images` are ignored). */
+function groupsFrom(images: CheckedImage[], links: PairwiseFacts['links']): DuplicateGroup[] {
+  const n = images.length;
+  const index = new Map(images.map((im, i) => [im.imageId, i]));
+  const uf = new UnionFind(n);
+  const best = new Float64Array(n);
+  for (const l of links) {
+    const a = index.get(l.a);
+    const b = index.get(l.b);
+    if (a === undefined || b === undefined) continue;
+    uf.union(a, b);
+    best[a] = Math.max(best[a]!, l.similarity);
+    best[b] = Math.max(best[b]!, l.similarity);
+  }
   const groups = new Map<number, number[]>();
   for (let i = 0; i < n; i++) {
     const root = uf.find(i);
@@ -168,11 +248,22 @@ export function nearDuplicateGroups(images: CheckedImage[], t: HealthThresholds,
 }
 
 export function outliers(images: CheckedImage[], t: HealthThresholds, embeddings: EmbeddingVectors): { image: CheckedImage; ratio: number }[] {
-  const rows = images.filter((im) => embeddings.vectors.has(im.hash));
-  if (rows.length <= OUTLIER_NEIGHBOURS + 1) return [];
-  const { distances } = nearestNeighbours(searchVectors(rows.map((im) => embeddings.vectors.get(im.hash)!)), OUTLIER_NEIGHBOURS);
-  const score = distances.map((d) => d.reduce((a, b) => a + b, 0) / d.length);
-  const typical = median(score);
+  return outliersFrom(images, t, pairwiseFacts(images, t, embeddings).neighbours);
+}
+
+/** Outliers among `images`: each one's mean distance to its OUTLIER_NEIGHBOURS nearest others in `images`, over the median of that. */
+function outliersFrom(images: CheckedImage[], t: HealthThresholds, neighbours: PairwiseFacts['neighbours']): { image: CheckedImage; ratio: number }[] {
+  const present = new Map(images.map((im) => [im.imageId, im]));
+  const scored: { image: CheckedImage; score: number }[] = [];
+  for (const n of neighbours) {
+    const image = present.get(n.imageId);
+    if (!image) continue;
+    const near: number[] = [];
+    for (let r = 0; r < n.ids.length && near.length < OUTLIER_NEIGHBOURS; r++) if (present.has(n.ids[r]!)) near.push(n.distances[r]!);
+    if (near.length > 0) scored.push({ image, score: near.reduce((a, b) => a + b, 0) / near.length });
+  }
+  if (scored.length <= OUTLIER_NEIGHBOURS + 1) return [];
+  const typical = median(scored.map((s) => s.score));
   if (typical <= 0) return [];
-  return rows.flatMap((image, i) => (score[i]! / typical >= t.outlier ? [{ image, ratio: score[i]! / typical }] : []));
+  return scored.flatMap(({ image, score }) => (score / typical >= t.outlier ? [{ image, ratio: score / typical }] : []));
 }

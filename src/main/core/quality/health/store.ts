@@ -53,16 +53,16 @@ function measuresOf(r: MeasureRow): ImageMeasures | null {
   };
 }
 
-/** The dataset's usable images with their measures (null when not measured). */
-export function checkedImages(db: Database, datasetId: number): CheckedImage[] {
+/** The dataset's usable images with their measures (null when not measured); with `excluded`, the excluded ones too. */
+export function checkedImages(db: Database, datasetId: number, opts: { excluded?: boolean } = {}): CheckedImage[] {
   const rows = db
     .prepare(
       `SELECT i.id, i.path, i.hash, i.width, i.height, c.name AS label, h.blur, h.luma_p99, h.luma_p5, h.entropy, h.colourfulness, h.dhash, h.signature
        FROM images i LEFT JOIN classes c ON c.id = i.class_id AND c.deleted_at IS NULL
        LEFT JOIN image_health h ON h.hash = i.hash AND h.version = ?
-       WHERE i.dataset_id = ? AND i.status = 'ok' AND i.excluded = 0 AND i.hash IS NOT NULL ORDER BY i.path`,
+       WHERE i.dataset_id = ? AND i.status = 'ok' AND (i.excluded = 0 OR ?) AND i.hash IS NOT NULL ORDER BY i.path`,
     )
-    .all(MEASURES_VERSION, datasetId) as (MeasureRow & { id: number; path: string; hash: string; width: number | null; height: number | null; label: string | null })[];
+    .all(MEASURES_VERSION, datasetId, opts.excluded ? 1 : 0) as (MeasureRow & { id: number; path: string; hash: string; width: number | null; height: number | null; label: string | null })[];
   return rows.map((r) => ({ imageId: r.id, path: r.path, label: r.label, hash: r.hash, width: r.width ?? 0, height: r.height ?? 0, measures: measuresOf(r) }));
 }
 
@@ -105,27 +105,44 @@ export function keptDecisions(db: Database, datasetId: number): Map<number, Set<
   return out;
 }
 
-/**
- * The embeddings of the dataset's pictures from the backbone that has the most of them, or null when
- * there are none (issue 17's `embeddings` table: Float32 little-endian vectors per hash and backbone).
- */
-export function datasetEmbeddings(db: Database, datasetId: number): EmbeddingVectors | null {
-  const table = db.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'embeddings'`).get();
-  if (!table) return null;
-  const best = db
+/** Every backbone with vectors of the dataset's pictures, most vectors first. */
+export function embeddingBackbones(db: Database, datasetId: number): string[] {
+  const rows = db
     .prepare(
-      `SELECT e.backbone, COUNT(*) AS n FROM embeddings e WHERE e.hash IN (SELECT hash FROM images WHERE dataset_id = ? AND status = 'ok')
-       GROUP BY e.backbone ORDER BY n DESC LIMIT 1`,
+      `SELECT e.backbone FROM embeddings e WHERE e.hash IN (SELECT hash FROM images WHERE dataset_id = ? AND status = 'ok')
+       GROUP BY e.backbone ORDER BY COUNT(*) DESC, e.backbone`,
     )
-    .get(datasetId) as { backbone: string; n: number } | undefined;
-  if (!best) return null;
+    .all(datasetId) as { backbone: string }[];
+  return rows.map((r) => r.backbone);
+}
+
+/** The backbone the checks use (the one with the most vectors of the dataset's pictures), without reading the vectors. */
+export function embeddingsInUse(db: Database, datasetId: number): { backbone: string; vectors: number; newest: string } | null {
+  return (
+    (db
+      .prepare(
+        `SELECT e.backbone, COUNT(*) AS vectors, MAX(e.created_at) AS newest FROM embeddings e
+         WHERE e.hash IN (SELECT hash FROM images WHERE dataset_id = ? AND status = 'ok') GROUP BY e.backbone ORDER BY vectors DESC, e.backbone LIMIT 1`,
+      )
+      .get(datasetId) as { backbone: string; vectors: number; newest: string } | undefined) ?? null
+  );
+}
+
+/**
+ * The embeddings of the dataset's pictures from `backbone`, or else from the one embeddingsInUse
+ * names; null when there are none (issue 17's `embeddings` table: Float32 little-endian vectors per
+ * hash and backbone).
+ */
+export function datasetEmbeddings(db: Database, datasetId: number, backbone: string | undefined = embeddingsInUse(db, datasetId)?.backbone): EmbeddingVectors | null {
+  if (!backbone) return null;
   const rows = db
     .prepare(`SELECT e.hash, e.vector FROM embeddings e WHERE e.backbone = ? AND e.hash IN (SELECT hash FROM images WHERE dataset_id = ? AND status = 'ok')`)
-    .all(best.backbone, datasetId) as { hash: string; vector: Buffer }[];
+    .all(backbone, datasetId) as { hash: string; vector: Buffer }[];
+  if (rows.length === 0) return null;
   const vectors = new Map<string, Float32Array>();
   for (const r of rows) {
     const copy = new Uint8Array(r.vector).buffer;
     vectors.set(r.hash, new Float32Array(copy, 0, copy.byteLength >> 2));
   }
-  return { backbone: best.backbone, vectors };
+  return { backbone, vectors };
 }

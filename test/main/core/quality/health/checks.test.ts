@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HEALTH_THRESHOLDS } from '../../../../../src/shared/health.js';
-import { findIssues, nearDuplicateGroups, outliers, summarize, type CheckedImage } from '../../../../../src/main/core/quality/health/checks.js';
+import { findIssues, nearDuplicateGroups, outliers, pairwiseFacts, pairwiseIssues, pairwiseIssuesFrom, summarize, type CheckedImage } from '../../../../../src/main/core/quality/health/checks.js';
 import { mulberry32 } from '../../../../../src/main/core/platform/random.js';
 import { burst, checkedImage, jpeg, scene, scoreSyntheticSets } from './synthetic.js';
 
@@ -81,5 +81,38 @@ describe('outliers by kNN distance in embedding space', () => {
     const hits = found.filter((p) => p.startsWith('out/')).length;
     expect(hits / 8).toBeGreaterThanOrEqual(0.9);
     expect(hits / found.length).toBeGreaterThanOrEqual(0.9);
+  });
+});
+
+describe('pairwise issues from pairs compared once, over a larger set', () => {
+  it('gives the issues of any subset exactly as comparing that subset would: a group split by removing its bridge, outliers among what is left', () => {
+    const rand = mulberry32(21);
+    const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+    const dims = 16;
+    const at = (angle: number) => Array.from({ length: dims }, (_, d) => (d === 0 ? Math.cos(angle) : d === 1 ? Math.sin(angle) : 0));
+    const vectors = new Map<string, number[]>();
+    const images: CheckedImage[] = [];
+    const add = (id: number, v: number[]) => {
+      vectors.set(`h${id}`, v);
+      images.push({ imageId: id, path: `p${String(id).padStart(3, '0')}`, label: null, hash: `h${id}`, width: 1, height: 1, measures: null });
+    };
+    // A chain: 1–2 and 2–3 are within the near-duplicate distance (0.016), 1–3 is not (0.064).
+    add(1, at(0));
+    add(2, at(0.18));
+    add(3, at(0.36));
+    const centre = Array.from({ length: dims }, gauss);
+    for (let i = 10; i < 50; i++) add(i, centre.map((x) => x + 0.6 * gauss()));
+    for (let i = 90; i < 93; i++) add(i, Array.from({ length: dims }, gauss));
+    const embeddings = { backbone: 'test', vectors };
+    const facts = pairwiseFacts(images, t, embeddings);
+    expect(nearDuplicateGroups(images, t, embeddings).map((g) => g.members.map((m) => m.image.imageId))).toEqual([[1, 2, 3]]);
+
+    const without = (ids: number[]) => images.filter((im) => !ids.includes(im.imageId));
+    for (const gone of [[2], [10, 11, 12, 13, 14], [2, 90], []]) {
+      const subset = without(gone);
+      expect(pairwiseIssuesFrom(subset, t, facts), `without ${gone.join(', ')}`).toEqual(pairwiseIssues(subset, t, embeddings));
+    }
+    expect(pairwiseIssuesFrom(without([2]), t, facts).filter((i) => i.type === 'near-duplicate')).toEqual([]);
+    expect(pairwiseIssuesFrom(images, t, facts).filter((i) => i.type === 'outlier').length).toBeGreaterThan(0);
   });
 });

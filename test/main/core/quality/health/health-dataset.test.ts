@@ -3,10 +3,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerHealthCommands } from '../../../../../src/main/cli/health-commands.js';
 import { Core } from '../../../../../src/main/core/index.js';
 import { Workspace } from '../../../../../src/main/core/platform/workspace.js';
+import { pairwiseFingerprint, pairwiseFresh } from '../../../../../src/main/core/quality/health/pairwise.js';
 import { describeChange } from '../../../../../src/shared/edits.js';
 import { runCli } from '../../../cli/harness.js';
 import { burst, jpeg, scene, withProblem } from './synthetic.js';
@@ -61,6 +62,51 @@ describe('health of an imported dataset', () => {
     const back = await core.call('health/setThresholds', { datasetId, thresholds: { blurry: 0.5 } });
     expect(back.summary.blurry).toBe(1);
   });
+
+  it('compares all pairs in the health job, not in the core; the report reuses the result until the pictures or a pairwise threshold change', async () => {
+    const start = vi.spyOn(core.jobs, 'start');
+    try {
+      await core.call('health/get', { datasetId });
+      expect(pairwiseFresh(core.workspace.db, datasetId)).toBe(true);
+      start.mockClear();
+      expect((await core.call('health/get', { datasetId })).summary['near-duplicate']).toBe(1);
+      // A relabel or a per-picture threshold changes nothing the pairwise checks read.
+      const fingerprint = pairwiseFingerprint(core.workspace.db, datasetId);
+      await core.call('health/setThresholds', { datasetId, thresholds: { blurry: 0.4 } });
+      expect(pairwiseFingerprint(core.workspace.db, datasetId)).toBe(fingerprint);
+      expect(start).not.toHaveBeenCalled();
+      // Excluding a picture needs no new comparison: the pairs were compared over excluded ones too.
+      const burst = (await core.call('health/get', { datasetId })).issues.filter((i) => i.type === 'near-duplicate');
+      await core.call('health/exclude', { datasetId, imageIds: [burst[0]!.imageId], excluded: true });
+      const fewer = (await core.call('health/get', { datasetId })).issues.filter((i) => i.type === 'near-duplicate');
+      expect(fewer.map((i) => i.path).sort()).toEqual(burst.slice(1).map((i) => i.path).sort());
+      await core.call('labels/undo', { datasetId });
+      expect(start).not.toHaveBeenCalled();
+
+      // Requiring identical pixels splits the burst: computed again, in the job.
+      expect((await core.call('health/setThresholds', { datasetId, thresholds: { duplicateCorrelation: 1 } })).summary['near-duplicate']).toBe(0);
+      expect(start).toHaveBeenCalledTimes(1);
+      expect(start.mock.calls[0]!.slice(0, 2)).toEqual(['health', { datasetId, measure: false }]);
+      expect((await core.call('health/setThresholds', { datasetId, thresholds: { duplicateCorrelation: 0.96, blurry: 0.5 } })).summary['near-duplicate']).toBe(1);
+      expect(start).toHaveBeenCalledTimes(2);
+    } finally {
+      start.mockRestore();
+    }
+  }, 120_000);
+
+  it('two reports asked at once share one health job', async () => {
+    core.workspace.db.prepare('DELETE FROM health_pairwise').run();
+    expect(pairwiseFresh(core.workspace.db, datasetId)).toBe(false);
+    const start = vi.spyOn(core.jobs, 'start');
+    try {
+      const [a, b] = await Promise.all([core.call('health/get', { datasetId }), core.call('health/get', { datasetId })]);
+      expect(start).toHaveBeenCalledTimes(1);
+      expect(a.summary).toEqual(b.summary);
+      expect(a.summary['near-duplicate']).toBe(1);
+    } finally {
+      start.mockRestore();
+    }
+  }, 120_000);
 
   it('excluding is an edit: the images leave the report and the dataset count, undo brings them back, redo again', async () => {
     const before = await core.call('datasets/get', { datasetId });

@@ -7,6 +7,7 @@ import { faces } from './2026-11-28-faces.js';
 import { classEdits } from './2026-11-29-class-edits.js';
 import { runOrigin } from './2026-12-06-run-origin.js';
 import { health } from './2026-12-06-health.js';
+import { healthPairwise } from './2026-12-07-health-pairwise.js';
 import type { Migration } from './migration.js';
 import { labelling } from './2026-12-06-labelling.js';
 import { viewEmbeddings } from './2026-12-07-view-embeddings.js';
@@ -14,7 +15,7 @@ import { groupByChecked } from './2026-12-08-group-by-checked.js';
 
 export type { Migration } from './migration.js';
 
-export const migrations: Migration[] = [initial, runs, audits, faces, classEdits, health, labelling, runOrigin, viewEmbeddings, groupByChecked];
+export const migrations: Migration[] = [initial, runs, audits, faces, classEdits, health, labelling, runOrigin, healthPairwise, viewEmbeddings, groupByChecked];
 
 export function migrate(db: Database, list: Migration[] = migrations): string[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);
