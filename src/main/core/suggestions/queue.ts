@@ -12,14 +12,16 @@ import { getDataset } from '../datasets/queries.js';
 import { fitPca, projectPca } from '../embeddings/pca.js';
 import { hashString, mulberry32, shuffleInPlace } from '../platform/random.js';
 import type { Database } from '../platform/store/db.js';
-import { typicalPicks, uncertainDiversePicks, type SelectionPool } from './selection.js';
+import { PREFILTER, typicalPicks, uncertainDiversePicks, type SelectionPool } from './selection.js';
 import { pickBackbone, vectorsOf } from './vectors.js';
 
 /**
- * Labels per class from which the model's uncertainty picks better images than typicality does
- * (measured with npm run bench:labelling: see the crossover in the README's labelling figures).
+ * Labels per class from which the model's uncertainty picks better images than typicality does.
+ * Measured (npm run bench:labelling -- --batch 10 --orders active:1,active:3,active:5,typical,random,
+ * Fashion-MNIST, 10 classes): switching at 1 per class lost 2-4 points to typical picks at 20-40
+ * labels; at 3 and at 5 it gained on them from 60 labels on; 3 was best from 40 to 130 labels.
  */
-export const TYPICAL_LABELS_PER_CLASS = 20;
+export const TYPICAL_LABELS_PER_CLASS = 3;
 /** Images the selection looks at, at most (a seeded sample of the unlabelled ones past that). */
 const SELECTION_SAMPLE = 5000;
 /** PCA dimensions of the selection's features (as the suggestion head's). */
@@ -37,8 +39,13 @@ interface Candidate {
   confidence: number | null;
 }
 
-/** `phase` forces one method of 'active' whatever the labels (the bench measures each alone). */
-export function nextInQueue(db: Database, q: ParsedArgs<'queue/next'>, opts: { phase?: ActivePhase } = {}): LabellingQueue {
+/** For the bench: `phase` forces one method of 'active', `typicalLabelsPerClass` moves the switch. */
+export interface ActiveOptions {
+  phase?: ActivePhase;
+  typicalLabelsPerClass?: number;
+}
+
+export function nextInQueue(db: Database, q: ParsedArgs<'queue/next'>, opts: ActiveOptions = {}): LabellingQueue {
   const dataset = getDataset(db, q.datasetId);
   const count = q.count ?? 20;
   const strategy = q.strategy ?? 'active';
@@ -62,7 +69,7 @@ export function nextInQueue(db: Database, q: ParsedArgs<'queue/next'>, opts: { p
     const labelled = labelledImages(db, q.datasetId);
     const suggested = candidates.filter((c) => c.confidence !== null && c.className !== null);
     const classes = Math.max(2, liveClasses(db, q.datasetId));
-    const phase = opts.phase ?? (suggested.length > 0 && labelled.length >= TYPICAL_LABELS_PER_CLASS * classes ? 'uncertain' : 'typical');
+    const phase = opts.phase ?? (suggested.length > 0 && labelled.length >= (opts.typicalLabelsPerClass ?? TYPICAL_LABELS_PER_CLASS) * classes ? 'uncertain' : 'typical');
     const backbone = safeBackbone(db, q.datasetId);
     if (phase === 'uncertain' && suggested.length > 0) {
       method = 'uncertainty-diverse';
@@ -120,8 +127,8 @@ function toQueueImage(c: Candidate): QueueImage {
 /**
  * Runs one selection method on the images' features: PCA to FEATURE_DIMENSIONS (fitted on the images
  * looked at, seeded), scaled to unit length. For TypiClust the labelled images take part (it counts
- * them per cluster). On a large collection the candidates are cut to SELECTION_SAMPLE: a seeded sample
- * for TypiClust, the least confident for Zhdanov's shortlist.
+ * them per cluster), on a seeded sample of SELECTION_SAMPLE images of a large collection; Zhdanov's
+ * choice looks at its shortlist of the least confident candidates alone.
  */
 function select(db: Database, backbone: ReturnType<typeof pickBackbone>, seed: number, candidates: Candidate[], labelled: number[], k: number, phase: ActivePhase): Candidate[] {
   // Only TypiClust looks at labelled images (Zhdanov's choice is among the uncertain candidates alone).
@@ -129,11 +136,11 @@ function select(db: Database, backbone: ReturnType<typeof pickBackbone>, seed: n
   const labelledSample = counted.length > SELECTION_SAMPLE / 2 ? shuffleInPlace([...counted], mulberry32(hashString(`labelled:${seed}`))).slice(0, SELECTION_SAMPLE / 2) : counted;
   const budget = SELECTION_SAMPLE - labelledSample.length;
   const sample =
-    candidates.length > budget
-      ? phase === 'uncertain'
-        ? leastConfident(candidates).slice(0, budget)
-        : shuffleInPlace([...candidates], mulberry32(hashString(`sample:${seed}`))).slice(0, budget)
-      : candidates;
+    phase === 'uncertain'
+      ? leastConfident(candidates).slice(0, Math.max(k, k * PREFILTER))
+      : candidates.length > budget
+        ? shuffleInPlace([...candidates], mulberry32(hashString(`sample:${seed}`))).slice(0, budget)
+        : candidates;
   const vectors = vectorsOf(db, backbone, [...sample.map((c) => c.id), ...labelledSample]);
   const withVector = sample.filter((c) => vectors.has(c.id));
   const labelledWithVector = labelledSample.filter((id) => vectors.has(id));

@@ -97,12 +97,11 @@ describe('queue', () => {
   });
 
   it('with few labels takes typical images of the clusters that have none yet', async () => {
-    // Every cat is labelled (20 < TYPICAL_LABELS_PER_CLASS × 3 classes): the picks are dogs and foxes.
-    await labelTruly(set.images.filter((i) => set.truth.get(i.id) === 'cat').map((i) => i.id));
-    refreshSuggestions(set.env.ws.db, set.datasetId);
-    const q = await call('queue/next', { datasetId: set.datasetId, count: 2, strategy: 'active' });
+    // Two cats are labelled (fewer than TYPICAL_LABELS_PER_CLASS × 3 classes): the next pick is a dog or a fox.
+    await labelTruly(set.images.filter((i) => set.truth.get(i.id) === 'cat').slice(0, 2).map((i) => i.id));
+    const q = await call('queue/next', { datasetId: set.datasetId, count: 1, strategy: 'active' });
     expect(q.method).toBe('diverse-spread');
-    expect(q.images.map((i) => set.truth.get(i.imageId)).sort()).toEqual(['dog', 'fox']);
+    expect(['dog', 'fox']).toContain(set.truth.get(q.images[0]!.imageId));
   });
 
   it('active puts the least confident suggestions first once labels are enough, random is a stable shuffle, skip is honoured', async () => {
