@@ -26,6 +26,8 @@ export const TYPICAL_LABELS_PER_CLASS = 3;
 const SELECTION_SAMPLE = 5000;
 /** PCA dimensions of the selection's features (as the suggestion head's). */
 const FEATURE_DIMENSIONS = 64;
+/** Rows the PCA is fitted on: plenty for 64 directions, and half the time of 2,000 on 1792-d vectors. */
+const PCA_ROWS = 1000;
 
 export type ActivePhase = 'typical' | 'uncertain';
 
@@ -146,7 +148,7 @@ function select(db: Database, backbone: ReturnType<typeof pickBackbone>, seed: n
   const labelledWithVector = labelledSample.filter((id) => vectors.has(id));
   if (withVector.length === 0) return [];
   const raw = [...withVector.map((c) => vectors.get(c.id)!), ...labelledWithVector.map((id) => vectors.get(id)!)];
-  const pca = fitPca(raw, FEATURE_DIMENSIONS, seed);
+  const pca = fitPca(raw, FEATURE_DIMENSIONS, seed, PCA_ROWS);
   const pool: SelectionPool = {
     vectors: raw.map((v) => unit(projectPca(pca, v))),
     labelled: raw.map((_, i) => i >= withVector.length),
