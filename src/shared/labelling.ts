@@ -154,7 +154,10 @@ export interface LabellingProgress {
 export interface LabellingQueue {
   datasetId: number;
   strategy: QueueStrategy;
-  /** What 'active' did: uncertainty with diversity, or a diverse spread when there is no model yet. */
+  /**
+   * What 'active' did: uncertainty with diversity once the labels are enough, else a diverse spread of
+   * typical images (TypiClust) of the clusters with the fewest labels.
+   */
   method: 'uncertainty-diverse' | 'diverse-spread' | 'random';
   images: QueueImage[];
   /** Unlabelled usable images left (including those returned). */

@@ -75,6 +75,8 @@ describe('labelling from scratch in the browser', () => {
     await s.page.locator('[data-test=queue-image] img').waitFor();
     expect(await s.page.locator('[data-test=label-progress]').innerText()).toContain('0 of 45 labelled');
     expect(await s.page.locator('[data-test=holdout-note]').innerText()).toMatch(/validation.*test/);
+    // No labels yet: the queue says it shows typical images, not the ones the model is unsure of.
+    expect(await s.page.locator('.method').innerText()).toContain('typical images');
 
     // The third class, added where the labelling happens.
     await s.page.click('[data-test=add-class]');

@@ -1,27 +1,35 @@
 // The active-learning queue: which unlabelled images a person should label next.
 //
-// 'active' is uncertainty sampling with diversity, as in Zhdanov 2019 ("Diverse mini-Batch Active
-// Learning", arXiv:1901.05954): pre-filter the β·k least confident suggestions (least confidence,
-// Lewis & Gale 1994), then pick k of them spread out by k-centre greedy (Sener & Savarese 2018,
-// "Active Learning for Convolutional Neural Networks: A Core-Set Approach"), counting already
-// labelled images as centres, so a batch is not 50 near copies of one hard case. With no model yet
-// (fewer than two classes labelled), k-centre over a sample of the whole collection gives a spread.
-// 'random' is a seeded shuffle: the honest baseline.
+// 'active' follows the budget (selection.ts has the methods and their sources). While labels are few
+// (fewer than TYPICAL_LABELS_PER_CLASS per class, or no suggestions yet) the model's doubts are mostly
+// noise and uncertainty sampling loses to random order, so it takes typical images of the clusters
+// that have the fewest labels (TypiClust); past that, the least confident suggestions spread over the
+// collection (Zhdanov 2019). Both are deterministic for the dataset seed. 'random' is a seeded
+// shuffle: the honest baseline.
 import type { ParsedArgs } from '../../../shared/contract.js';
 import type { LabellingProgress, LabellingQueue, QueueImage } from '../../../shared/labelling.js';
 import { getDataset } from '../datasets/queries.js';
+import { fitPca, projectPca } from '../embeddings/pca.js';
 import { hashString, mulberry32, shuffleInPlace } from '../platform/random.js';
 import type { Database } from '../platform/store/db.js';
+import { PREFILTER, typicalPicks, uncertainDiversePicks, type SelectionPool } from './selection.js';
 import { pickBackbone, vectorsOf } from './vectors.js';
 
-/** Candidates per image asked for (β of Zhdanov 2019). */
-const PREFILTER = 10;
-/** Labelled images used as existing centres (a sample keeps the distances cheap). */
-const LABELLED_CENTRES = 300;
-/** Unlabelled images sampled for the first diverse spread. */
-const SPREAD_SAMPLE = 2000;
-/** Vectors are randomly projected to this many dimensions for distances (Johnson–Lindenstrauss). */
-const PROJECTED = 128;
+/**
+ * Labels per class from which the model's uncertainty picks better images than typicality does.
+ * Measured (npm run bench:labelling -- --batch 10 --orders active:1,active:3,active:5,typical,random,
+ * Fashion-MNIST, 10 classes): switching at 1 per class lost 2-4 points to typical picks at 20-40
+ * labels; at 3 and at 5 it gained on them from 60 labels on; 3 was best from 40 to 130 labels.
+ */
+export const TYPICAL_LABELS_PER_CLASS = 3;
+/** Images the selection looks at, at most (a seeded sample of the unlabelled ones past that). */
+const SELECTION_SAMPLE = 5000;
+/** PCA dimensions of the selection's features (as the suggestion head's). */
+const FEATURE_DIMENSIONS = 64;
+/** Rows the PCA is fitted on: plenty for 64 directions, and half the time of 2,000 on 1792-d vectors. */
+const PCA_ROWS = 1000;
+
+export type ActivePhase = 'typical' | 'uncertain';
 
 interface Candidate {
   id: number;
@@ -33,7 +41,13 @@ interface Candidate {
   confidence: number | null;
 }
 
-export function nextInQueue(db: Database, q: ParsedArgs<'queue/next'>): LabellingQueue {
+/** For the bench: `phase` forces one method of 'active', `typicalLabelsPerClass` moves the switch. */
+export interface ActiveOptions {
+  phase?: ActivePhase;
+  typicalLabelsPerClass?: number;
+}
+
+export function nextInQueue(db: Database, q: ParsedArgs<'queue/next'>, opts: ActiveOptions = {}): LabellingQueue {
   const dataset = getDataset(db, q.datasetId);
   const count = q.count ?? 20;
   const strategy = q.strategy ?? 'active';
@@ -54,24 +68,42 @@ export function nextInQueue(db: Database, q: ParsedArgs<'queue/next'>): Labellin
     const key = (c: Candidate) => hashString(`queue:${dataset.seed}:${c.path}`);
     picked = [...candidates].sort((a, b) => key(a) - key(b)).slice(0, count);
   } else {
+    const labelled = labelledImages(db, q.datasetId);
     const suggested = candidates.filter((c) => c.confidence !== null && c.className !== null);
+    const classes = Math.max(2, liveClasses(db, q.datasetId));
+    const phase = opts.phase ?? (suggested.length > 0 && labelled.length >= (opts.typicalLabelsPerClass ?? TYPICAL_LABELS_PER_CLASS) * classes ? 'uncertain' : 'typical');
     const backbone = safeBackbone(db, q.datasetId);
-    if (suggested.length > 0) {
+    if (phase === 'uncertain' && suggested.length > 0) {
       method = 'uncertainty-diverse';
-      // Least confident first; images without a suggestion (no vector yet) come after.
-      const pool = [...suggested].sort((a, b) => a.confidence! - b.confidence! || a.path.localeCompare(b.path)).slice(0, Math.max(count * PREFILTER, count));
-      picked = backbone ? kCentre(db, backbone, q.datasetId, pool, count, dataset.seed) : pool.slice(0, count);
+      picked = backbone ? select(db, backbone, dataset.seed, suggested, labelled, count, 'uncertain') : leastConfident(suggested).slice(0, count);
     } else {
       method = 'diverse-spread';
-      const sample = shuffleInPlace([...candidates], mulberry32(hashString(`spread:${dataset.seed}`))).slice(0, SPREAD_SAMPLE);
-      picked = backbone ? kCentre(db, backbone, q.datasetId, sample, count, dataset.seed) : sample.slice(0, count);
+      picked = backbone ? select(db, backbone, dataset.seed, candidates, labelled, count, 'typical') : [];
     }
     if (picked.length < count) {
+      // Images without a vector (or a suggestion) yet: least confident first, then in a seeded order.
       const taken = new Set(picked.map((p) => p.id));
-      picked.push(...candidates.filter((c) => !taken.has(c.id)).slice(0, count - picked.length));
+      const rest = candidates.filter((c) => !taken.has(c.id));
+      const order = (c: Candidate) => hashString(`fill:${dataset.seed}:${c.path}`);
+      rest.sort((a, b) => (a.confidence ?? 2) - (b.confidence ?? 2) || order(a) - order(b));
+      picked.push(...rest.slice(0, count - picked.length));
     }
   }
   return { datasetId: q.datasetId, strategy, method, images: picked.map(toQueueImage), remaining, progress: labellingProgress(db, q.datasetId) };
+}
+
+function labelledImages(db: Database, datasetId: number): number[] {
+  return (
+    db.prepare(`SELECT id FROM images WHERE dataset_id = ? AND status = 'ok' AND excluded = 0 AND class_id IS NOT NULL ORDER BY id`).all(datasetId) as { id: number }[]
+  ).map((r) => r.id);
+}
+
+function liveClasses(db: Database, datasetId: number): number {
+  return (db.prepare('SELECT COUNT(*) AS n FROM classes WHERE dataset_id = ? AND deleted_at IS NULL').get(datasetId) as { n: number }).n;
+}
+
+function leastConfident(candidates: Candidate[]): Candidate[] {
+  return [...candidates].sort((a, b) => a.confidence! - b.confidence! || a.path.localeCompare(b.path));
 }
 
 function safeBackbone(db: Database, datasetId: number) {
@@ -95,74 +127,45 @@ function toQueueImage(c: Candidate): QueueImage {
 }
 
 /**
- * k-centre greedy: the first pick is the pool's first (the least confident, or for a spread the
- * sample's first); each next pick is the candidate farthest from every centre so far (labelled
- * images included). Cosine distance on L2-normalised, randomly projected vectors.
+ * Runs one selection method on the images' features: PCA to FEATURE_DIMENSIONS (fitted on the images
+ * looked at, seeded), scaled to unit length. For TypiClust the labelled images take part (it counts
+ * them per cluster), on a seeded sample of SELECTION_SAMPLE images of a large collection; Zhdanov's
+ * choice looks at its shortlist of the least confident candidates alone.
  */
-function kCentre(db: Database, backbone: ReturnType<typeof pickBackbone>, datasetId: number, pool: Candidate[], k: number, seed: number): Candidate[] {
-  const labelledIds = (
-    db.prepare(`SELECT id FROM images WHERE dataset_id = ? AND status = 'ok' AND excluded = 0 AND class_id IS NOT NULL ORDER BY id`).all(datasetId) as { id: number }[]
-  ).map((r) => r.id);
-  const centreIds = shuffleInPlace(labelledIds, mulberry32(hashString(`centres:${seed}`))).slice(0, LABELLED_CENTRES);
-  const vectors = vectorsOf(db, backbone, [...pool.map((p) => p.id), ...centreIds]);
-  const withVector = pool.filter((p) => vectors.has(p.id));
-  if (withVector.length === 0) return pool.slice(0, k);
-  const dims = vectors.values().next().value!.length;
-  const project = randomProjection(dims, Math.min(PROJECTED, dims), seed);
-  const points = withVector.map((p) => project(vectors.get(p.id)!));
-  const minDist = new Float64Array(points.length).fill(Infinity);
-  const update = (centre: Float32Array) => {
-    for (let i = 0; i < points.length; i++) {
-      const d = 1 - dot(points[i]!, centre);
-      if (d < minDist[i]!) minDist[i] = d;
-    }
+function select(db: Database, backbone: ReturnType<typeof pickBackbone>, seed: number, candidates: Candidate[], labelled: number[], k: number, phase: ActivePhase): Candidate[] {
+  // Only TypiClust looks at labelled images (Zhdanov's choice is among the uncertain candidates alone).
+  const counted = phase === 'typical' ? labelled : [];
+  const labelledSample = counted.length > SELECTION_SAMPLE / 2 ? shuffleInPlace([...counted], mulberry32(hashString(`labelled:${seed}`))).slice(0, SELECTION_SAMPLE / 2) : counted;
+  const budget = SELECTION_SAMPLE - labelledSample.length;
+  const sample =
+    phase === 'uncertain'
+      ? leastConfident(candidates).slice(0, Math.max(k, k * PREFILTER))
+      : candidates.length > budget
+        ? shuffleInPlace([...candidates], mulberry32(hashString(`sample:${seed}`))).slice(0, budget)
+        : candidates;
+  const vectors = vectorsOf(db, backbone, [...sample.map((c) => c.id), ...labelledSample]);
+  const withVector = sample.filter((c) => vectors.has(c.id));
+  const labelledWithVector = labelledSample.filter((id) => vectors.has(id));
+  if (withVector.length === 0) return [];
+  const raw = [...withVector.map((c) => vectors.get(c.id)!), ...labelledWithVector.map((id) => vectors.get(id)!)];
+  const pca = fitPca(raw, FEATURE_DIMENSIONS, seed, PCA_ROWS);
+  const pool: SelectionPool = {
+    vectors: raw.map((v) => unit(projectPca(pca, v))),
+    labelled: raw.map((_, i) => i >= withVector.length),
+    pickable: raw.map((_, i) => i < withVector.length),
   };
-  for (const id of centreIds) if (vectors.has(id)) update(project(vectors.get(id)!));
-  const chosen: number[] = [];
-  // Without labelled centres, start from the pool's first candidate (least confident / first sampled).
-  let next = centreIds.some((id) => vectors.has(id)) ? argmaxOf(minDist) : 0;
-  while (chosen.length < Math.min(k, points.length)) {
-    chosen.push(next);
-    minDist[next] = -Infinity;
-    update(points[next]!);
-    next = argmaxOf(minDist);
-  }
-  return chosen.map((i) => withVector[i]!);
+  const picks =
+    phase === 'typical'
+      ? typicalPicks(pool, k, seed)
+      : uncertainDiversePicks(pool, raw.map((_, i) => (i < withVector.length ? 1 - withVector[i]!.confidence! : 0)), k, seed);
+  return picks.map((i) => withVector[i]!);
 }
 
-function argmaxOf(v: Float64Array): number {
-  let best = 0;
-  for (let i = 1; i < v.length; i++) if (v[i]! > v[best]!) best = i;
-  return best;
-}
-
-function dot(a: Float32Array, b: Float32Array): number {
+function unit(v: Float32Array): Float32Array {
   let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
-  return s;
-}
-
-/** A seeded Gaussian random projection to `out` dimensions, then L2 normalisation. */
-function randomProjection(dims: number, out: number, seed: number): (v: Float32Array) => Float32Array {
-  const random = mulberry32(hashString(`projection:${seed}:${dims}`));
-  const gauss = () => Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random());
-  const matrix = dims === out ? null : Float32Array.from({ length: dims * out }, gauss);
-  return (v) => {
-    let r: Float32Array;
-    if (!matrix) r = Float32Array.from(v);
-    else {
-      r = new Float32Array(out);
-      for (let j = 0; j < dims; j++) {
-        const x = v[j]!;
-        if (x === 0) continue;
-        const off = j * out;
-        for (let c = 0; c < out; c++) r[c]! += x * matrix[off + c]!;
-      }
-    }
-    const norm = Math.sqrt(dot(r, r)) || 1;
-    for (let c = 0; c < r.length; c++) r[c]! /= norm;
-    return r;
-  };
+  for (const x of v) s += x * x;
+  const inv = s > 0 ? 1 / Math.sqrt(s) : 0;
+  return v.map((x) => x * inv);
 }
 
 /** "312 of 2,000 labelled · 41 labels/min · suggestions 87% right lately". */

@@ -54,6 +54,20 @@ describe('suggestion head', () => {
     expect(Math.abs(accuracy - model.validationAccuracy!)).toBeLessThan(0.05);
   });
 
+  it('with few held-out predictions shrinks confidences toward uniform (rule of succession), less as labels arrive', () => {
+    const { x, y } = blobs(6000, 10, 16, 0.05, 3); // ten well separated classes: the head is sure and right
+    const few = trainCalibrated(x.slice(0, 30), y.slice(0, 30), 10, { seed: 1 });
+    const many = trainCalibrated(x.slice(0, 400), y.slice(0, 400), 10, { seed: 1 });
+    expect(few.calibrationImages).toBe(30);
+    expect(few.shrink).toBeCloseTo(10 / 40, 10);
+    expect(many.shrink).toBeCloseTo(10 / 410, 10);
+    const top = (m: typeof few) => Math.max(...x.slice(5000).map((v) => Math.max(...m.predict(v))));
+    // (m·p + 1) / (m + C) ≤ 31 / 40 with 30 held out: never "90% sure" on 3 labels per class.
+    expect(top(few)).toBeLessThanOrEqual(31 / 40 + 1e-9);
+    expect(top(many)).toBeGreaterThan(0.97);
+    for (const v of x.slice(5000, 5050)) expect(few.predict(v).reduce((s, p) => s + p, 0)).toBeCloseTo(1, 9);
+  });
+
   it('softmax with a higher temperature is less confident', () => {
     const z = Float64Array.from([2, 0, -1]);
     expect(softmax(z, 2)[0]!).toBeLessThan(softmax(z, 1)[0]!);

@@ -3,6 +3,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { refreshSuggestions } from '../../../../src/main/core/suggestions/refresh.js';
 import { computeMap } from '../../../../src/main/core/suggestions/map.js';
+import { TYPICAL_LABELS_PER_CLASS } from '../../../../src/main/core/suggestions/queue.js';
 import { clusteredSet, type ClusteredSet } from './helpers.js';
 
 let set: ClusteredSet;
@@ -95,11 +96,23 @@ describe('queue', () => {
     expect(new Set(q.images.map((i) => set.truth.get(i.imageId))).size).toBe(3);
   });
 
-  it('active puts the least confident suggestions first, random is a stable shuffle, skip is honoured', async () => {
+  it('with few labels takes typical images of the clusters that have none yet', async () => {
+    // Two cats are labelled (fewer than TYPICAL_LABELS_PER_CLASS × 3 classes): the next pick is a dog or a fox.
+    await labelTruly(set.images.filter((i) => set.truth.get(i.id) === 'cat').slice(0, 2).map((i) => i.id));
+    const q = await call('queue/next', { datasetId: set.datasetId, count: 1, strategy: 'active' });
+    expect(q.method).toBe('diverse-spread');
+    expect(['dog', 'fox']).toContain(set.truth.get(q.images[0]!.imageId));
+  });
+
+  it('active puts the least confident suggestions first once labels are enough, random is a stable shuffle, skip is honoured', async () => {
     // Overlapping clusters, so confidences differ.
     await set.env.cleanup();
-    set = await clusteredSet(['cat', 'dog', 'fox'], 20, { dims: 8, spread: 1.2 });
-    await labelTruly(set.images.slice(0, 12).map((i) => i.id));
+    const perClass = TYPICAL_LABELS_PER_CLASS + 20;
+    set = await clusteredSet(['cat', 'dog', 'fox'], perClass, { dims: 8, spread: 1.2 });
+    await labelTruly(set.images.slice(0, TYPICAL_LABELS_PER_CLASS * 3 - 1).map((i) => i.id));
+    refreshSuggestions(set.env.ws.db, set.datasetId);
+    expect((await call('queue/next', { datasetId: set.datasetId, count: 5, strategy: 'active' })).method).toBe('diverse-spread');
+    await labelTruly([set.images[TYPICAL_LABELS_PER_CLASS * 3 - 1]!.id]);
     refreshSuggestions(set.env.ws.db, set.datasetId);
     const active = await call('queue/next', { datasetId: set.datasetId, count: 5, strategy: 'active' });
     expect(active.method).toBe('uncertainty-diverse');
@@ -114,7 +127,7 @@ describe('queue', () => {
     expect(r1.images.map((i) => i.imageId)).toEqual(r2.images.map((i) => i.imageId));
     const skipped = await call('queue/next', { datasetId: set.datasetId, count: 5, strategy: 'random', skip: [r1.images[0]!.imageId] });
     expect(skipped.images.map((i) => i.imageId)).not.toContain(r1.images[0]!.imageId);
-    expect(skipped.remaining).toBe(48);
+    expect(skipped.remaining).toBe(perClass * 3 - TYPICAL_LABELS_PER_CLASS * 3);
   });
 });
 
