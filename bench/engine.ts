@@ -1,6 +1,6 @@
 // Train-step throughput of the seed CNN: stock tfjs cpu vs Facet's wasm engine (1 thread, all cores).
 // Run: npx tsx bench/engine.ts [--profile] [--quick]   (workers need `npx tsc -p tsconfig.build.json` first)
-// Against PyTorch: npm run bench:engine -- --peer [--quick] [--same] [--threads=2] [--rounds=3] (see engine-peer.ts)
+// Against PyTorch: npm run bench:engine -- --peer [--quick] [--same] [--threads=2] [--rounds=3] [--sizes=64,128] (see engine-peer.ts)
 import { availableParallelism } from 'node:os';
 import { createStepTrainer, loadEngine, type StepTrainer, type Tf, type TrainerSpec } from '../src/main/core/platform/engine/index.js';
 import { Replica } from '../src/main/core/platform/engine/replica.js';
@@ -12,7 +12,8 @@ if (args.has('--peer')) {
   const { runPeerBench } = await import('./engine-peer.js');
   const threads = Number(process.argv.find((a) => a.startsWith('--threads='))?.slice(10) ?? 2);
   const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? (quick ? 2 : 3));
-  await runPeerBench({ threads, rounds, quick, padding: args.has('--same') ? 'same' : 'valid' });
+  const sizes = process.argv.find((a) => a.startsWith('--sizes='))?.slice(8).split(',').map(Number);
+  await runPeerBench({ threads, rounds, quick, padding: args.has('--same') ? 'same' : 'valid', ...(sizes === undefined ? {} : { sizes }) });
   process.exit(0);
 }
 const profile = args.has('--profile');

@@ -1,6 +1,7 @@
 // Every kernel Facet registers on the wasm backend gives the stock cpu kernel's answer.
 // Tolerance: |wasm − cpu| ≤ 1e-4·max|cpu| + 1e-5 (float32 sums taken in a different order).
 import { beforeAll, describe, expect, it } from 'vitest';
+import type * as tfjs from '@tensorflow/tfjs';
 import { loadEngine, type Tf } from '../../../../../src/main/core/platform/engine/index.js';
 
 let tf: Tf;
@@ -163,4 +164,57 @@ describe('Identity and Cast on wasm', () => {
     tf.dispose([same, copy, ints]);
     expect(tf.memory().numTensors).toBe(before);
   });
+});
+
+describe('FacetConvPoolGrad (conv → ReLU → 2×2 max-pool backward in one pass) on wasm', () => {
+  // [batch, height, width, inChannels, outChannels, kernel, activation, input gradient, tie levels]
+  const cases = [
+    { shape: [2, 20, 20, 3, 16, 3], activation: 'relu', inputGrad: false, levels: 0 }, // first layer, RGB (row of 9 floats)
+    { shape: [2, 16, 16, 1, 16, 3], activation: 'relu', inputGrad: false, levels: 0 }, // first layer, gray (row of 3)
+    { shape: [3, 15, 15, 16, 32, 3], activation: 'relu', inputGrad: true, levels: 0 }, // odd conv output: last row/column unpooled
+    { shape: [2, 10, 10, 32, 64, 3], activation: 'relu', inputGrad: true, levels: 0 }, // channels split into blocks
+    { shape: [2, 12, 11, 4, 8, 3], activation: 'relu', inputGrad: true, levels: 3 }, // ties inside pooling windows
+    { shape: [2, 9, 9, 4, 4, 2], activation: 'linear', inputGrad: true, levels: 3 },
+    { shape: [1, 11, 12, 4, 8, 5], activation: 'relu', inputGrad: true, levels: 0 },
+  ] as const;
+  it.each(cases)('matches the cpu gradients of maxPool(act(conv + b)) for $shape $activation dx=$inputGrad ties=$levels',
+    async ({ shape: [n, h, w, ci, co, k], activation, inputGrad, levels }) => {
+      // With levels, integer inputs and weights make equal conv outputs (ties) common.
+      const xData = levels > 0 ? values(n * h * w * ci, 11, levels) : values(n * h * w * ci, 11);
+      const wData = levels > 0 ? values(k * k * ci * co, 12, 3).map((v) => v - 1) : values(k * k * ci * co, 12);
+      const bData = values(co, 13);
+      await tf.setBackend('cpu');
+      const [xs, filter, bias] = [tf.tensor4d(xData, [n, h, w, ci]), tf.tensor4d(wData, [k, k, ci, co]), tf.tensor1d(bData)];
+      const act = (t: tfjs.Tensor4D) => (activation === 'relu' ? tf.relu(t) : t);
+      const y = tf.tidy(() => act(tf.add(tf.conv2d(xs, filter, 1, 'valid'), bias)));
+      const pooledShape = [n, y.shape[1] >> 1, y.shape[2] >> 1, co];
+      const dyData = values(pooledShape.reduce((p, d) => p * d, 1), 14);
+      const dy = tf.tensor(dyData, pooledShape);
+      const expected = tf.grads((a, b, c) => tf.sum(tf.mul(tf.maxPool(act(tf.add(tf.conv2d(a as tfjs.Tensor4D, b as tfjs.Tensor4D, 1, 'valid'), c)), 2, 2, 'valid'), dy)))([xs, filter, bias]);
+      const cpu = expected.map((t) => ({ shape: [...t.shape], data: Float32Array.from(t.dataSync()) }));
+      const yData = Float32Array.from(y.dataSync());
+      const yShape = [...y.shape];
+      tf.dispose([xs, filter, bias, y, dy, ...expected]);
+
+      await tf.setBackend('wasm');
+      const inputs = {
+        x: tf.tensor4d(xData, [n, h, w, ci]), filter: tf.tensor4d(wData, [k, k, ci, co]),
+        y: tf.tensor(yData, yShape), dy: tf.tensor(dyData, pooledShape),
+      };
+      const outs = tf.engine().runKernel('FacetConvPoolGrad', inputs, { activation, inputGrad } as never) as unknown as tfjs.Tensor[];
+      expect(outs).toHaveLength(inputGrad ? 3 : 2);
+      const [dw, db, dx] = outs.map((t) => ({ shape: [...t.shape], data: Float32Array.from(t.dataSync()) }));
+      tf.dispose([...Object.values(inputs), ...outs]);
+      const close = (got: { shape: number[]; data: Float32Array }, want: { shape: number[]; data: Float32Array }) => {
+        expect(got.shape).toEqual(want.shape);
+        let scale = 0;
+        let worst = 0;
+        want.data.forEach((v, i) => { scale = Math.max(scale, Math.abs(v)); worst = Math.max(worst, Math.abs(v - got.data[i]!)); });
+        expect(scale).toBeGreaterThan(0);
+        expect(worst).toBeLessThanOrEqual(1e-4 * scale + 1e-5);
+      };
+      close(dw!, cpu[1]!);
+      close(db!, cpu[2]!);
+      if (inputGrad) close(dx!, cpu[0]!);
+    });
 });
