@@ -104,7 +104,7 @@ describe('wasm step trainer', () => {
 });
 
 describe('fused layers on wasm', () => {
-  it('train exactly like the tfjs-layers graph (conv/dense + bias + relu fused, hand-written gradients)', async () => {
+  it('train exactly like the tfjs-layers graph (conv/dense + bias + relu fused, conv → pool backward in one kernel, hand-written gradients)', async () => {
     const { Replica } = await import('../../../../../src/main/core/platform/engine/replica.js');
     await tf.setBackend('wasm');
     const run = async (fuse: boolean) => {
@@ -123,14 +123,18 @@ describe('fused layers on wasm', () => {
     expect(maxAbsDiff(fused.weights, layers.weights)).toBeLessThan(1e-5);
   });
 
-  it('do not leak tensors, and getOptimizerState does not either', async () => {
+  it('do not leak tensors or wasm buffers, and getOptimizerState does not either', async () => {
     const trainer = await createStepTrainer({ ...start, optimizer: { name: 'adam', learningRate: 1e-3 }, threads: 1, engine: { prefer: 'wasm' } });
     await train(trainer, 2, 4);
     const steady = tf.memory().numTensors;
+    // Buffers a kernel allocates for itself (scratch, outputs) are not tensors: count the backend's.
+    const buffers = () => tf.backend().numDataIds();
+    const steadyBuffers = buffers();
     await train(trainer, 2, 4);
     await trainer.getOptimizerState();
     await trainer.getOptimizerState();
     expect(tf.memory().numTensors).toBe(steady);
+    expect(buffers()).toBe(steadyBuffers);
     await trainer.dispose();
   });
 });
