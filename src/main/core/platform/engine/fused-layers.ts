@@ -36,7 +36,8 @@ interface DenseConfig {
   useBias: boolean;
 }
 
-function weight(layer: tfjs.layers.Layer, suffix: string): tfjs.Variable | undefined {
+/** A layer's trainable weight by name ('kernel', 'bias'), as the variable the optimizer updates. */
+export function layerWeight(layer: tfjs.layers.Layer, suffix: string): tfjs.Variable | undefined {
   const found = layer.trainableWeights.find((w) => w.originalName.endsWith(`/${suffix}`));
   return found?.read() as tfjs.Variable | undefined;
 }
@@ -75,8 +76,8 @@ function convPoolStep(tf: Tf, conv: tfjs.layers.Layer, pool: tfjs.layers.Layer, 
   const c = conv.getConfig() as unknown as ConvConfig;
   const p = pool.getConfig() as unknown as PoolConfig;
   const dilations = Array.isArray(c.dilationRate) ? c.dilationRate : [c.dilationRate, c.dilationRate];
-  const kernel = weight(conv, 'kernel');
-  const bias = c.useBias ? weight(conv, 'bias') : undefined;
+  const kernel = layerWeight(conv, 'kernel');
+  const bias = c.useBias ? layerWeight(conv, 'bias') : undefined;
   if (c.dataFormat !== 'channelsLast' || c.padding !== 'valid' || c.strides.some((s) => s !== 1) || dilations.some((d) => d !== 1)) return null;
   if ((c.activation !== 'relu' && c.activation !== 'linear') || kernel === undefined || (c.useBias && bias === undefined)) return null;
   if (p.dataFormat !== 'channelsLast' || p.padding !== 'valid' || p.poolSize.some((s) => s !== 2) || p.strides.some((s) => s !== 2)) return null;
@@ -95,16 +96,16 @@ function fusedStep(tf: Tf, layer: tfjs.layers.Layer, needsInputGrad: boolean): F
   if (kind === 'Conv2D') {
     const c = layer.getConfig() as unknown as ConvConfig;
     const dilations = Array.isArray(c.dilationRate) ? c.dilationRate : [c.dilationRate, c.dilationRate];
-    const kernel = weight(layer, 'kernel');
-    const bias = c.useBias ? weight(layer, 'bias') : undefined;
+    const kernel = layerWeight(layer, 'kernel');
+    const bias = c.useBias ? layerWeight(layer, 'bias') : undefined;
     if (c.dataFormat !== 'channelsLast' || c.padding === 'causal' || dilations.some((d) => d !== 1)) return null;
     if ((c.activation !== 'relu' && c.activation !== 'linear') || kernel === undefined || (c.useBias && bias === undefined)) return null;
     return fusedConv2d(tf, kernel, bias, c.strides as [number, number], c.padding, c.activation, needsInputGrad);
   }
   if (kind === 'Dense') {
     const c = layer.getConfig() as unknown as DenseConfig;
-    const kernel = weight(layer, 'kernel');
-    const bias = c.useBias ? weight(layer, 'bias') : undefined;
+    const kernel = layerWeight(layer, 'kernel');
+    const bias = c.useBias ? layerWeight(layer, 'bias') : undefined;
     if ((c.activation !== 'relu' && c.activation !== 'linear') || kernel === undefined || (c.useBias && bias === undefined)) return null;
     return (x) => (x.rank === 2 ? fusedDense(tf, x as tfjs.Tensor2D, kernel as tfjs.Tensor2D, bias, c.activation, needsInputGrad) : layer.apply(x, { training: true }) as tfjs.Tensor);
   }

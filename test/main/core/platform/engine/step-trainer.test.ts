@@ -1,6 +1,7 @@
 // The fast wasm engine trains the seed CNN like the stock cpu engine, without leaking tensors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createStepTrainer, loadEngine, type StepTrainer, type Tf, type TrainerSpec } from '../../../../../src/main/core/platform/engine/index.js';
+import { Replica, type StepMode } from '../../../../../src/main/core/platform/engine/replica.js';
 import { makeBatch, maxAbsDiff, seedModel } from './fixtures.js';
 
 let tf: Tf;
@@ -103,24 +104,31 @@ describe('wasm step trainer', () => {
   });
 });
 
-describe('fused layers on wasm', () => {
-  it('train exactly like the tfjs-layers graph (conv/dense + bias + relu fused, conv → pool backward in one kernel, hand-written gradients)', async () => {
-    const { Replica } = await import('../../../../../src/main/core/platform/engine/replica.js');
+describe('fused layers and the direct step on wasm', () => {
+  const run = async (step: StepMode, steps = 3) => {
     await tf.setBackend('wasm');
-    const run = async (fuse: boolean) => {
-      const r = await Replica.create(tf, start.modelJson, { name: 'sgd', learningRate: 0.05 }, start.initialWeights, fuse);
-      const losses = [0, 1, 2].map((i) => {
-        const { x, y } = makeBatch(6, SIZE, 3, 3, 300 + i);
-        return r.trainBatch(x, y, 6).loss;
-      });
-      const weights = r.getWeights();
-      r.dispose();
-      return { losses, weights };
-    };
-    const layers = await run(false);
-    const fused = await run(true);
-    fused.losses.forEach((loss, i) => expect(loss).toBeCloseTo(layers.losses[i]!, 5));
-    expect(maxAbsDiff(fused.weights, layers.weights)).toBeLessThan(1e-5);
+    const r = await Replica.create(tf, start.modelJson, { name: 'sgd', learningRate: 0.05 }, start.initialWeights, { step });
+    const losses = Array.from({ length: steps }, (_, i) => {
+      const { x, y } = makeBatch(6, SIZE, 3, 3, 300 + i);
+      return r.trainBatch(x, y, 6).loss;
+    });
+    const weights = r.getWeights();
+    r.dispose();
+    return { losses, weights };
+  };
+
+  it.each(['fused', 'direct'] as const)('%s: trains exactly like the tfjs-layers graph (conv/dense + bias + relu fused, conv → pool backward in one kernel, hand-written gradients)', async (step) => {
+    const layers = await run('layers');
+    const fast = await run(step);
+    fast.losses.forEach((loss, i) => expect(loss).toBeCloseTo(layers.losses[i]!, 5));
+    expect(maxAbsDiff(fast.weights, layers.weights)).toBeLessThan(1e-5);
+  });
+
+  it('direct: takes the seed CNN (it is not the fused path under another name)', async () => {
+    await tf.setBackend('wasm');
+    const r = await Replica.create(tf, start.modelJson, { name: 'sgd', learningRate: 0.05 }, start.initialWeights, { step: 'direct' });
+    expect((r as unknown as { direct: unknown }).direct).not.toBeNull();
+    r.dispose();
   });
 
   it('do not leak tensors or wasm buffers, and getOptimizerState does not either', async () => {
