@@ -62,7 +62,7 @@ describe('data-parallel step trainer', () => {
     expect(maxAbsDiff(await three.getWeights(), await one.getWeights())).toBeLessThan(1e-5);
   }, 60_000);
 
-  it.each([1, 2])('repeats a run to the bit for the same start and %i thread(s) (fused conv-pool blocks, SIMD Adam)', async (threads) => {
+  it.each([1, 2])('repeats a run to the bit for the same start and %i thread(s) (direct step, conv-pool kernel, SIMD Adam)', async (threads) => {
     const run = async () => {
       const t = await trainer(threads, 'adam');
       for (let step = 0; step < 3; step++) {
