@@ -7,6 +7,7 @@ import type * as tfjs from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { layerWeight } from './fused-layers.js';
 import { CONV_POOL_GRAD, convPoolGradKernel, type ConvPoolGradAttrs } from './kernels/conv-pool-grad.js';
+import { DENSE, denseFits } from './kernels/dense.js';
 import { RELU_GRAD } from './kernels/relu-grad.js';
 import { asWasmBackend, f32View, type WasmBackend } from './kernels/wasm-backend.js';
 import type { Tf } from './types.js';
@@ -18,7 +19,11 @@ const f = Math.fround;
 type Activation = 'relu' | 'linear';
 
 interface ConvPool { kind: 'convPool'; kernel: tfjs.Variable; bias: tfjs.Variable | undefined; activation: Activation; inputGrad: boolean }
-interface Dense { kind: 'dense'; kernel: tfjs.Variable; bias: tfjs.Variable | undefined; activation: Activation | 'softmax'; inputGrad: boolean }
+interface Dense {
+  kind: 'dense'; kernel: tfjs.Variable; bias: tfjs.Variable | undefined; activation: Activation | 'softmax'; inputGrad: boolean;
+  /** FacetDense (no per-step repacking of the weights) rather than XNNPACK's fully-connected operator. */
+  own: boolean;
+}
 interface Flatten { kind: 'flatten' }
 type Step = ConvPool | Dense | Flatten;
 
@@ -44,7 +49,7 @@ function kernelFunc(tf: Tf, name: string): KernelFunc {
 }
 
 export class DirectStep {
-  private readonly run: Record<'conv' | 'pool' | 'matMul' | 'batchMatMul' | 'softmax' | 'reluGrad' | 'convPoolGrad', KernelFunc>;
+  private readonly run: Record<'conv' | 'pool' | 'matMul' | 'dense' | 'batchMatMul' | 'softmax' | 'reluGrad' | 'convPoolGrad', KernelFunc>;
 
   private constructor(
     private readonly tf: Tf,
@@ -55,7 +60,7 @@ export class DirectStep {
     private readonly numClasses: number,
   ) {
     this.run = {
-      conv: kernelFunc(tf, 'FusedConv2D'), pool: kernelFunc(tf, 'MaxPool'), matMul: kernelFunc(tf, '_FusedMatMul'),
+      conv: kernelFunc(tf, 'FusedConv2D'), pool: kernelFunc(tf, 'MaxPool'), matMul: kernelFunc(tf, '_FusedMatMul'), dense: kernelFunc(tf, DENSE),
       batchMatMul: kernelFunc(tf, 'BatchMatMul'), softmax: kernelFunc(tf, 'Softmax'), reluGrad: kernelFunc(tf, RELU_GRAD),
       convPoolGrad: kernelFunc(tf, CONV_POOL_GRAD),
     };
@@ -108,7 +113,7 @@ export class DirectStep {
         const bias = config.useBias === true ? layerWeight(layer, 'bias') : undefined;
         if (!(activation === 'relu' || activation === 'linear' || (activation === 'softmax' && last))) return null;
         if (kernel === undefined || (config.useBias === true && bias === undefined) || kernel.shape[0] !== shape[0]) return null;
-        steps.push({ kind: 'dense', kernel, bias, activation, inputGrad: weightsBelow });
+        steps.push({ kind: 'dense', kernel, bias, activation, inputGrad: weightsBelow, own: denseFits(memory, kernel.shape[1]!) });
         shape = [kernel.shape[1]!];
         weightsBelow = true;
       } else {
@@ -151,8 +156,11 @@ export class DirectStep {
         } else {
           const [k, m] = step.kernel.shape as [number, number];
           const input = view(act, [n, k]);
-          const out = own(call(this.run.matMul, { a: view(act, [1, n, k]), b: view(step.kernel, [1, k, m]), bias: step.bias },
-            { transposeA: false, transposeB: false, activation: step.activation === 'relu' ? 'relu' : 'linear' }) as TensorInfo);
+          const activation = step.activation === 'relu' ? 'relu' : 'linear';
+          const out = own(step.own
+            ? call(this.run.dense, { x: input, w: step.kernel, bias: step.bias }, { activation }) as TensorInfo
+            : call(this.run.matMul, { a: view(act, [1, n, k]), b: view(step.kernel, [1, k, m]), bias: step.bias },
+              { transposeA: false, transposeB: false, activation }) as TensorInfo);
           act = view(out, [n, m]);
           saved.push({ input, output: act });
         }
@@ -176,7 +184,9 @@ export class DirectStep {
           if (dx !== undefined) grad = own(dx);
         } else {
           const dz = step.activation === 'relu' ? own(call(this.run.reluGrad, { dy: grad, y: output }, {}) as TensorInfo) : grad;
-          grads.set(step.kernel, call(this.run.batchMatMul, { a: input, b: dz }, { transposeA: true, transposeB: false }) as TensorInfo);
+          grads.set(step.kernel, (step.own
+            ? call(this.run.dense, { x: input, w: dz }, { activation: 'linear', transposeX: true })
+            : call(this.run.batchMatMul, { a: input, b: dz }, { transposeA: true, transposeB: false })) as TensorInfo);
           if (step.bias !== undefined) grads.set(step.bias, columnSums(backend, dz));
           if (step.inputGrad) grad = own(call(this.run.batchMatMul, { a: dz, b: step.kernel }, { transposeA: false, transposeB: true }) as TensorInfo);
         }

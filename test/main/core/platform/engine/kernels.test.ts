@@ -218,3 +218,40 @@ describe('FacetConvPoolGrad (conv → ReLU → 2×2 max-pool backward in one pas
       if (inputGrad) close(dx!, cpu[0]!);
     });
 });
+
+describe('FacetDense (x·W + b, ReLU) on wasm', () => {
+  // [rows, inputs, units, activation, bias]: whole tiles, and row/column remainders (4×8, 4×4, 1×8, 1×4 tiles).
+  const cases = [
+    { n: 16, k: 2304, m: 128, activation: 'relu', bias: true },
+    { n: 13, k: 37, m: 12, activation: 'linear', bias: false },
+    { n: 3, k: 5, m: 4, activation: 'relu', bias: true },
+    { n: 1, k: 10, m: 8, activation: 'linear', bias: true },
+    { n: 2304, k: 16, m: 128, activation: 'linear', bias: false, transposeX: true }, // a Dense weight gradient xᵀ·dz
+    { n: 7, k: 3, m: 12, activation: 'relu', bias: true, transposeX: true },
+  ] as const;
+  it.each(cases)('matches cpu matMul + bias + activation for [$n,$k]·[$k,$m] $activation bias=$bias transposeX=$transposeX', async ({ n, k, m, activation, bias, ...rest }) => {
+    const transposeX = 'transposeX' in rest;
+    const xData = values(n * k, 21);
+    const wData = values(k * m, 22);
+    const bData = values(m, 23);
+    await tf.setBackend('cpu');
+    const expected = tf.tidy(() => {
+      let z = tf.matMul(tf.tensor2d(xData, transposeX ? [k, n] : [n, k]), tf.tensor2d(wData, [k, m]), transposeX);
+      if (bias) z = tf.add(z, tf.tensor1d(bData));
+      return activation === 'relu' ? tf.relu(z) : z;
+    });
+    const want = Float32Array.from(expected.dataSync());
+    expected.dispose();
+    await tf.setBackend('wasm');
+    const inputs = { x: tf.tensor2d(xData, transposeX ? [k, n] : [n, k]), w: tf.tensor2d(wData, [k, m]), ...(bias ? { bias: tf.tensor1d(bData) } : {}) };
+    const out = tf.engine().runKernel('FacetDense', inputs, { activation, transposeX } as never) as tfjs.Tensor;
+    expect(out.shape).toEqual([n, m]);
+    const got = Float32Array.from(out.dataSync());
+    tf.dispose([out, ...Object.values(inputs)]);
+    let scale = 0;
+    let worst = 0;
+    want.forEach((v, i) => { scale = Math.max(scale, Math.abs(v)); worst = Math.max(worst, Math.abs(v - got[i]!)); });
+    expect(scale).toBeGreaterThan(0);
+    expect(worst).toBeLessThanOrEqual(1e-4 * scale + 1e-5);
+  });
+});

@@ -4,6 +4,7 @@ import type { Tf } from '../types.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { convPoolGradConfig } from './conv-pool-grad.js';
+import { denseConfig } from './dense.js';
 import { castConfig, identityConfig } from './identity.js';
 import { matMulConfig } from './mat-mul.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
@@ -24,6 +25,7 @@ export function fastKernelConfigs(tf: Tf): KernelConfig[] {
     castConfig(stock.cast),
     reluGradConfig(),
     convPoolGradConfig(),
+    denseConfig(),
   ];
 }
 

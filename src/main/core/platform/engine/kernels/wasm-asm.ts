@@ -81,6 +81,7 @@ export const op = {
   f32x4Sub: [0xfd, ...uleb(229)],
   f32x4Mul: [0xfd, ...uleb(230)],
   f32x4Div: [0xfd, ...uleb(231)],
+  f32x4Max: [0xfd, ...uleb(233)],
 };
 
 /** for (i = 0; i < limit; i++) { body } — `i` and `limit` are local indices. */
