@@ -176,6 +176,9 @@ describe('FacetConvPoolGrad (conv → ReLU → 2×2 max-pool backward in one pas
     { shape: [2, 12, 11, 4, 8, 3], activation: 'relu', inputGrad: true, levels: 3 }, // ties inside pooling windows
     { shape: [2, 9, 9, 4, 4, 2], activation: 'linear', inputGrad: true, levels: 3 },
     { shape: [1, 11, 12, 4, 8, 5], activation: 'relu', inputGrad: true, levels: 0 },
+    // Channel counts that are not whole quads route one channel at a time.
+    { shape: [2, 9, 10, 4, 6, 3], activation: 'relu', inputGrad: true, levels: 3 },
+    { shape: [2, 8, 8, 1, 5, 3], activation: 'linear', inputGrad: false, levels: 0 },
   ] as const;
   it.each(cases)('matches the cpu gradients of maxPool(act(conv + b)) for $shape $activation dx=$inputGrad ties=$levels',
     async ({ shape: [n, h, w, ci, co, k], activation, inputGrad, levels }) => {

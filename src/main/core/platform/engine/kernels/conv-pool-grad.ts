@@ -59,8 +59,10 @@ function rowLayout(kw: number, ci: number) {
 /** Channels handled per pass over the windows, so that their dWt (and Wt) rows stay in L1. */
 function channelBlock(s: ConvPoolGradShape): number {
   const bytesPerChannel = s.kh * rowLayout(s.kw, s.ci).slots * 4 * (s.inputGrad ? 2 : 1);
-  let best = 1;
-  for (let d = 1; d <= s.co; d++) if (s.co % d === 0 && d * bytesPerChannel <= 32 * 1024) best = d;
+  // Whole quads of channels when there are (the routing handles four at a time).
+  const unit = s.co % 4 === 0 ? 4 : 1;
+  let best = unit;
+  for (let d = unit; d <= s.co; d += unit) if (s.co % d === 0 && d * bytesPerChannel <= 32 * 1024) best = d;
   return best;
 }
 
@@ -78,8 +80,8 @@ function build(s: ConvPoolGradShape): Uint8Array {
   const block = channelBlock(s);
   const [X, Y, G, DWT, DB, WT, DX, N] = [0, 1, 2, 3, 4, 5, 6, 7];
   const [CB, B, I, J, C, XB, YB, GB, Q, M, XP, DWB, AUX] = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20];
-  const GS = 21; // v128: the splatted gradient
-  const [GV, BEST, V] = [22, 23, 24]; // f32
+  const GS = 21; // v128: the splatted gradient, then six more for the four-channel routing
+  const [GV, BEST, V] = [28, 29, 30]; // f32
   const xRow = w * ci * 4; // bytes between x rows
   const yPixel = co * 4;
   const xPixel = ci * 4;
@@ -112,33 +114,80 @@ function build(s: ConvPoolGradShape): Uint8Array {
     }
     return out;
   };
-  const scatter: number[] = [
-    // db[c] += g
-    ...get(DB), ...get(CB), ...get(C), ...add, ...i32(4), ...mul, ...add, ...set(AUX),
-    ...get(AUX), ...get(AUX), ...op.f32Load(0), ...get(GV), ...op.f32Add, ...op.f32Store(0),
-    ...get(GV), ...op.f32x4Splat, ...set(GS),
-    ...get(XB), ...get(Q), ...add, ...set(XP),
-    ...get(DWT), ...get(CB), ...get(C), ...add, ...i32(perChannel), ...mul, ...add, ...set(DWB),
-    // dWt[c, a, slot] += g · x[winner + (a, ·)]
-    ...updates(DWB, XP, (a, v) => (a * w * ci + offsets[v]!) * 4, (a, v) => (a * slots + 4 * v) * 4),
-  ];
-  if (s.inputGrad) {
-    scatter.push(
-      // dx has x's layout: the same byte offset from its start.
-      ...get(DX), ...get(XP), ...add, ...get(X), ...op.sub, ...set(XP),
-      ...get(WT), ...get(CB), ...get(C), ...add, ...i32(perChannel), ...mul, ...add, ...set(DWB),
-      // dx[winner + (a, ·)] += g · Wt[c, a, ·]
-      ...updates(XP, DWB, (a, v) => (a * slots + 4 * v) * 4, (a, v) => (a * w * ci + 4 * v) * 4),
-    );
-  }
+  // Scatter of one active channel (CB + C + lane) whose gradient is in GV and winner offset in Q.
+  const scatter = (lane: number): number[] => {
+    const channelBytes = (base: number) => [...get(base), ...get(CB), ...get(C), ...add, ...i32(lane), ...add, ...i32(perChannel), ...mul, ...add];
+    const out = [
+      ...get(GV), ...op.f32x4Splat, ...set(GS),
+      ...get(XB), ...get(Q), ...add, ...set(XP),
+      ...channelBytes(DWT), ...set(DWB),
+      // dWt[c, a, slot] += g · x[winner + (a, ·)]
+      ...updates(DWB, XP, (a, v) => (a * w * ci + offsets[v]!) * 4, (a, v) => (a * slots + 4 * v) * 4),
+    ];
+    if (s.inputGrad) {
+      out.push(
+        // dx has x's layout: the same byte offset from its start.
+        ...get(DX), ...get(XP), ...add, ...get(X), ...op.sub, ...set(XP),
+        ...channelBytes(WT), ...set(DWB),
+        // dx[winner + (a, ·)] += g · Wt[c, a, ·]
+        ...updates(XP, DWB, (a, v) => (a * slots + 4 * v) * 4, (a, v) => (a * w * ci + 4 * v) * 4),
+      );
+    }
+    return out;
+  };
   const gate = s.relu ? 0 : -Infinity;
+  // One channel at a time (any channel count).
   const channel: number[] = [
     ...get(GB), ...get(C), ...i32(4), ...mul, ...add, ...op.f32Load(0), ...set(GV),
     ...get(GV), ...op.f32Const(0), ...op.f32Ne, ...op.if,
     ...argmax,
-    ...get(BEST), ...op.f32Const(gate), ...op.f32Gt, ...op.if, ...scatter, ...op.end,
+    ...get(BEST), ...op.f32Const(gate), ...op.f32Gt, ...op.if,
+    // db[c] += g
+    ...get(DB), ...get(CB), ...get(C), ...add, ...i32(4), ...mul, ...add, ...set(AUX),
+    ...get(AUX), ...get(AUX), ...op.f32Load(0), ...get(GV), ...op.f32Add, ...op.f32Store(0),
+    ...scatter(0),
+    ...op.end,
     ...op.end,
   ];
+  // Four channels at a time: the winners and the gate as vectors (the rule of `argmax` lane by
+  // lane), then a scatter per active lane.
+  const [G4, Y4, BEST4, M4, Q4, ACT] = [GS + 1, GS + 2, GS + 3, GS + 4, GS + 5, GS + 6];
+  const splat4 = (bytes: number[]) => op.v128Const([...bytes, ...bytes, ...bytes, ...bytes]);
+  const f32Bytes = (v: number) => Array.from(new Uint8Array(Float32Array.of(v).buffer));
+  const i32Bytes = (v: number) => Array.from(new Uint8Array(Int32Array.of(v).buffer));
+  const quad: number[] = [
+    ...get(GB), ...get(C), ...i32(4), ...mul, ...add, ...op.load(0), ...set(G4),
+    ...splat4(f32Bytes(-Infinity)), ...set(BEST4), ...splat4(i32Bytes(0)), ...set(Q4),
+  ];
+  for (const [yOff, xOff] of candidates) {
+    quad.push(
+      ...get(YB), ...get(C), ...i32(4), ...mul, ...add, ...op.load(yOff), ...set(Y4),
+      ...get(Y4), ...get(BEST4), ...op.f32x4Gt, ...set(M4),
+      ...get(Y4), ...get(BEST4), ...get(M4), ...op.bitselect, ...set(BEST4),
+      ...splat4(i32Bytes(xOff)), ...get(Q4), ...get(M4), ...op.bitselect, ...set(Q4),
+    );
+  }
+  const lanes: number[] = [];
+  for (let lane = 0; lane < 4; lane++) {
+    lanes.push(
+      ...get(ACT), ...op.i32x4ExtractLane(lane), ...op.if,
+      ...get(G4), ...op.f32x4ExtractLane(lane), ...set(GV),
+      ...get(Q4), ...op.i32x4ExtractLane(lane), ...set(Q),
+      ...scatter(lane),
+      ...op.end,
+    );
+  }
+  quad.push(
+    ...get(G4), ...splat4(f32Bytes(0)), ...op.f32x4Ne,
+    ...get(BEST4), ...splat4(f32Bytes(gate)), ...op.f32x4Gt, ...op.and, ...set(ACT),
+    ...get(ACT), ...op.anyTrue, ...op.if,
+    // db[c…c+3] += g where active (+0 elsewhere)
+    ...get(DB), ...get(CB), ...get(C), ...add, ...i32(4), ...mul, ...add, ...set(AUX),
+    ...get(AUX), ...get(AUX), ...op.load(0), ...get(G4), ...get(ACT), ...op.and, ...op.f32x4Add, ...op.store(0),
+    ...lanes,
+    ...op.end,
+  );
+  const byQuads = block % 4 === 0;
   const window: number[] = [
     // YB = y + (((b·oh + 2i)·ow + 2j)·co + cb)·4; XB = x + ((b·h + 2i)·w + 2j)·ci·4; GB = g + (((b·ph + i)·pw + j)·co + cb)·4
     ...get(Y), ...get(B), ...i32(oh), ...mul, ...get(I), ...i32(2), ...mul, ...add, ...i32(ow), ...mul,
@@ -147,7 +196,7 @@ function build(s: ConvPoolGradShape): Uint8Array {
     ...get(J), ...i32(2), ...mul, ...add, ...i32(ci * 4), ...mul, ...add, ...set(XB),
     ...get(G), ...get(B), ...i32(ph), ...mul, ...get(I), ...add, ...i32(pw), ...mul,
     ...get(J), ...add, ...i32(co), ...mul, ...get(CB), ...add, ...i32(4), ...mul, ...add, ...set(GB),
-    ...forRange(C, 0, block, 1, channel),
+    ...(byQuads ? forRange(C, 0, block, 4, quad) : forRange(C, 0, block, 1, channel)),
   ];
   const batchLoop = [
     ...i32(0), ...set(B),
@@ -159,7 +208,7 @@ function build(s: ConvPoolGradShape): Uint8Array {
     ...op.end, ...op.end,
   ];
   const body = forRange(CB, 0, co, block, batchLoop);
-  return assemble([{ name: 'convPoolGrad', params: 8, locals: { i32: 13, v128: 1, f32: 3 }, body }]);
+  return assemble([{ name: 'convPoolGrad', params: 8, locals: { i32: 13, v128: 7, f32: 3 }, body }]);
 }
 
 interface WebAssemblyApi {

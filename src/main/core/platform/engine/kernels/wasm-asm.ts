@@ -71,11 +71,15 @@ export const op = {
   store: (offset = 0) => [0xfd, ...uleb(11), 4, ...uleb(offset)], // v128.store, align 16
   v128Const: (bytes: number[]) => [0xfd, ...uleb(12), ...bytes],
   f32x4Splat: [0xfd, ...uleb(19)],
+  i32x4ExtractLane: (lane: number) => [0xfd, ...uleb(27), lane],
+  f32x4ExtractLane: (lane: number) => [0xfd, ...uleb(31), lane],
+  f32x4Ne: [0xfd, ...uleb(66)],
   f32x4Gt: [0xfd, ...uleb(68)],
   and: [0xfd, ...uleb(78)],
   andNot: [0xfd, ...uleb(79)], // a & ~b
   or: [0xfd, ...uleb(80)],
   bitselect: [0xfd, ...uleb(82)], // (a & mask) | (b & ~mask)
+  anyTrue: [0xfd, ...uleb(83)],
   f32x4Sqrt: [0xfd, ...uleb(227)],
   f32x4Add: [0xfd, ...uleb(228)],
   f32x4Sub: [0xfd, ...uleb(229)],
