@@ -9,7 +9,8 @@ import { layerWeight } from './fused-layers.js';
 import { CONV_POOL_GRAD, convPoolGradKernel, type ConvPoolGradAttrs } from './kernels/conv-pool-grad.js';
 import { DENSE, denseFits } from './kernels/dense.js';
 import { RELU_GRAD } from './kernels/relu-grad.js';
-import { asWasmBackend, f32View, type WasmBackend } from './kernels/wasm-backend.js';
+import { simdKernels } from './kernels/simd-kernels.js';
+import { asWasmBackend, f32View, heapOffset, type WasmBackend } from './kernels/wasm-backend.js';
 import type { Tf } from './types.js';
 
 /** Same clipping as Keras' sparse categorical cross-entropy (and replica.ts). */
@@ -210,12 +211,14 @@ export class DirectStep {
     if (x.length < size) throw new Error(`Expected ${size} input values for ${n} images of ${h}×${w}×${c}, got ${x.length}.`);
     const t = backend.makeOutput([n, h, w, c], 'float32');
     const dst = f32View(backend, t);
-    if (this.rescale === null) {
-      dst.set(x.subarray(0, size));
-    } else {
+    dst.set(x.subarray(0, size));
+    if (this.rescale !== null) {
       const scale = f(this.rescale.scale);
       const offset = f(this.rescale.offset);
-      for (let i = 0; i < size; i++) dst[i] = f(f(x[i]! * scale) + offset);
+      const simd = simdKernels(backend.wasm.asm?.memory);
+      const quads = simd === null ? 0 : size >> 2;
+      if (quads > 0) simd!.scaleShift(heapOffset(backend, t), quads, scale, offset);
+      for (let i = quads * 4; i < size; i++) dst[i] = f(f(dst[i]! * scale) + offset);
     }
     return t;
   }

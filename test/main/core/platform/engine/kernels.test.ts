@@ -258,3 +258,24 @@ describe('FacetDense (x·W + b, ReLU) on wasm', () => {
     expect(worst).toBeLessThanOrEqual(1e-4 * scale + 1e-5);
   });
 });
+
+describe('SIMD helpers on the wasm heap', () => {
+  it('scaleShift is Rescaling (x·scale + offset in float32) and addInto is Add, to the bit', async () => {
+    const { simdKernels } = await import('../../../../../src/main/core/platform/engine/kernels/simd-kernels.js');
+    const { asWasmBackend, heapOffset, f32View } = await import('../../../../../src/main/core/platform/engine/kernels/wasm-backend.js');
+    const size = 1000; // 250 quads
+    const a = values(size, 31).map((v) => Math.round((v + 1) * 127.5));
+    const b = values(size, 32);
+    await tf.setBackend('cpu');
+    const want = tf.tidy(() => [tf.add(tf.mul(tf.tensor1d(a), 1 / 255), 0.25), tf.add(tf.tensor1d(a), tf.tensor1d(b))].map((t) => Float32Array.from(t.dataSync())));
+    await tf.setBackend('wasm');
+    const backend = asWasmBackend(tf.backend());
+    const simd = simdKernels(backend.wasm.asm?.memory)!;
+    const [ta, tb, tc] = [tf.tensor1d(a), tf.tensor1d(b), tf.tensor1d(a)];
+    simd.scaleShift(heapOffset(backend, ta), size / 4, 1 / 255, 0.25);
+    simd.addInto(heapOffset(backend, tc), heapOffset(backend, tb), size / 4);
+    expect(Array.from(f32View(backend, ta))).toEqual(Array.from(want[0]!));
+    expect(Array.from(f32View(backend, tc))).toEqual(Array.from(want[1]!));
+    tf.dispose([ta, tb, tc]);
+  });
+});

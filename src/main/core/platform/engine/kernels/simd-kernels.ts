@@ -1,7 +1,7 @@
 // Hand-assembled WebAssembly SIMD loops that run directly on the tfjs wasm heap (they import the
 // backend's WebAssembly.Memory). JavaScript loops over typed arrays cost ~3–10 ns per element on
 // this class of machine; these handle four floats per instruction.
-import { assemble, forLoop, op, type AsmFunction } from './wasm-asm.js';
+import { assemble, F32, forLoop, I32, op, type AsmFunction } from './wasm-asm.js';
 import type { WasmMemory } from './wasm-backend.js';
 
 const { get, set, i32, add, mul, load, store } = op;
@@ -115,11 +115,28 @@ function adam(): AsmFunction {
   return { name: 'adam', params: 7, locals: { i32: 2, v128: 11 }, body };
 }
 
+/** scaleShift(ptr, quads, scale, offset): x = x·scale + offset in place, each step rounded to float32 (Rescaling). */
+function scaleShift(): AsmFunction {
+  const [PTR, QUADS, SCALE, OFFSET] = [0, 1, 2, 3];
+  const [K, AT] = [4, 5];
+  const [S, O] = [6, 7];
+  const body = [
+    ...get(SCALE), ...op.f32x4Splat, ...set(S),
+    ...get(OFFSET), ...op.f32x4Splat, ...set(O),
+    ...forLoop(K, QUADS, [
+      ...get(PTR), ...get(K), ...i32(16), ...mul, ...add, ...set(AT),
+      ...get(AT), ...get(AT), ...load(), ...get(S), ...op.f32x4Mul, ...get(O), ...op.f32x4Add, ...store(),
+    ]),
+  ];
+  return { name: 'scaleShift', params: 4, paramTypes: [I32, I32, F32, F32], locals: { i32: 2, v128: 2 }, body };
+}
+
 export interface SimdKernels {
   maxPoolGrad2x2(xPtr: number, gPtr: number, dxPtr: number, windowRows: number, outWidth: number, channelQuads: number, rowBytes: number): void;
   reluGrad(dyPtr: number, yPtr: number, dxPtr: number, quads: number): void;
   addInto(dstPtr: number, srcPtr: number, quads: number): void;
   adam(wPtr: number, gPtr: number, mPtr: number, vPtr: number, outPtr: number, quads: number, constsPtr: number): void;
+  scaleShift(ptr: number, quads: number, scale: number, offset: number): void;
 }
 
 /** The slice of the WebAssembly JS API used here (the project's lib settings do not declare it). */
@@ -129,7 +146,7 @@ interface WebAssemblyApi {
 }
 const webAssembly = (globalThis as unknown as { WebAssembly?: WebAssemblyApi }).WebAssembly;
 
-export const simdModuleBytes = (): Uint8Array => assemble([maxPoolGrad2x2(), reluGrad(), addInto(), adam()]);
+export const simdModuleBytes = (): Uint8Array => assemble([maxPoolGrad2x2(), reluGrad(), addInto(), adam(), scaleShift()]);
 
 const compiled = new WeakMap<WasmMemory, SimdKernels | null>();
 

@@ -116,8 +116,9 @@ export function forRange(i: number, from: number, limit: number, step: number, b
 
 export interface AsmFunction {
   name: string;
-  /** Number of i32 parameters. */
+  /** Number of parameters: i32 unless `paramTypes` says otherwise. */
   params: number;
+  paramTypes?: number[];
   /** Extra locals after the parameters: i32 count, then v128 count, then f32 count. */
   locals: { i32: number; v128: number; f32?: number };
   body: number[];
@@ -125,7 +126,7 @@ export interface AsmFunction {
 
 /** A module importing `env.memory` and exporting the functions (no results). */
 export function assemble(functions: AsmFunction[]): Uint8Array {
-  const types = functions.map((f) => [0x60, ...vec(Array.from({ length: f.params }, () => [I32])), ...vec([])]);
+  const types = functions.map((f) => [0x60, ...vec(Array.from({ length: f.params }, (_, i) => [f.paramTypes?.[i] ?? I32])), ...vec([])]);
   const bodies = functions.map((f) => {
     const code = [...vec([[...uleb(f.locals.i32), I32], [...uleb(f.locals.v128), V128], [...uleb(f.locals.f32 ?? 0), F32]]), ...f.body, ...op.end];
     return [...uleb(code.length), ...code];
