@@ -2,7 +2,7 @@
 // Dense(softmax) with Keras' sparse categorical cross-entropy — as a dozen direct calls of the
 // wasm kernels, without tfjs' tape: tfjs' autodiff costs ~25 µs per op, and the seed CNN's step is
 // ~100 ops. The kernels and their arithmetic are those of the fused layers (fused-layers.ts), which
-// still run any model this plan does not take (other layers, 'same' padding, dropout).
+// still run any model this plan does not take (other layers, strides, dropout).
 import type * as tfjs from '@tensorflow/tfjs';
 import type { KernelFunc, TensorInfo } from '@tensorflow/tfjs';
 import { layerWeight } from './fused-layers.js';
@@ -19,7 +19,9 @@ const f = Math.fround;
 
 type Activation = 'relu' | 'linear';
 
-interface ConvPool { kind: 'convPool'; kernel: tfjs.Variable; bias: tfjs.Variable | undefined; activation: Activation; inputGrad: boolean }
+interface ConvPool {
+  kind: 'convPool'; kernel: tfjs.Variable; bias: tfjs.Variable | undefined; activation: Activation; inputGrad: boolean; pad: 'valid' | 'same';
+}
 interface Dense {
   kind: 'dense'; kernel: tfjs.Variable; bias: tfjs.Variable | undefined; activation: Activation | 'softmax'; inputGrad: boolean;
   /** FacetDense (no per-step repacking of the weights) rather than XNNPACK's fully-connected operator. */
@@ -98,12 +100,15 @@ export class DirectStep {
         const bias = config.useBias === true ? layerWeight(layer, 'bias') : undefined;
         if (pool?.getClassName() !== 'MaxPooling2D' || poolConfig?.padding !== 'valid' || poolConfig.dataFormat !== 'channelsLast' ||
           poolConfig.poolSize?.some((s) => s !== 2) || poolConfig.strides?.some((s) => s !== 2)) return null;
-        if (config.padding !== 'valid' || config.dataFormat !== 'channelsLast' || config.strides?.some((s) => s !== 1) || dilations.some((d) => d !== 1)) return null;
+        const pad = config.padding;
+        if ((pad !== 'valid' && pad !== 'same') || config.dataFormat !== 'channelsLast' || config.strides?.some((s) => s !== 1) || dilations.some((d) => d !== 1)) return null;
         if ((config.activation !== 'relu' && config.activation !== 'linear') || kernel === undefined || (config.useBias === true && bias === undefined)) return null;
         const [kh, kw, ci, co] = kernel.shape as [number, number, number, number];
-        const block = { h: shape[0]!, w: shape[1]!, ci, kh, kw, co, relu: config.activation === 'relu', inputGrad: weightsBelow };
+        // 'same' runs on a padded copy (conv-pool-grad.ts): the kernel sees the padded size.
+        const [gh, gw] = pad === 'same' ? [kh - 1, kw - 1] : [0, 0];
+        const block = { h: shape[0]! + gh, w: shape[1]! + gw, ci, kh, kw, co, relu: config.activation === 'relu', inputGrad: weightsBelow };
         if (ci !== shape[2] || convPoolGradKernel(memory, block) === null) return null;
-        steps.push({ kind: 'convPool', kernel, bias, activation: config.activation, inputGrad: weightsBelow });
+        steps.push({ kind: 'convPool', kernel, bias, activation: config.activation, inputGrad: weightsBelow, pad });
         shape = [(block.h - kh + 1) >> 1, (block.w - kw + 1) >> 1, co];
         weightsBelow = true;
         i++; // the pool
@@ -150,7 +155,7 @@ export class DirectStep {
           saved.push({ input, output: act });
         } else if (step.kind === 'convPool') {
           const conv = own(call(this.run.conv, { x: act, filter: step.kernel, bias: step.bias },
-            { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], activation: step.activation }) as TensorInfo);
+            { strides: [1, 1], pad: step.pad, dataFormat: 'NHWC', dilations: [1, 1], activation: step.activation }) as TensorInfo);
           const pooled = own(call(this.run.pool, { x: conv }, { filterSize: [2, 2], strides: [2, 2], pad: 'valid' }) as TensorInfo);
           saved.push({ input: act, output: conv });
           act = pooled;
@@ -177,7 +182,7 @@ export class DirectStep {
         if (step.kind === 'flatten') {
           grad = view(grad, input.shape);
         } else if (step.kind === 'convPool') {
-          const attrs: ConvPoolGradAttrs = { activation: step.activation, inputGrad: step.inputGrad };
+          const attrs: ConvPoolGradAttrs = { activation: step.activation, inputGrad: step.inputGrad, pad: step.pad };
           const [dw, db, dx] = call(this.run.convPoolGrad, { x: input, filter: step.kernel, y: output, dy: grad }, attrs) as TensorInfo[];
           grads.set(step.kernel, dw!);
           if (step.bias !== undefined) grads.set(step.bias, db!);

@@ -70,7 +70,7 @@ export function fusedTrainingForward(tf: Tf, model: tfjs.LayersModel): Forward |
   return (x) => steps.reduce((t, step) => step(t), x);
 }
 
-/** Conv2D (valid, stride 1, relu or linear) followed by MaxPooling2D 2×2/2 valid, as one op; null when not that pair. */
+/** Conv2D (valid or same, stride 1, relu or linear) followed by MaxPooling2D 2×2/2 valid, as one op; null when not that pair. */
 function convPoolStep(tf: Tf, conv: tfjs.layers.Layer, pool: tfjs.layers.Layer, needsInputGrad: boolean): ((x: tfjs.Tensor) => tfjs.Tensor | null) | null {
   if (conv.getClassName() !== 'Conv2D' || pool.getClassName() !== 'MaxPooling2D') return null;
   const c = conv.getConfig() as unknown as ConvConfig;
@@ -78,16 +78,19 @@ function convPoolStep(tf: Tf, conv: tfjs.layers.Layer, pool: tfjs.layers.Layer, 
   const dilations = Array.isArray(c.dilationRate) ? c.dilationRate : [c.dilationRate, c.dilationRate];
   const kernel = layerWeight(conv, 'kernel');
   const bias = c.useBias ? layerWeight(conv, 'bias') : undefined;
-  if (c.dataFormat !== 'channelsLast' || c.padding !== 'valid' || c.strides.some((s) => s !== 1) || dilations.some((d) => d !== 1)) return null;
+  if (c.dataFormat !== 'channelsLast' || c.padding === 'causal' || c.strides.some((s) => s !== 1) || dilations.some((d) => d !== 1)) return null;
   if ((c.activation !== 'relu' && c.activation !== 'linear') || kernel === undefined || (c.useBias && bias === undefined)) return null;
   if (p.dataFormat !== 'channelsLast' || p.padding !== 'valid' || p.poolSize.some((s) => s !== 2) || p.strides.some((s) => s !== 2)) return null;
   const activation = c.activation;
+  const pad = c.padding;
   return (x) => {
     const [, h, w, ci] = x.shape as number[];
-    const [kh, kw, , co] = kernel.shape;
-    const shape = { h: h!, w: w!, ci: ci!, kh: kh!, kw: kw!, co: co!, relu: activation === 'relu', inputGrad: needsInputGrad };
+    const [kh, kw, , co] = kernel.shape as number[];
+    // 'same' runs on a padded copy: the kernel sees the padded size.
+    const grow = pad === 'same' ? [kh! - 1, kw! - 1] : [0, 0];
+    const shape = { h: h! + grow[0]!, w: w! + grow[1]!, ci: ci!, kh: kh!, kw: kw!, co: co!, relu: activation === 'relu', inputGrad: needsInputGrad };
     if (x.rank !== 4 || convPoolGradKernel(asWasmBackend(tf.backend()).wasm.asm?.memory, shape) === null) return null;
-    return fusedConvPool(tf, x, kernel, bias, activation, needsInputGrad);
+    return fusedConvPool(tf, x, kernel, bias, activation, pad, needsInputGrad);
   };
 }
 
@@ -155,11 +158,12 @@ function fusedConv2d(
 }
 
 function fusedConvPool(
-  tf: Tf, x: tfjs.Tensor, kernel: tfjs.Variable, bias: tfjs.Variable | undefined, activation: 'relu' | 'linear', needsInputGrad: boolean,
+  tf: Tf, x: tfjs.Tensor, kernel: tfjs.Variable, bias: tfjs.Variable | undefined, activation: 'relu' | 'linear',
+  pad: 'valid' | 'same', needsInputGrad: boolean,
 ): tfjs.Tensor {
-  const convAttrs = { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1], activation };
+  const convAttrs = { strides: [1, 1], pad, dataFormat: 'NHWC', dilations: [1, 1], activation };
   const poolAttrs = { filterSize: [2, 2], strides: [2, 2], pad: 'valid', dimRoundingMode: undefined };
-  const gradAttrs: ConvPoolGradAttrs = { activation, inputGrad: needsInputGrad };
+  const gradAttrs: ConvPoolGradAttrs = { activation, inputGrad: needsInputGrad, pad };
   const run = (xi: tfjs.Tensor, filter: tfjs.Tensor, b: tfjs.Tensor | undefined, save: tfjs.GradSaveFunc) => {
     const y = tf.engine().runKernel('FusedConv2D', b === undefined ? { x: xi, filter } : { x: xi, filter, bias: b }, convAttrs as never) as tfjs.Tensor4D;
     const pooled = tf.engine().runKernel('MaxPool', { x: y }, poolAttrs as never) as tfjs.Tensor4D;

@@ -179,9 +179,14 @@ describe('FacetConvPoolGrad (conv → ReLU → 2×2 max-pool backward in one pas
     // Channel counts that are not whole quads route one channel at a time.
     { shape: [2, 9, 10, 4, 6, 3], activation: 'relu', inputGrad: true, levels: 3 },
     { shape: [2, 8, 8, 1, 5, 3], activation: 'linear', inputGrad: false, levels: 0 },
+    // 'same' padding: a zero-padded copy of x; even and odd map sizes, an even kernel (uneven padding).
+    { shape: [2, 15, 14, 16, 32, 3], activation: 'relu', inputGrad: true, levels: 0, pad: 'same' },
+    { shape: [2, 12, 12, 3, 16, 3], activation: 'relu', inputGrad: false, levels: 3, pad: 'same' },
+    { shape: [2, 9, 10, 4, 8, 2], activation: 'relu', inputGrad: true, levels: 0, pad: 'same' },
   ] as const;
-  it.each(cases)('matches the cpu gradients of maxPool(act(conv + b)) for $shape $activation dx=$inputGrad ties=$levels',
-    async ({ shape: [n, h, w, ci, co, k], activation, inputGrad, levels }) => {
+  it.each(cases)('matches the cpu gradients of maxPool(act(conv + b)) for $shape $activation dx=$inputGrad ties=$levels $pad',
+    async ({ shape: [n, h, w, ci, co, k], activation, inputGrad, levels, ...rest }) => {
+      const pad = 'pad' in rest ? rest.pad : 'valid';
       // With levels, integer inputs and weights make equal conv outputs (ties) common.
       const xData = levels > 0 ? values(n * h * w * ci, 11, levels) : values(n * h * w * ci, 11);
       const wData = levels > 0 ? values(k * k * ci * co, 12, 3).map((v) => v - 1) : values(k * k * ci * co, 12);
@@ -189,11 +194,11 @@ describe('FacetConvPoolGrad (conv → ReLU → 2×2 max-pool backward in one pas
       await tf.setBackend('cpu');
       const [xs, filter, bias] = [tf.tensor4d(xData, [n, h, w, ci]), tf.tensor4d(wData, [k, k, ci, co]), tf.tensor1d(bData)];
       const act = (t: tfjs.Tensor4D) => (activation === 'relu' ? tf.relu(t) : t);
-      const y = tf.tidy(() => act(tf.add(tf.conv2d(xs, filter, 1, 'valid'), bias)));
+      const y = tf.tidy(() => act(tf.add(tf.conv2d(xs, filter, 1, pad), bias)));
       const pooledShape = [n, y.shape[1] >> 1, y.shape[2] >> 1, co];
       const dyData = values(pooledShape.reduce((p, d) => p * d, 1), 14);
       const dy = tf.tensor(dyData, pooledShape);
-      const expected = tf.grads((a, b, c) => tf.sum(tf.mul(tf.maxPool(act(tf.add(tf.conv2d(a as tfjs.Tensor4D, b as tfjs.Tensor4D, 1, 'valid'), c)), 2, 2, 'valid'), dy)))([xs, filter, bias]);
+      const expected = tf.grads((a, b, c) => tf.sum(tf.mul(tf.maxPool(act(tf.add(tf.conv2d(a as tfjs.Tensor4D, b as tfjs.Tensor4D, 1, pad), c)), 2, 2, 'valid'), dy)))([xs, filter, bias]);
       const cpu = expected.map((t) => ({ shape: [...t.shape], data: Float32Array.from(t.dataSync()) }));
       const yData = Float32Array.from(y.dataSync());
       const yShape = [...y.shape];
@@ -204,7 +209,7 @@ describe('FacetConvPoolGrad (conv → ReLU → 2×2 max-pool backward in one pas
         x: tf.tensor4d(xData, [n, h, w, ci]), filter: tf.tensor4d(wData, [k, k, ci, co]),
         y: tf.tensor(yData, yShape), dy: tf.tensor(dyData, pooledShape),
       };
-      const outs = tf.engine().runKernel('FacetConvPoolGrad', inputs, { activation, inputGrad } as never) as unknown as tfjs.Tensor[];
+      const outs = tf.engine().runKernel('FacetConvPoolGrad', inputs, { activation, inputGrad, pad } as never) as unknown as tfjs.Tensor[];
       expect(outs).toHaveLength(inputGrad ? 3 : 2);
       const [dw, db, dx] = outs.map((t) => ({ shape: [...t.shape], data: Float32Array.from(t.dataSync()) }));
       tf.dispose([...Object.values(inputs), ...outs]);

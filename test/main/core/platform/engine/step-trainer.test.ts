@@ -105,9 +105,10 @@ describe('wasm step trainer', () => {
 });
 
 describe('fused layers and the direct step on wasm', () => {
-  const run = async (step: StepMode, steps = 3) => {
+  const samePadding = () => seedModel(tf, { imageSize: SIZE, channels: 3, numClasses: 3, seed: 3, padding: 'same' });
+  const run = async (step: StepMode, model = start, steps = 3) => {
     await tf.setBackend('wasm');
-    const r = await Replica.create(tf, start.modelJson, { name: 'sgd', learningRate: 0.05 }, start.initialWeights, { step });
+    const r = await Replica.create(tf, model.modelJson, { name: 'sgd', learningRate: 0.05 }, model.initialWeights, { step });
     const losses = Array.from({ length: steps }, (_, i) => {
       const { x, y } = makeBatch(6, SIZE, 3, 3, 300 + i);
       return r.trainBatch(x, y, 6).loss;
@@ -117,16 +118,20 @@ describe('fused layers and the direct step on wasm', () => {
     return { losses, weights };
   };
 
-  it.each(['fused', 'direct'] as const)('%s: trains exactly like the tfjs-layers graph (conv/dense + bias + relu fused, conv → pool backward in one kernel, hand-written gradients)', async (step) => {
-    const layers = await run('layers');
-    const fast = await run(step);
-    fast.losses.forEach((loss, i) => expect(loss).toBeCloseTo(layers.losses[i]!, 5));
-    expect(maxAbsDiff(fast.weights, layers.weights)).toBeLessThan(1e-5);
-  });
+  it.each([['fused', 'valid'], ['direct', 'valid'], ['fused', 'same'], ['direct', 'same']] as const)(
+    '%s, %s padding: trains exactly like the tfjs-layers graph (conv/dense + bias + relu fused, conv → pool backward in one kernel, hand-written gradients)',
+    async (step, padding) => {
+      const model = padding === 'same' ? samePadding() : start;
+      const layers = await run('layers', model);
+      const fast = await run(step, model);
+      fast.losses.forEach((loss, i) => expect(loss).toBeCloseTo(layers.losses[i]!, 5));
+      expect(maxAbsDiff(fast.weights, layers.weights)).toBeLessThan(1e-5);
+    });
 
-  it('direct: takes the seed CNN (it is not the fused path under another name)', async () => {
+  it.each(['valid', 'same'] as const)('direct: takes the seed CNN with %s padding (it is not the fused path under another name)', async (padding) => {
     await tf.setBackend('wasm');
-    const r = await Replica.create(tf, start.modelJson, { name: 'sgd', learningRate: 0.05 }, start.initialWeights, { step: 'direct' });
+    const model = padding === 'same' ? samePadding() : start;
+    const r = await Replica.create(tf, model.modelJson, { name: 'sgd', learningRate: 0.05 }, model.initialWeights, { step: 'direct' });
     expect((r as unknown as { direct: unknown }).direct).not.toBeNull();
     r.dispose();
   });

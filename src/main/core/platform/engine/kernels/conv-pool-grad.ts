@@ -11,7 +11,8 @@
 // a quarter of the dense route's multiply-adds, and no intermediate tensors. The winner is the
 // first strictly greater value of the window in row-major order, as in MaxPoolGrad.
 //
-// Valid padding and stride 1 only (the fused layer checks before it uses this). For each channel
+// Stride 1 only (the fused layer checks before it uses this); 'same' padding runs the valid loop on a
+// zero-padded copy of x and crops dx afterwards. For each channel
 // c, the row of dW it updates is kept transposed, dWt[c, a, b·Ci + ci], so that one x row
 // (kw·Ci contiguous floats) meets one contiguous dWt row: kw·Ci/4 vector multiply-adds per filter
 // row. When kw·Ci is not a multiple of 4 the last vector overlaps the previous one and goes to its
@@ -36,6 +37,8 @@ export interface ConvPoolGradShape {
 export interface ConvPoolGradAttrs {
   activation: 'relu' | 'linear';
   inputGrad: boolean;
+  /** The convolution's padding (stride 1); 'same' runs on a zero-padded copy of x. Default 'valid'. */
+  pad?: 'valid' | 'same';
 }
 
 /** Where the block can run through this kernel (the fused layer falls back to separate ops otherwise). */
@@ -249,28 +252,34 @@ export function convPoolGradConfig(): KernelConfig {
     const filter = inputs['filter'] as TensorInfo;
     const y = inputs['y'] as TensorInfo;
     const dy = inputs['dy'] as TensorInfo;
-    const { activation, inputGrad } = attrs as unknown as ConvPoolGradAttrs;
-    const [n, h, w, ci] = x.shape as [number, number, number, number];
+    const { activation, inputGrad, pad = 'valid' } = attrs as unknown as ConvPoolGradAttrs;
+    const [n, h0, w0, ci] = x.shape as [number, number, number, number];
     const [kh, kw, , co] = filter.shape as [number, number, number, number];
+    // 'same': tfjs' split of the kh−1 padding rows (the smaller half on top), likewise for columns.
+    const [top, left] = pad === 'same' ? [(kh - 1) >> 1, (kw - 1) >> 1] : [0, 0];
+    const [h, w] = pad === 'same' ? [h0 + kh - 1, w0 + kw - 1] : [h0, w0];
     const shape: ConvPoolGradShape = { h, w, ci, kh, kw, co, relu: activation === 'relu', inputGrad };
     const oh = h - kh + 1;
     const ow = w - kw + 1;
     if (y.shape.join() !== [n, oh, ow, co].join() || dy.shape.join() !== [n, oh >> 1, ow >> 1, co].join()) {
-      throw new Error(`${CONV_POOL_GRAD}: shapes x [${x.shape}], filter [${filter.shape}], y [${y.shape}], dy [${dy.shape}] do not fit a valid conv → 2×2 pool.`);
+      throw new Error(`${CONV_POOL_GRAD}: shapes x [${x.shape}], filter [${filter.shape}], y [${y.shape}], dy [${dy.shape}] do not fit a ${pad} conv → 2×2 pool.`);
     }
     const kernel = convPoolGradKernel(backend.wasm.asm?.memory, shape);
     if (kernel === null) throw new Error(`${CONV_POOL_GRAD} needs WebAssembly SIMD and a supported shape.`);
+    const padded = pad === 'same' ? allocate(backend, [n, h, w, ci]) : undefined;
     const { rowLength, slots } = rowLayout(kw, ci);
     const perChannel = kh * slots;
     const dwt = allocate(backend, [co * perChannel]);
     const wt = inputGrad ? allocate(backend, [co * perChannel]) : undefined;
     const dw = allocate(backend, [kh, kw, ci, co]);
     const db = allocate(backend, [co]);
-    const dx = inputGrad ? allocate(backend, [n, h, w, ci]) : undefined;
+    const dxOut = inputGrad ? allocate(backend, [n, h0, w0, ci]) : undefined;
+    const dx = padded !== undefined && dxOut !== undefined ? allocate(backend, [n, h, w, ci]) : dxOut;
     // Views only now: allocations may grow (and detach) the heap.
     f32View(backend, dwt).fill(0);
     f32View(backend, db).fill(0);
     if (dx !== undefined) f32View(backend, dx).fill(0);
+    if (padded !== undefined) copyRows(f32View(backend, x), f32View(backend, padded), n, h0, w0, ci, h, w, top, left, 'pad');
     if (wt !== undefined) {
       const src = f32View(backend, filter);
       const dst = f32View(backend, wt);
@@ -281,7 +290,7 @@ export function convPoolGradConfig(): KernelConfig {
         }
       }
     }
-    kernel(heapOffset(backend, x), heapOffset(backend, y), heapOffset(backend, dy), heapOffset(backend, dwt),
+    kernel(heapOffset(backend, padded ?? x), heapOffset(backend, y), heapOffset(backend, dy), heapOffset(backend, dwt),
       heapOffset(backend, db), wt === undefined ? 0 : heapOffset(backend, wt), dx === undefined ? 0 : heapOffset(backend, dx), n);
     // dW[a, e, c] from dWt[c, a, slot(e)]; the last vector of a row sits in its own slots.
     const t = f32View(backend, dwt);
@@ -295,8 +304,29 @@ export function convPoolGradConfig(): KernelConfig {
         for (let c = 0; c < co; c++) out[d0 + c] = t[c * perChannel + a * slots + slot]!;
       }
     }
-    release(backend, dwt, ...(wt === undefined ? [] : [wt]));
-    return dx === undefined ? [dw, db] : [dw, db, dx];
+    if (dx !== dxOut) copyRows(f32View(backend, dxOut!), f32View(backend, dx!), n, h0, w0, ci, h, w, top, left, 'crop');
+    release(backend, dwt, ...[wt, padded, dx !== dxOut ? dx : undefined].filter((t): t is TensorInfo => t !== undefined));
+    return dxOut === undefined ? [dw, db] : [dw, db, dxOut];
   }
   return { kernelName: CONV_POOL_GRAD, backendName: 'wasm', kernelFunc: convPoolGrad };
+}
+
+/**
+ * Between an [n, h, w, c] tensor and its zero-padded [n, hp, wp, c] copy (rows `top`…, columns
+ * `left`…): 'pad' fills the padded one (border zeroed), 'crop' reads the inner part back.
+ */
+function copyRows(
+  inner: Float32Array, padded: Float32Array, n: number, h: number, w: number, c: number,
+  hp: number, wp: number, top: number, left: number, direction: 'pad' | 'crop',
+): void {
+  if (direction === 'pad') padded.fill(0);
+  const row = w * c;
+  for (let b = 0; b < n; b++) {
+    for (let r = 0; r < h; r++) {
+      const i = (b * h + r) * row;
+      const p = ((b * hp + r + top) * wp + left) * c;
+      if (direction === 'pad') padded.set(inner.subarray(i, i + row), p);
+      else inner.set(padded.subarray(p, p + row), i);
+    }
+  }
 }
