@@ -146,32 +146,8 @@ export class DirectStep {
       kernel({ inputs: inputs as never, backend: backend as never, attrs: attrs as never }) as TensorInfo | TensorInfo[];
     const grads = new Map<tfjs.Variable, TensorInfo>();
     try {
-      let act = own(this.input(backend, x, n));
       const saved: Saved[] = [];
-      for (const step of this.steps) {
-        if (step.kind === 'flatten') {
-          const input = act;
-          act = view(act, [n, act.shape.slice(1).reduce((p, d) => p * d, 1)]);
-          saved.push({ input, output: act });
-        } else if (step.kind === 'convPool') {
-          const conv = own(call(this.run.conv, { x: act, filter: step.kernel, bias: step.bias },
-            { strides: [1, 1], pad: step.pad, dataFormat: 'NHWC', dilations: [1, 1], activation: step.activation }) as TensorInfo);
-          const pooled = own(call(this.run.pool, { x: conv }, { filterSize: [2, 2], strides: [2, 2], pad: 'valid' }) as TensorInfo);
-          saved.push({ input: act, output: conv });
-          act = pooled;
-        } else {
-          const [k, m] = step.kernel.shape as [number, number];
-          const input = view(act, [n, k]);
-          const activation = step.activation === 'relu' ? 'relu' : 'linear';
-          const out = own(step.own
-            ? call(this.run.dense, { x: input, w: step.kernel, bias: step.bias }, { activation }) as TensorInfo
-            : call(this.run.matMul, { a: view(act, [1, n, k]), b: view(step.kernel, [1, k, m]), bias: step.bias },
-              { transposeA: false, transposeB: false, activation }) as TensorInfo);
-          act = view(out, [n, m]);
-          saved.push({ input, output: act });
-        }
-      }
-      const probs = own(call(this.run.softmax, { logits: act }, { dim: 1 }) as TensorInfo);
+      const probs = this.forward(backend, x, n, own, saved);
       const { loss, correct, dz } = this.loss(f32View(backend, probs), y, n, scale);
       let grad = own(backend.makeOutput([n, this.numClasses], 'float32'));
       f32View(backend, grad).set(dz);
@@ -207,6 +183,49 @@ export class DirectStep {
     } finally {
       for (const t of [...temps, ...grads.values()]) backend.disposeData(t.dataId);
     }
+  }
+
+  /** Class probabilities of n images (inference: the same kernels as the training forward pass). */
+  predict(x: Float32Array, n: number): Float32Array {
+    const backend = asWasmBackend(this.tf.backend());
+    const temps: TensorInfo[] = [];
+    try {
+      const probs = this.forward(backend, x, n, (t) => { temps.push(t); return t; }, null);
+      return Float32Array.from(f32View(backend, probs));
+    } finally {
+      for (const t of temps) backend.disposeData(t.dataId);
+    }
+  }
+
+  /** Forward pass to the softmax output; every buffer goes to `own`, and what backward needs to `saved`. */
+  private forward(backend: WasmBackend, x: Float32Array, n: number, own: (t: TensorInfo) => TensorInfo, saved: Saved[] | null): TensorInfo {
+    const call = (kernel: KernelFunc, inputs: Record<string, TensorInfo | undefined>, attrs: object) =>
+      kernel({ inputs: inputs as never, backend: backend as never, attrs: attrs as never }) as TensorInfo;
+    let act = own(this.input(backend, x, n));
+    for (const step of this.steps) {
+      if (step.kind === 'flatten') {
+        const input = act;
+        act = view(act, [n, act.shape.slice(1).reduce((p, d) => p * d, 1)]);
+        saved?.push({ input, output: act });
+      } else if (step.kind === 'convPool') {
+        const conv = own(call(this.run.conv, { x: act, filter: step.kernel, bias: step.bias },
+          { strides: [1, 1], pad: step.pad, dataFormat: 'NHWC', dilations: [1, 1], activation: step.activation }));
+        const pooled = own(call(this.run.pool, { x: conv }, { filterSize: [2, 2], strides: [2, 2], pad: 'valid' }));
+        saved?.push({ input: act, output: conv });
+        act = pooled;
+      } else {
+        const [k, m] = step.kernel.shape as [number, number];
+        const input = view(act, [n, k]);
+        const activation = step.activation === 'relu' ? 'relu' : 'linear';
+        const out = own(step.own
+          ? call(this.run.dense, { x: input, w: step.kernel, bias: step.bias }, { activation })
+          : call(this.run.matMul, { a: view(act, [1, n, k]), b: view(step.kernel, [1, k, m]), bias: step.bias },
+            { transposeA: false, transposeB: false, activation }));
+        act = view(out, [n, m]);
+        saved?.push({ input, output: act });
+      }
+    }
+    return own(call(this.run.softmax, { logits: act }, { dim: 1 }));
   }
 
   /** The batch on the wasm heap, rescaled on the way (Rescaling's x·scale + offset in float32). */

@@ -176,6 +176,7 @@ export class Replica {
   }
 
   predictBatch(x: Float32Array, n: number): Float32Array {
+    if (this.direct !== null) return this.direct.predict(x, n);
     const tf = this.tf;
     const probs = tf.tidy(() => this.model.apply(this.images(x, n), { training: false }) as tfjs.Tensor);
     const out = probs.dataSync() as Float32Array;

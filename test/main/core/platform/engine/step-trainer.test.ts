@@ -128,6 +128,19 @@ describe('fused layers and the direct step on wasm', () => {
       expect(maxAbsDiff(fast.weights, layers.weights)).toBeLessThan(1e-5);
     });
 
+  it.each(['valid', 'same'] as const)('direct: predicts like tfjs-layers\' inference (%s padding)', async (padding) => {
+    await tf.setBackend('wasm');
+    const model = padding === 'same' ? samePadding() : start;
+    const make = (step: StepMode) => Replica.create(tf, model.modelJson, { name: 'sgd', learningRate: 0.05 }, model.initialWeights, { step });
+    const [direct, layers] = [await make('direct'), await make('layers')];
+    const { x } = makeBatch(5, SIZE, 3, 3, 77);
+    const [a, b] = [direct.predictBatch(x, 5), layers.predictBatch(x, 5)];
+    expect(a).toHaveLength(15);
+    a.forEach((p, i) => expect(p).toBeCloseTo(b[i]!, 5));
+    direct.dispose();
+    layers.dispose();
+  });
+
   it.each(['valid', 'same'] as const)('direct: takes the seed CNN with %s padding (it is not the fused path under another name)', async (padding) => {
     await tf.setBackend('wasm');
     const model = padding === 'same' ? samePadding() : start;
