@@ -1,6 +1,7 @@
 // Train-step throughput of the seed CNN: stock tfjs cpu vs Facet's wasm engine (1 thread, all cores).
 // Run: npx tsx bench/engine.ts [--quick]   (workers need `npx tsc -p tsconfig.build.json` first)
 // Where the time goes: npx tsx bench/engine.ts --profile [--sizes=64] [--shard=16] (see engine-profile.ts)
+// Still learns as before: npx tsx bench/engine.ts --accuracy [--epochs=10] [--train=6000] (see engine-accuracy.ts)
 // Against PyTorch: npm run bench:engine -- --peer [--quick] [--same] [--threads=2] [--rounds=3] [--sizes=64,128] (see engine-peer.ts)
 import { availableParallelism } from 'node:os';
 import { createStepTrainer, loadEngine, type StepTrainer, type Tf, type TrainerSpec } from '../src/main/core/platform/engine/index.js';
@@ -15,6 +16,12 @@ if (args.has('--peer')) {
   const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? (quick ? 2 : 3));
   const sizes = process.argv.find((a) => a.startsWith('--sizes='))?.slice(8).split(',').map(Number);
   await runPeerBench({ threads, rounds, quick, padding: args.has('--same') ? 'same' : 'valid', ...(sizes === undefined ? {} : { sizes }) });
+  process.exit(0);
+}
+if (args.has('--accuracy')) {
+  const { runAccuracy } = await import('./engine-accuracy.js');
+  const flag = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback);
+  await runAccuracy({ epochs: flag('epochs', 10), train: flag('train', 6000), test: flag('test', 2000), threads: flag('threads', 2) });
   process.exit(0);
 }
 if (args.has('--profile')) {
