@@ -234,6 +234,7 @@ describe('FacetDense (x·W + b, ReLU) on wasm', () => {
     { n: 13, k: 37, m: 12, activation: 'linear', bias: false },
     { n: 3, k: 5, m: 4, activation: 'relu', bias: true },
     { n: 1, k: 10, m: 8, activation: 'linear', bias: true },
+    { n: 5, k: 20000, m: 4, activation: 'relu', bias: true }, // the sum in blocks of steps (partial sums kept in the output)
     { n: 2304, k: 16, m: 128, activation: 'linear', bias: false, transposeX: true }, // a Dense weight gradient xᵀ·dz
     { n: 7, k: 3, m: 12, activation: 'relu', bias: true, transposeX: true },
   ] as const;

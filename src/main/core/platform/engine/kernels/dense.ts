@@ -30,15 +30,16 @@ function loop(i: number, from: number, limit: number, step: number, body: number
 
 /**
  * tileRxC(a, b, bias, c, rowStart, rowEnd, colStart, colEnd, steps, aRowStride, aStepStride,
- * bStepStride, cRowStride, relu): C[r, col] = act(Σ_t A[r·aRowStride + t·aStepStride] ·
- * B[t·bStepStride + col] + bias[col]) for every R×C tile in the ranges (strides in floats; the
- * ranges hold whole tiles; bias points at zeros when the layer has none).
+ * bStepStride, cRowStride, relu, stepStart, stepEnd, phase): C[r, col] = act(Σ_t A[r·aRowStride +
+ * t·aStepStride] · B[t·bStepStride + col] + bias[col]) for every R×C tile in the ranges (strides in
+ * floats; the ranges hold whole tiles; bias points at zeros when the layer has none), over the steps
+ * [stepStart, stepEnd): phase bit 1 starts the sums from zero (else from C), bit 2 finishes them.
  */
 function tile(rows: number, cols: number): AsmFunction {
   const vectors = cols / 4;
-  const [A, B, BIAS, C, R0, R1, C0, C1, T, SAR, SAT, SBT, SCR, RELU] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
-  const [R, COL, K, AP, BP, ZERO] = [14, 15, 16, 17, 18, 19];
-  const ACC = 20; // v128: accumulators ACC + r·vectors + v, then the B vectors, the splat, a value
+  const [A, B, BIAS, C, R0, R1, C0, C1, , SAR, SAT, SBT, SCR, RELU, K0, K1, PHASE] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16];
+  const [R, COL, K, AP, BP] = [17, 18, 19, 20, 21];
+  const ACC = 22; // v128: accumulators ACC + r·vectors + v, then the B vectors, the splat, a value
   const BV = ACC + rows * vectors;
   const S = BV + vectors;
   const VAL = S + 1;
@@ -61,33 +62,46 @@ function tile(rows: number, cols: number): AsmFunction {
     ...get(BP), ...get(SBT), ...i32(4), ...mul, ...add, ...set(BP),
   );
 
-  const tileBody: number[] = [];
-  for (let r = 0; r < rows; r++) for (let v = 0; v < vectors; v++) tileBody.push(...zero, ...set(acc(r, v)));
-  tileBody.push(
-    ...get(A), ...get(R), ...get(SAR), ...mul, ...i32(4), ...mul, ...add, ...set(AP),
-    ...get(B), ...get(COL), ...i32(4), ...mul, ...add, ...set(BP),
-    ...i32(0), ...set(ZERO),
-    ...loop(K, ZERO, T, 1, step),
-  );
+  // C[row + r, col + 4v]
+  const cAddress = (r: number, v: number) => [
+    ...get(C), ...get(R), ...i32(r), ...add, ...get(SCR), ...mul, ...get(COL), ...add, ...i32(4 * v), ...add, ...i32(4), ...mul, ...add,
+  ];
+  const start: number[] = [];
+  const resume: number[] = [];
+  for (let r = 0; r < rows; r++) {
+    for (let v = 0; v < vectors; v++) {
+      start.push(...zero, ...set(acc(r, v)));
+      resume.push(...cAddress(r, v), ...load(), ...set(acc(r, v)));
+    }
+  }
+  const tileBody: number[] = [
+    // The first block of steps starts from zero, later ones from the partial sums left in C.
+    ...get(PHASE), ...i32(1), ...op.and32, ...op.if, ...start, ...op.else, ...resume, ...op.end,
+    // AP = a + (r·aRowStride + k0·aStepStride)·4; BP = b + (k0·bStepStride + col)·4
+    ...get(A), ...get(R), ...get(SAR), ...mul, ...get(K0), ...get(SAT), ...mul, ...add, ...i32(4), ...mul, ...add, ...set(AP),
+    ...get(B), ...get(K0), ...get(SBT), ...mul, ...get(COL), ...add, ...i32(4), ...mul, ...add, ...set(BP),
+    ...loop(K, K0, K1, 1, step),
+  ];
   for (let r = 0; r < rows; r++) {
     for (let v = 0; v < vectors; v++) {
       tileBody.push(
-        ...get(acc(r, v)),
-        ...get(BIAS), ...get(COL), ...i32(4 * v), ...add, ...i32(4), ...mul, ...add, ...load(),
-        ...op.f32x4Add, ...set(VAL),
+        ...get(acc(r, v)), ...set(VAL),
+        // The last block adds the bias and applies the activation.
+        ...get(PHASE), ...i32(2), ...op.and32, ...op.if,
+        ...get(VAL), ...get(BIAS), ...get(COL), ...i32(4 * v), ...add, ...i32(4), ...mul, ...add, ...load(), ...op.f32x4Add, ...set(VAL),
         ...get(RELU), ...op.if, ...get(VAL), ...zero, ...op.f32x4Max, ...set(VAL), ...op.end,
-        // C[row + r, col + 4v]
-        ...get(C), ...get(R), ...i32(r), ...add, ...get(SCR), ...mul, ...get(COL), ...add, ...i32(4 * v), ...add, ...i32(4), ...mul, ...add,
-        ...get(VAL), ...store(),
+        ...op.end,
+        ...cAddress(r, v), ...get(VAL), ...store(),
       );
     }
   }
   const body = loop(R, R0, R1, rows, loop(COL, C0, C1, cols, tileBody));
-  return { name: `tile${rows}x${cols}`, params: 14, locals: { i32: 6, v128: rows * vectors + vectors + 2 }, body };
+  return { name: `tile${rows}x${cols}`, params: 17, locals: { i32: 5, v128: rows * vectors + vectors + 2 }, body };
 }
 
 type Tile = (a: number, b: number, bias: number, c: number, rowStart: number, rowEnd: number, colStart: number, colEnd: number,
-  steps: number, aRowStride: number, aStepStride: number, bStepStride: number, cRowStride: number, relu: number) => void;
+  steps: number, aRowStride: number, aStepStride: number, bStepStride: number, cRowStride: number, relu: number,
+  stepStart: number, stepEnd: number, phase: number) => void;
 
 interface Tiles { tile4x8: Tile; tile4x4: Tile; tile1x8: Tile; tile1x4: Tile }
 
@@ -131,13 +145,20 @@ export function gemm(
   const rows4 = p.rows - (p.rows % 4);
   const cols8 = p.cols - (p.cols % 8);
   const relu = p.relu ? 1 : 0;
-  const run = (f: Tile, r0: number, r1: number, c0: number, c1: number) => {
-    if (r1 > r0 && c1 > c0) f(p.a, p.b, p.bias, p.c, r0, r1, c0, c1, p.steps, p.aRowStride, p.aStepStride, p.bStepStride, p.cols, relu);
-  };
-  run(t.tile4x8, 0, rows4, 0, cols8);
-  run(t.tile4x4, 0, rows4, cols8, p.cols);
-  run(t.tile1x8, rows4, p.rows, 0, cols8);
-  run(t.tile1x4, rows4, p.rows, cols8, p.cols);
+  // Blocks of steps whose rows of B (≤ 256 KB) stay in L2 while every row tile reads them; the
+  // partial sums wait in C, in the same order of additions as one long loop.
+  const block = Math.max(64, Math.floor(65536 / p.cols));
+  for (let k0 = 0; k0 < p.steps || k0 === 0; k0 += block) {
+    const k1 = Math.min(p.steps, k0 + block);
+    const phase = (k0 === 0 ? 1 : 0) | (k1 === p.steps ? 2 : 0);
+    const run = (f: Tile, r0: number, r1: number, c0: number, c1: number) => {
+      if (r1 > r0 && c1 > c0) f(p.a, p.b, p.bias, p.c, r0, r1, c0, c1, p.steps, p.aRowStride, p.aStepStride, p.bStepStride, p.cols, relu, k0, k1, phase);
+    };
+    run(t.tile4x8, 0, rows4, 0, cols8);
+    run(t.tile4x4, 0, rows4, cols8, p.cols);
+    run(t.tile1x8, rows4, p.rows, 0, cols8);
+    run(t.tile1x4, rows4, p.rows, cols8, p.cols);
+  }
 }
 
 /**
