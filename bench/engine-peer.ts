@@ -24,6 +24,8 @@ export interface PeerOptions {
   rounds: number;
   padding: ConvPadding;
   quick: boolean;
+  /** Only these input sizes (28, 64, 128, 256); default all (--quick: 28 and 64). */
+  sizes?: number[];
 }
 
 interface Config { label: string; size: number; channels: 1 | 3; images: number; steps: number }
@@ -181,7 +183,7 @@ export async function runPeerBench(opts: PeerOptions): Promise<void> {
   } else {
     torch = await TorchPeer.start(python, opts.threads);
   }
-  const configs = opts.quick ? CONFIGS.slice(0, 2) : CONFIGS;
+  const configs = opts.sizes !== undefined ? CONFIGS.filter((c) => opts.sizes!.includes(c.size)) : opts.quick ? CONFIGS.slice(0, 2) : CONFIGS;
   const most = Math.max(...configs.map((c) => c.images));
   const source = fashionMnist(most);
   const dir = mkdtempSync(path.join(tmpdir(), 'facet-peer-'));

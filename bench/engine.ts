@@ -1,6 +1,8 @@
 // Train-step throughput of the seed CNN: stock tfjs cpu vs Facet's wasm engine (1 thread, all cores).
-// Run: npx tsx bench/engine.ts [--profile] [--quick]   (workers need `npx tsc -p tsconfig.build.json` first)
-// Against PyTorch: npm run bench:engine -- --peer [--quick] [--same] [--threads=2] [--rounds=3] (see engine-peer.ts)
+// Run: npx tsx bench/engine.ts [--quick]   (workers need `npx tsc -p tsconfig.build.json` first)
+// Where the time goes: npx tsx bench/engine.ts --profile [--sizes=64] [--shard=16] (see engine-profile.ts)
+// Still learns as before: npx tsx bench/engine.ts --accuracy [--epochs=10] [--train=6000] (see engine-accuracy.ts)
+// Against PyTorch: npm run bench:engine -- --peer [--quick] [--same] [--threads=2] [--rounds=3] [--sizes=64,128] (see engine-peer.ts)
 import { availableParallelism } from 'node:os';
 import { createStepTrainer, loadEngine, type StepTrainer, type Tf, type TrainerSpec } from '../src/main/core/platform/engine/index.js';
 import { Replica } from '../src/main/core/platform/engine/replica.js';
@@ -12,10 +14,23 @@ if (args.has('--peer')) {
   const { runPeerBench } = await import('./engine-peer.js');
   const threads = Number(process.argv.find((a) => a.startsWith('--threads='))?.slice(10) ?? 2);
   const rounds = Number(process.argv.find((a) => a.startsWith('--rounds='))?.slice(9) ?? (quick ? 2 : 3));
-  await runPeerBench({ threads, rounds, quick, padding: args.has('--same') ? 'same' : 'valid' });
+  const sizes = process.argv.find((a) => a.startsWith('--sizes='))?.slice(8).split(',').map(Number);
+  await runPeerBench({ threads, rounds, quick, padding: args.has('--same') ? 'same' : 'valid', ...(sizes === undefined ? {} : { sizes }) });
   process.exit(0);
 }
-const profile = args.has('--profile');
+if (args.has('--accuracy')) {
+  const { runAccuracy } = await import('./engine-accuracy.js');
+  const flag = (name: string, fallback: number) => Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback);
+  await runAccuracy({ epochs: flag('epochs', 10), train: flag('train', 6000), test: flag('test', 2000), threads: flag('threads', 2) });
+  process.exit(0);
+}
+if (args.has('--profile')) {
+  const { runProfile } = await import('./engine-profile.js');
+  const sizes = process.argv.find((a) => a.startsWith('--sizes='))?.slice(8).split(',').map(Number);
+  const shard = Number(process.argv.find((a) => a.startsWith('--shard='))?.slice(8) ?? 16);
+  await runProfile({ shard, ...(sizes === undefined ? {} : { sizes }) });
+  process.exit(0);
+}
 const BATCH = 32;
 const cores = availableParallelism();
 const configs: { label: string; size: number; channels: 1 | 3 }[] = [
@@ -72,7 +87,6 @@ async function measureTrainer(trainer: StepTrainer, size: number, channels: numb
 }
 
 const rows: string[][] = [];
-const profiles: string[] = [];
 for (const { label, size, channels } of configs) {
   // Stock cpu: one short step (it is ~300× slower), a few images, after a one-image warm-up.
   const cpu = await loadEngine({ prefer: 'cpu' });
@@ -97,39 +111,6 @@ for (const { label, size, channels } of configs) {
   ]);
   console.error(`done ${label}`);
 
-  if (profile) {
-    await tf.setBackend('wasm');
-    const r = await Replica.create(tf, base.modelJson, base.optimizer);
-    const { x, y } = batch(BATCH, size, channels);
-    r.trainBatch(x, y, BATCH);
-    const totals = new Map<string, number>();
-    const reps = 3;
-    let calls = 0;
-    let cpuMs = 0;
-    for (let i = 0; i < reps; i++) {
-      const cpu0 = process.cpuUsage();
-      const info = await tf.profile(() => { r.trainBatch(x, y, BATCH); });
-      const cpu = process.cpuUsage(cpu0);
-      cpuMs += (cpu.user + cpu.system) / 1000 / reps;
-      // 'forward' is the wrapper of a fused layer op (customGrad): its kernels are listed on their own.
-      for (const k of info.kernels) {
-        if (k.name === 'forward') continue;
-        calls += 1 / reps;
-        totals.set(k.name, (totals.get(k.name) ?? 0) + Number(k.kernelTimeMs) / reps);
-      }
-    }
-    // The same step unprofiled: CPU time outside kernels is dispatch, tidy/gradient bookkeeping, copies.
-    const cpu0 = process.cpuUsage();
-    for (let i = 0; i < reps; i++) r.trainBatch(x, y, BATCH);
-    const plain = process.cpuUsage(cpu0);
-    const stepMs = (plain.user + plain.system) / 1000 / reps;
-    r.dispose();
-    const sum = [...totals.values()].reduce((a, b) => a + b, 0);
-    const top = [...totals].sort((a, b) => b[1] - a[1]).slice(0, 10)
-      .map(([k, ms]) => `  ${k.padEnd(22)} ${ms.toFixed(1).padStart(7)} ms  ${(100 * ms / sum).toFixed(0).padStart(3)}%`);
-    profiles.push(`${label}, one train step of ${BATCH} on 1 thread: ${Math.round(calls)} kernel calls, kernel time ${sum.toFixed(1)} ms; ` +
-      `step CPU time ${stepMs.toFixed(1)} ms unprofiled (${cpuMs.toFixed(1)} profiled), so ~${Math.max(0, stepMs - sum).toFixed(1)} ms outside kernels (kernel times are wall-clock: read this on an idle machine):\n${top.join('\n')}`);
-  }
 }
 
 const header = ['input (batch 32)', 'stock cpu img/s', 'fast 1 thread', `fast ${cores} threads`, 'speed-up', 'predict 1t', `predict ${cores}t`];
@@ -141,4 +122,3 @@ console.log(`${cores} cores; load average at the end ${load} (other programs wer
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
-if (profile) console.log(`\nTop kernels:\n${profiles.join('\n\n')}`);

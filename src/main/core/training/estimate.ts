@@ -8,7 +8,7 @@ import { roughDuration, type RunEstimate } from '../../../shared/estimate.js';
 import { CheckedHyperparametersSchema, minImageSize, type Hyperparameters, type HyperparametersInput } from '../../../shared/hyperparameters.js';
 import { FacetError } from '../../../shared/errors.js';
 import { listClasses } from '../datasets/queries.js';
-import { loadEngine, measureSpeed, type EngineSpeed } from '../platform/engine/index.js';
+import { ENGINE_REVISION, loadEngine, measureSpeed, type EngineSpeed } from '../platform/engine/index.js';
 import type { Database } from '../platform/store/db.js';
 import { buildSeedCnn } from './model.js';
 
@@ -23,9 +23,9 @@ interface SpeedCache {
   speeds: Record<string, EngineSpeed & { measuredAt: string }>;
 }
 
-/** What makes one machine's figures another's: CPU model, core count, Node and the engine files. */
+/** What makes one machine's figures another's: CPU model, core count, Node and Facet's engine. */
 function machineKey(): string {
-  return `${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()} · node ${process.versions.node}`;
+  return `${cpus()[0]?.model ?? 'cpu'} × ${availableParallelism()} · node ${process.versions.node} · engine ${ENGINE_REVISION}`;
 }
 
 function speedKey(hp: Hyperparameters, imageSize: number, backend: string): string {

@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Core } from '../../../../src/main/core/index.js';
+import { ENGINE_REVISION } from '../../../../src/main/core/platform/engine/index.js';
 import { RunEstimator } from '../../../../src/main/core/training/estimate.js';
 import { roughDuration } from '../../../../src/shared/estimate.js';
 import { toyCore } from './helpers.js';
@@ -59,6 +60,16 @@ describe('runs/estimate', () => {
     expect(at64.faster).toBeNull();
     expect(e.faster!.seconds).toBe(at64.seconds);
     expect(e.text).toContain('at 96 px on this machine; 64 px would take ~');
+  }, 120_000);
+
+  it('measures again when the cached figure was taken with an older engine (kernels change what a step costs)', async () => {
+    const file = path.join(core.workspace.dir, 'engine-speed.json');
+    await core.call('runs/estimate', { datasetId, hyperparameters: { ...small, epochs: 2 } });
+    const cache = JSON.parse(fs.readFileSync(file, 'utf8')) as { machine: string };
+    expect(cache.machine).toContain(`engine ${ENGINE_REVISION}`);
+    fs.writeFileSync(file, JSON.stringify({ ...cache, machine: cache.machine.replace(`engine ${ENGINE_REVISION}`, `engine ${ENGINE_REVISION - 1}`) }));
+    const again = await core.call('runs/estimate', { datasetId, hyperparameters: { ...small, epochs: 2 } });
+    expect(again.measured).toBe('now');
   }, 120_000);
 
   it('needs no calibration for the face-embedding head, and refuses settings the run would refuse', async () => {

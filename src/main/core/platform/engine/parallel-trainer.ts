@@ -72,6 +72,8 @@ export class ParallelStepTrainer implements StepTrainer {
   /** The last step's update, not yet applied by the replicas. */
   private pending: PendingUpdate | undefined;
   private step = 0;
+  /** The last training step's wall time and each shard's worker busy time (the rest is the barrier). */
+  lastStep: { wallMs: number; busyMs: number[] } | undefined;
   /**
    * Set when a step failed half-way or a worker died: the replicas may then disagree, so no
    * further call runs.
@@ -163,6 +165,7 @@ export class ParallelStepTrainer implements StepTrainer {
 
   trainBatch(x: Float32Array, y: Int32Array, n: number): Promise<BatchResult> {
     return this.serial(async () => {
+      const started = performance.now();
       if (y.length < n) throw new Error(`Expected ${n} labels, got ${y.length}.`);
       await this.stage(x, y, n);
       const shards = this.shards(n);
@@ -183,11 +186,14 @@ export class ParallelStepTrainer implements StepTrainer {
       });
       let loss = 0;
       let correct = 0;
+      const busyMs: number[] = [];
       replies.forEach((reply, i) => {
         const r = expect(reply, 'gradients');
         loss += r.loss * shards[i]!.count / n;
         correct += r.correct;
+        busyMs.push(r.busyMs);
       });
+      this.lastStep = { wallMs: performance.now() - started, busyMs };
       this.pending = { bank, slots: shards.map((s) => s.worker.index) };
       return { loss, accuracy: correct / n };
     });

@@ -35,6 +35,7 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
       buffers = request.buffers;
       return { type: 'done' };
     case 'gradients': {
+      const started = performance.now();
       const r = need(replica, 'init');
       const b = need(buffers, 'buffers');
       if (request.applyFirst !== undefined) apply(r, b, request.applyFirst);
@@ -44,7 +45,7 @@ async function handle(request: WorkerRequest): Promise<WorkerReply> {
       const { loss, correct, grads } = r.computeGradients(x, y, request.count, request.weight);
       r.writeFlat(grads, gradientSlot(r, b, request.bank, slot));
       need(tf, 'init').dispose(grads);
-      return { type: 'gradients', loss, correct };
+      return { type: 'gradients', loss, correct, busyMs: performance.now() - started };
     }
     case 'apply':
       apply(need(replica, 'init'), need(buffers, 'buffers'), request.update);

@@ -2,8 +2,11 @@
 // trainer and every data-parallel worker.
 import type * as tfjs from '@tensorflow/tfjs';
 import { FlatAdam } from './flat-adam.js';
+import { DirectStep } from './direct-step.js';
 import { fusedTrainingForward } from './fused-layers.js';
 import { RELU_GRAD } from './kernels/relu-grad.js';
+import { simdKernels } from './kernels/simd-kernels.js';
+import { asWasmBackend, f32View } from './kernels/wasm-backend.js';
 import type { BatchResult, OptimizerSpec, Tf, WeightSet } from './types.js';
 
 const FLAT_ADAM_MAX_WEIGHTS = 200_000;
@@ -20,21 +23,36 @@ export interface ShardGradients {
   grads: tfjs.Tensor[];
 }
 
+/**
+ * How a training step runs: 'direct' (direct-step.ts: the seed CNN's chain as direct kernel calls,
+ * no tape; other models fall back to 'fused'), 'fused' (fused-layers.ts: fused ops under tfjs'
+ * autodiff) or 'layers' (the tfjs-layers graph as is).
+ */
+export type StepMode = 'direct' | 'fused' | 'layers';
+
+export interface ReplicaOptions {
+  /** Default: 'direct' when the active backend is wasm with Facet's kernels, else 'layers'. */
+  step?: StepMode;
+  /** Adam as one pass over the weights (flat-adam.ts) instead of tfjs' optimizer ops (same default as above). */
+  flatAdam?: boolean;
+}
+
 export class Replica {
   readonly imageShape: [number, number, number];
   readonly numClasses: number;
   private readonly variables: tfjs.Variable[];
-  /** Training-mode forward pass: fused layers on wasm, tfjs-layers elsewhere. */
+  /** The whole step as direct kernel calls, when the model is a plain chain it takes. */
+  private readonly direct: DirectStep | null;
+  /** Otherwise, the training-mode forward pass: fused layers on wasm, tfjs-layers elsewhere. */
   private readonly forward: (x: tfjs.Tensor) => tfjs.Tensor;
   /** Adam in one pass over the weights on wasm (see flat-adam.ts); null: tfjs' optimizer. */
   private readonly flatAdam: FlatAdam | null;
-  private flatGrads: Float32Array | undefined;
 
   private constructor(
     private readonly tf: Tf,
     private readonly model: tfjs.LayersModel,
     private readonly optimizer: tfjs.Optimizer,
-    fuse: boolean,
+    step: StepMode,
     spec: OptimizerSpec,
     flatAdam: boolean,
   ) {
@@ -42,32 +60,31 @@ export class Replica {
     this.imageShape = [h!, w!, c!];
     this.numClasses = model.outputs[0]!.shape[1]!;
     this.variables = model.trainableWeights.map((v) => v.read() as tfjs.Variable);
-    const fused = fuse ? fusedTrainingForward(tf, model) : null;
+    this.direct = step === 'direct' ? DirectStep.plan(tf, model, this.variables) : null;
+    const fused = step === 'layers' || this.direct !== null ? null : fusedTrainingForward(tf, model);
     this.forward = fused ?? ((x) => model.apply(x, { training: true }) as tfjs.Tensor);
     this.flatAdam = flatAdam && spec.name === 'adam' ? new FlatAdam(tf, this.variables, spec.learningRate) : null;
   }
 
   /**
-   * Default for flat Adam: models small enough that tfjs' per-op dispatch dominates. Its JavaScript
-   * loop (~3 ns per weight) loses to tfjs' SIMD ops above ~200k weights (measured: 28 gray, 33k
-   * weights, 1.1 vs 2.5 ms per update; 64 RGB, 320k, 5.6 vs 4.5 ms).
+   * Default for flat Adam: always with WebAssembly SIMD (one pass at four weights per instruction,
+   * ~0.3 ms for 320k weights); its JavaScript loop (~3 ns per weight) only for models small enough
+   * that tfjs' per-op dispatch dominates (measured: 28 gray, 33k weights, 1.1 vs 2.5 ms per update;
+   * 64 RGB, 320k, 5.6 vs 4.5 ms).
    */
-  static flatAdamPays(parameterCount: number): boolean {
-    return parameterCount <= FLAT_ADAM_MAX_WEIGHTS;
+  static flatAdamPays(parameterCount: number, simd: boolean): boolean {
+    return simd || parameterCount <= FLAT_ADAM_MAX_WEIGHTS;
   }
 
-  /**
-   * `fuseLayers` (default: on when the active backend is wasm with Facet's kernels) runs Conv2D and
-   * Dense as fused ops in training; off, the tfjs-layers graph runs as is. `flatAdam` (same
-   * default) runs Adam as one pass over the weights instead of tfjs' optimizer ops.
-   */
   static async create(
-    tf: Tf, modelJson: unknown, optimizer: OptimizerSpec, initialWeights?: WeightSet, fuseLayers?: boolean, flatAdam?: boolean,
+    tf: Tf, modelJson: unknown, optimizer: OptimizerSpec, initialWeights?: WeightSet, options: ReplicaOptions = {},
   ): Promise<Replica> {
     const model = await tf.models.modelFromJSON({ modelTopology: modelJson as tfjs.io.ModelJSON['modelTopology'] });
     const fast = tf.getBackend() === 'wasm' && tf.getKernel(RELU_GRAD, 'wasm') !== undefined;
     const weights = model.trainableWeights.reduce((n, w) => n + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
-    const replica = new Replica(tf, model, makeOptimizer(tf, optimizer), fuseLayers ?? fast, optimizer, flatAdam ?? (fast && Replica.flatAdamPays(weights)));
+    const simd = fast && simdKernels(asWasmBackend(tf.backend()).wasm.asm?.memory) !== null;
+    const flatAdam = options.flatAdam ?? (fast && Replica.flatAdamPays(weights, simd));
+    const replica = new Replica(tf, model, makeOptimizer(tf, optimizer), options.step ?? (fast ? 'direct' : 'layers'), optimizer, flatAdam);
     if (initialWeights !== undefined) replica.setWeights(initialWeights);
     return replica;
   }
@@ -84,6 +101,7 @@ export class Replica {
    * `scale` × the shard's mean loss (a data-parallel worker passes its share of the batch).
    */
   computeGradients(x: Float32Array, y: Int32Array, n: number, scale = 1): ShardGradients {
+    if (this.direct !== null) return this.direct.gradients(x, y.length === n ? y : y.subarray(0, n), n, scale);
     const tf = this.tf;
     return tf.tidy(() => {
       const xs = this.images(x, n);
@@ -110,9 +128,7 @@ export class Replica {
   /** Applies one optimizer update with the given gradients (in variable order). */
   applyGradients(grads: tfjs.Tensor[]): void {
     if (this.flatAdam !== null) {
-      this.flatGrads ??= new Float32Array(this.parameterCount);
-      this.writeFlat(grads, this.flatGrads);
-      this.flatAdam.apply([this.flatGrads]);
+      this.flatAdam.applyTensors(grads);
       return;
     }
     this.optimizer.applyGradients(this.variables.map((v, i) => ({ name: v.name, tensor: grads[i]! })));
@@ -120,9 +136,11 @@ export class Replica {
 
   /** Writes the gradients, flattened in variable order, into `dst` (parameterCount floats). */
   writeFlat(grads: tfjs.Tensor[], dst: Float32Array): void {
+    // On wasm straight from the heap (dataSync would copy each tensor out first).
+    const backend = this.tf.getBackend() === 'wasm' ? asWasmBackend(this.tf.backend()) : null;
     let offset = 0;
     for (const g of grads) {
-      dst.set(g.dataSync() as Float32Array, offset);
+      dst.set(backend === null ? g.dataSync() as Float32Array : f32View(backend, g), offset);
       offset += g.size;
     }
   }
@@ -158,6 +176,7 @@ export class Replica {
   }
 
   predictBatch(x: Float32Array, n: number): Float32Array {
+    if (this.direct !== null) return this.direct.predict(x, n);
     const tf = this.tf;
     const probs = tf.tidy(() => this.model.apply(this.images(x, n), { training: false }) as tfjs.Tensor);
     const out = probs.dataSync() as Float32Array;
@@ -213,6 +232,7 @@ export class Replica {
   dispose(): void {
     this.model.dispose();
     this.optimizer.dispose();
+    this.flatAdam?.dispose();
   }
 }
 

@@ -35,7 +35,8 @@ export interface PendingUpdate { bank: number; slots: number[] }
 
 export type WorkerReply =
   | { type: 'ready'; parameterCount: number; imageShape: [number, number, number]; numClasses: number; tfjsVersion: string }
-  | { type: 'gradients'; loss: number; correct: number }
+  /** busyMs: the worker's own time on this request (the pending update and the gradients). */
+  | { type: 'gradients'; loss: number; correct: number; busyMs: number }
   | { type: 'done' }
   | { type: 'predictions'; probabilities: Float32Array }
   | { type: 'weights'; weights: WeightSet };

@@ -16,7 +16,7 @@ beforeAll(async () => {
   start = seedModel(tf, { imageSize: SIZE, channels: 3, numClasses: 3, seed: 11 });
 });
 
-const replica = (flat: boolean) => Replica.create(tf, start.modelJson, adam, start.initialWeights, true, flat);
+const replica = (flat: boolean) => Replica.create(tf, start.modelJson, adam, start.initialWeights, { flatAdam: flat });
 
 function steps(r: Replica, from: number, count: number): void {
   for (let i = from; i < from + count; i++) {

@@ -1,6 +1,7 @@
 // Every kernel Facet registers on the wasm backend gives the stock cpu kernel's answer.
 // Tolerance: |wasm − cpu| ≤ 1e-4·max|cpu| + 1e-5 (float32 sums taken in a different order).
 import { beforeAll, describe, expect, it } from 'vitest';
+import type * as tfjs from '@tensorflow/tfjs';
 import { loadEngine, type Tf } from '../../../../../src/main/core/platform/engine/index.js';
 
 let tf: Tf;
@@ -162,5 +163,125 @@ describe('Identity and Cast on wasm', () => {
     expect(Array.from(ints.dataSync())).toEqual([1, -2, 3]);
     tf.dispose([same, copy, ints]);
     expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('FacetConvPoolGrad (conv → ReLU → 2×2 max-pool backward in one pass) on wasm', () => {
+  // [batch, height, width, inChannels, outChannels, kernel, activation, input gradient, tie levels]
+  const cases = [
+    { shape: [2, 20, 20, 3, 16, 3], activation: 'relu', inputGrad: false, levels: 0 }, // first layer, RGB (row of 9 floats)
+    { shape: [2, 16, 16, 1, 16, 3], activation: 'relu', inputGrad: false, levels: 0 }, // first layer, gray (row of 3)
+    { shape: [3, 15, 15, 16, 32, 3], activation: 'relu', inputGrad: true, levels: 0 }, // odd conv output: last row/column unpooled
+    { shape: [2, 10, 10, 32, 64, 3], activation: 'relu', inputGrad: true, levels: 0 }, // channels split into blocks
+    { shape: [2, 12, 11, 4, 8, 3], activation: 'relu', inputGrad: true, levels: 3 }, // ties inside pooling windows
+    { shape: [2, 9, 9, 4, 4, 2], activation: 'linear', inputGrad: true, levels: 3 },
+    { shape: [1, 11, 12, 4, 8, 5], activation: 'relu', inputGrad: true, levels: 0 },
+    // Channel counts that are not whole quads route one channel at a time.
+    { shape: [2, 9, 10, 4, 6, 3], activation: 'relu', inputGrad: true, levels: 3 },
+    { shape: [2, 8, 8, 1, 5, 3], activation: 'linear', inputGrad: false, levels: 0 },
+    // 'same' padding: a zero-padded copy of x; even and odd map sizes, an even kernel (uneven padding).
+    { shape: [2, 15, 14, 16, 32, 3], activation: 'relu', inputGrad: true, levels: 0, pad: 'same' },
+    { shape: [2, 12, 12, 3, 16, 3], activation: 'relu', inputGrad: false, levels: 3, pad: 'same' },
+    { shape: [2, 9, 10, 4, 8, 2], activation: 'relu', inputGrad: true, levels: 0, pad: 'same' },
+  ] as const;
+  it.each(cases)('matches the cpu gradients of maxPool(act(conv + b)) for $shape $activation dx=$inputGrad ties=$levels $pad',
+    async ({ shape: [n, h, w, ci, co, k], activation, inputGrad, levels, ...rest }) => {
+      const pad = 'pad' in rest ? rest.pad : 'valid';
+      // With levels, integer inputs and weights make equal conv outputs (ties) common.
+      const xData = levels > 0 ? values(n * h * w * ci, 11, levels) : values(n * h * w * ci, 11);
+      const wData = levels > 0 ? values(k * k * ci * co, 12, 3).map((v) => v - 1) : values(k * k * ci * co, 12);
+      const bData = values(co, 13);
+      await tf.setBackend('cpu');
+      const [xs, filter, bias] = [tf.tensor4d(xData, [n, h, w, ci]), tf.tensor4d(wData, [k, k, ci, co]), tf.tensor1d(bData)];
+      const act = (t: tfjs.Tensor4D) => (activation === 'relu' ? tf.relu(t) : t);
+      const y = tf.tidy(() => act(tf.add(tf.conv2d(xs, filter, 1, pad), bias)));
+      const pooledShape = [n, y.shape[1] >> 1, y.shape[2] >> 1, co];
+      const dyData = values(pooledShape.reduce((p, d) => p * d, 1), 14);
+      const dy = tf.tensor(dyData, pooledShape);
+      const expected = tf.grads((a, b, c) => tf.sum(tf.mul(tf.maxPool(act(tf.add(tf.conv2d(a as tfjs.Tensor4D, b as tfjs.Tensor4D, 1, pad), c)), 2, 2, 'valid'), dy)))([xs, filter, bias]);
+      const cpu = expected.map((t) => ({ shape: [...t.shape], data: Float32Array.from(t.dataSync()) }));
+      const yData = Float32Array.from(y.dataSync());
+      const yShape = [...y.shape];
+      tf.dispose([xs, filter, bias, y, dy, ...expected]);
+
+      await tf.setBackend('wasm');
+      const inputs = {
+        x: tf.tensor4d(xData, [n, h, w, ci]), filter: tf.tensor4d(wData, [k, k, ci, co]),
+        y: tf.tensor(yData, yShape), dy: tf.tensor(dyData, pooledShape),
+      };
+      const outs = tf.engine().runKernel('FacetConvPoolGrad', inputs, { activation, inputGrad, pad } as never) as unknown as tfjs.Tensor[];
+      expect(outs).toHaveLength(inputGrad ? 3 : 2);
+      const [dw, db, dx] = outs.map((t) => ({ shape: [...t.shape], data: Float32Array.from(t.dataSync()) }));
+      tf.dispose([...Object.values(inputs), ...outs]);
+      const close = (got: { shape: number[]; data: Float32Array }, want: { shape: number[]; data: Float32Array }) => {
+        expect(got.shape).toEqual(want.shape);
+        let scale = 0;
+        let worst = 0;
+        want.data.forEach((v, i) => { scale = Math.max(scale, Math.abs(v)); worst = Math.max(worst, Math.abs(v - got.data[i]!)); });
+        expect(scale).toBeGreaterThan(0);
+        expect(worst).toBeLessThanOrEqual(1e-4 * scale + 1e-5);
+      };
+      close(dw!, cpu[1]!);
+      close(db!, cpu[2]!);
+      if (inputGrad) close(dx!, cpu[0]!);
+    });
+});
+
+describe('FacetDense (x·W + b, ReLU) on wasm', () => {
+  // [rows, inputs, units, activation, bias]: whole tiles, and row/column remainders (4×8, 4×4, 1×8, 1×4 tiles).
+  const cases = [
+    { n: 16, k: 2304, m: 128, activation: 'relu', bias: true },
+    { n: 13, k: 37, m: 12, activation: 'linear', bias: false },
+    { n: 3, k: 5, m: 4, activation: 'relu', bias: true },
+    { n: 1, k: 10, m: 8, activation: 'linear', bias: true },
+    { n: 5, k: 20000, m: 4, activation: 'relu', bias: true }, // the sum in blocks of steps (partial sums kept in the output)
+    { n: 2304, k: 16, m: 128, activation: 'linear', bias: false, transposeX: true }, // a Dense weight gradient xᵀ·dz
+    { n: 7, k: 3, m: 12, activation: 'relu', bias: true, transposeX: true },
+  ] as const;
+  it.each(cases)('matches cpu matMul + bias + activation for [$n,$k]·[$k,$m] $activation bias=$bias transposeX=$transposeX', async ({ n, k, m, activation, bias, ...rest }) => {
+    const transposeX = 'transposeX' in rest;
+    const xData = values(n * k, 21);
+    const wData = values(k * m, 22);
+    const bData = values(m, 23);
+    await tf.setBackend('cpu');
+    const expected = tf.tidy(() => {
+      let z = tf.matMul(tf.tensor2d(xData, transposeX ? [k, n] : [n, k]), tf.tensor2d(wData, [k, m]), transposeX);
+      if (bias) z = tf.add(z, tf.tensor1d(bData));
+      return activation === 'relu' ? tf.relu(z) : z;
+    });
+    const want = Float32Array.from(expected.dataSync());
+    expected.dispose();
+    await tf.setBackend('wasm');
+    const inputs = { x: tf.tensor2d(xData, transposeX ? [k, n] : [n, k]), w: tf.tensor2d(wData, [k, m]), ...(bias ? { bias: tf.tensor1d(bData) } : {}) };
+    const out = tf.engine().runKernel('FacetDense', inputs, { activation, transposeX } as never) as tfjs.Tensor;
+    expect(out.shape).toEqual([n, m]);
+    const got = Float32Array.from(out.dataSync());
+    tf.dispose([out, ...Object.values(inputs)]);
+    let scale = 0;
+    let worst = 0;
+    want.forEach((v, i) => { scale = Math.max(scale, Math.abs(v)); worst = Math.max(worst, Math.abs(v - got[i]!)); });
+    expect(scale).toBeGreaterThan(0);
+    expect(worst).toBeLessThanOrEqual(1e-4 * scale + 1e-5);
+  });
+});
+
+describe('SIMD helpers on the wasm heap', () => {
+  it('scaleShift is Rescaling (x·scale + offset in float32) and addInto is Add, to the bit', async () => {
+    const { simdKernels } = await import('../../../../../src/main/core/platform/engine/kernels/simd-kernels.js');
+    const { asWasmBackend, heapOffset, f32View } = await import('../../../../../src/main/core/platform/engine/kernels/wasm-backend.js');
+    const size = 1000; // 250 quads
+    const a = values(size, 31).map((v) => Math.round((v + 1) * 127.5));
+    const b = values(size, 32);
+    await tf.setBackend('cpu');
+    const want = tf.tidy(() => [tf.add(tf.mul(tf.tensor1d(a), 1 / 255), 0.25), tf.add(tf.tensor1d(a), tf.tensor1d(b))].map((t) => Float32Array.from(t.dataSync())));
+    await tf.setBackend('wasm');
+    const backend = asWasmBackend(tf.backend());
+    const simd = simdKernels(backend.wasm.asm?.memory)!;
+    const [ta, tb, tc] = [tf.tensor1d(a), tf.tensor1d(b), tf.tensor1d(a)];
+    simd.scaleShift(heapOffset(backend, ta), size / 4, 1 / 255, 0.25);
+    simd.addInto(heapOffset(backend, tc), heapOffset(backend, tb), size / 4);
+    expect(Array.from(f32View(backend, ta))).toEqual(Array.from(want[0]!));
+    expect(Array.from(f32View(backend, tc))).toEqual(Array.from(want[1]!));
+    tf.dispose([ta, tb, tc]);
   });
 });

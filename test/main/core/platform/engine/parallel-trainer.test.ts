@@ -62,6 +62,21 @@ describe('data-parallel step trainer', () => {
     expect(maxAbsDiff(await three.getWeights(), await one.getWeights())).toBeLessThan(1e-5);
   }, 60_000);
 
+  it.each([1, 2])('repeats a run to the bit for the same start and %i thread(s) (direct step, conv-pool kernel, SIMD Adam)', async (threads) => {
+    const run = async () => {
+      const t = await trainer(threads, 'adam');
+      for (let step = 0; step < 3; step++) {
+        const { x, y } = makeBatch(12, SIZE, 1, 4, 300 + step);
+        await t.trainBatch(x, y, 12);
+      }
+      return { weights: await t.getWeights(), state: await t.getOptimizerState() };
+    };
+    const [a, b] = [await run(), await run()];
+    expect(maxAbsDiff(a.weights, b.weights)).toBe(0);
+    expect(maxAbsDiff(a.state, b.state)).toBe(0);
+    expect(maxAbsDiff(a.weights, start.initialWeights!)).toBeGreaterThan(1e-4);
+  }, 60_000);
+
   it('moves weights and optimizer state in and out of every replica', async () => {
     const two = await trainer(2, 'adam');
     const { x, y } = makeBatch(8, SIZE, 1, 4, 11);

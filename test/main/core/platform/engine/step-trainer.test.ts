@@ -1,6 +1,7 @@
 // The fast wasm engine trains the seed CNN like the stock cpu engine, without leaking tensors.
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createStepTrainer, loadEngine, type StepTrainer, type Tf, type TrainerSpec } from '../../../../../src/main/core/platform/engine/index.js';
+import { Replica, type StepMode } from '../../../../../src/main/core/platform/engine/replica.js';
 import { makeBatch, maxAbsDiff, seedModel } from './fixtures.js';
 
 let tf: Tf;
@@ -103,34 +104,63 @@ describe('wasm step trainer', () => {
   });
 });
 
-describe('fused layers on wasm', () => {
-  it('train exactly like the tfjs-layers graph (conv/dense + bias + relu fused, hand-written gradients)', async () => {
-    const { Replica } = await import('../../../../../src/main/core/platform/engine/replica.js');
+describe('fused layers and the direct step on wasm', () => {
+  const samePadding = () => seedModel(tf, { imageSize: SIZE, channels: 3, numClasses: 3, seed: 3, padding: 'same' });
+  const run = async (step: StepMode, model = start, steps = 3) => {
     await tf.setBackend('wasm');
-    const run = async (fuse: boolean) => {
-      const r = await Replica.create(tf, start.modelJson, { name: 'sgd', learningRate: 0.05 }, start.initialWeights, fuse);
-      const losses = [0, 1, 2].map((i) => {
-        const { x, y } = makeBatch(6, SIZE, 3, 3, 300 + i);
-        return r.trainBatch(x, y, 6).loss;
-      });
-      const weights = r.getWeights();
-      r.dispose();
-      return { losses, weights };
-    };
-    const layers = await run(false);
-    const fused = await run(true);
-    fused.losses.forEach((loss, i) => expect(loss).toBeCloseTo(layers.losses[i]!, 5));
-    expect(maxAbsDiff(fused.weights, layers.weights)).toBeLessThan(1e-5);
+    const r = await Replica.create(tf, model.modelJson, { name: 'sgd', learningRate: 0.05 }, model.initialWeights, { step });
+    const losses = Array.from({ length: steps }, (_, i) => {
+      const { x, y } = makeBatch(6, SIZE, 3, 3, 300 + i);
+      return r.trainBatch(x, y, 6).loss;
+    });
+    const weights = r.getWeights();
+    r.dispose();
+    return { losses, weights };
+  };
+
+  it.each([['fused', 'valid'], ['direct', 'valid'], ['fused', 'same'], ['direct', 'same']] as const)(
+    '%s, %s padding: trains exactly like the tfjs-layers graph (conv/dense + bias + relu fused, conv → pool backward in one kernel, hand-written gradients)',
+    async (step, padding) => {
+      const model = padding === 'same' ? samePadding() : start;
+      const layers = await run('layers', model);
+      const fast = await run(step, model);
+      fast.losses.forEach((loss, i) => expect(loss).toBeCloseTo(layers.losses[i]!, 5));
+      expect(maxAbsDiff(fast.weights, layers.weights)).toBeLessThan(1e-5);
+    });
+
+  it.each(['valid', 'same'] as const)('direct: predicts like tfjs-layers\' inference (%s padding)', async (padding) => {
+    await tf.setBackend('wasm');
+    const model = padding === 'same' ? samePadding() : start;
+    const make = (step: StepMode) => Replica.create(tf, model.modelJson, { name: 'sgd', learningRate: 0.05 }, model.initialWeights, { step });
+    const [direct, layers] = [await make('direct'), await make('layers')];
+    const { x } = makeBatch(5, SIZE, 3, 3, 77);
+    const [a, b] = [direct.predictBatch(x, 5), layers.predictBatch(x, 5)];
+    expect(a).toHaveLength(15);
+    a.forEach((p, i) => expect(p).toBeCloseTo(b[i]!, 5));
+    direct.dispose();
+    layers.dispose();
   });
 
-  it('do not leak tensors, and getOptimizerState does not either', async () => {
+  it.each(['valid', 'same'] as const)('direct: takes the seed CNN with %s padding (it is not the fused path under another name)', async (padding) => {
+    await tf.setBackend('wasm');
+    const model = padding === 'same' ? samePadding() : start;
+    const r = await Replica.create(tf, model.modelJson, { name: 'sgd', learningRate: 0.05 }, model.initialWeights, { step: 'direct' });
+    expect((r as unknown as { direct: unknown }).direct).not.toBeNull();
+    r.dispose();
+  });
+
+  it('do not leak tensors or wasm buffers, and getOptimizerState does not either', async () => {
     const trainer = await createStepTrainer({ ...start, optimizer: { name: 'adam', learningRate: 1e-3 }, threads: 1, engine: { prefer: 'wasm' } });
     await train(trainer, 2, 4);
     const steady = tf.memory().numTensors;
+    // Buffers a kernel allocates for itself (scratch, outputs) are not tensors: count the backend's.
+    const buffers = () => tf.backend().numDataIds();
+    const steadyBuffers = buffers();
     await train(trainer, 2, 4);
     await trainer.getOptimizerState();
     await trainer.getOptimizerState();
     expect(tf.memory().numTensors).toBe(steady);
+    expect(buffers()).toBe(steadyBuffers);
     await trainer.dispose();
   });
 });

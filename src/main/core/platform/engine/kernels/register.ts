@@ -3,6 +3,8 @@ import type { KernelConfig } from '@tensorflow/tfjs';
 import type { Tf } from '../types.js';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter.js';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
+import { convPoolGradConfig } from './conv-pool-grad.js';
+import { denseConfig } from './dense.js';
 import { castConfig, identityConfig } from './identity.js';
 import { matMulConfig } from './mat-mul.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
@@ -22,6 +24,8 @@ export function fastKernelConfigs(tf: Tf): KernelConfig[] {
     identityConfig(stock.identity),
     castConfig(stock.cast),
     reluGradConfig(),
+    convPoolGradConfig(),
+    denseConfig(),
   ];
 }
 
