@@ -10,8 +10,9 @@
 // embedding the augmented views of the training images (transfer with views: this preset's alone),
 // face analysis (face-embedding) — and the run itself, which then finds its input prepared.
 //   npm run bench:presets -- [--sets demo,fashion,small] [--count 600] [--fashion-per-class 100]
-//     [--labelled 50] [--test-per-class 100] [--views 2] [--epochs-cnn 20] [--epochs-head 30] [--json FILE] [--no-sweep]
-// On the small-label set it also sweeps the number of augmented views (0, N, 2N) over three seeds.
+//     [--labelled 50] [--test-per-class 100] [--views 2] [--epochs-cnn 20] [--epochs-head 30] [--json FILE] [--no-sweep] [--recipes]
+// On the small-label set it also sweeps the number of augmented views (0, N, 2N) over three seeds, and
+// with --recipes, N views drawn with gentler augmentations than the default flip + rotation 0.1.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -225,8 +226,7 @@ async function benchSet(set: DataSet, dir: string): Promise<Row[]> {
 async function sweepViews(core: Core, datasetId: number, snap: Snapshot, root: string): Promise<void> {
   const ws = core.workspace;
   const train = snap.items.filter((i) => i.split === 'train');
-  console.log(`
-  augmented views sweep (${train.length} training images; test accuracy over seeds 1, 2, 3):`);
+  console.log(`\n  augmented views sweep (${train.length} training images; test accuracy over seeds 1, 2, 3):`);
   for (const backbone of ['mobilenet', 'centernet'] as const) {
     for (const v of [0, views, 2 * views]) {
       let viewsSeconds = 0;
@@ -245,11 +245,34 @@ async function sweepViews(core: Core, datasetId: number, snap: Snapshot, root: s
         runSeconds += seconds(started);
         accuracies.push(getRunDetail(ws.db, runId).test?.accuracy ?? NaN);
       }
-      const mean = accuracies.reduce((a, b) => a + b, 0) / accuracies.length;
-      const sd = Math.sqrt(accuracies.reduce((a, b) => a + (b - mean) ** 2, 0) / (accuracies.length - 1));
-      console.log(`    ${backbone} ${v} views: ${(mean * 100).toFixed(1)}% ± ${(sd * 100).toFixed(1)} (${accuracies.map((a) => (a * 100).toFixed(1)).join(', ')}); head ${(runSeconds / 3).toFixed(1)} s a run${v > 0 ? `; ${embedded} more views embedded in ${viewsSeconds.toFixed(1)} s` : ''}; load ${load1()}`);
+      console.log(`    ${backbone} ${v} views: ${spread(accuracies)}; head ${(runSeconds / 3).toFixed(1)} s a run${v > 0 ? `; ${embedded} more views embedded in ${viewsSeconds.toFixed(1)} s` : ''}; load ${load1()}`);
+    }
+    // --recipes: is it the recipe? `views` views drawn with gentler augmentations than the default.
+    if (!process.argv.includes('--recipes')) continue;
+    for (const [name, augmentation] of Object.entries(GENTLER_RECIPES)) {
+      const pass = await embedViews(ws.db, train.map((t) => ({ hash: t.hash, path: t.path, absPath: path.join(root, t.path) })), { backbone, augmentation, views });
+      const accuracies: number[] = [];
+      for (const seed of [1, 2, 3]) {
+        const runId = createRunRow(ws.db, datasetId, snap.id, `sweep ${backbone} ${name}`, HyperparametersSchema.parse({ preset: 'transfer', backbone, augmentedViews: views, augmentation, seed, ...HEAD }));
+        await trainRun(ws.db, runId, { workspaceDir: ws.dir, cacheDir: ws.cacheDir });
+        accuracies.push(getRunDetail(ws.db, runId).test?.accuracy ?? NaN);
+      }
+      console.log(`    ${backbone} ${views} views, ${name}: ${spread(accuracies)}; views embedded in ${pass.seconds.toFixed(1)} s; load ${load1()}`);
     }
   }
+}
+
+const GENTLER_RECIPES = {
+  'flip only': { flip: true, rotation: 0, zoom: 0, contrast: 0 },
+  'flip + zoom 0.1': { flip: true, rotation: 0, zoom: 0.1, contrast: 0 },
+  'flip + rotation 0.03 (±11°)': { flip: true, rotation: 0.03, zoom: 0, contrast: 0 },
+};
+
+/** Mean ± sample standard deviation of test accuracies, then each. */
+function spread(accuracies: number[]): string {
+  const mean = accuracies.reduce((a, b) => a + b, 0) / accuracies.length;
+  const sd = Math.sqrt(accuracies.reduce((a, b) => a + (b - mean) ** 2, 0) / (accuracies.length - 1));
+  return `${(mean * 100).toFixed(1)}% ± ${(sd * 100).toFixed(1)} (${accuracies.map((a) => (a * 100).toFixed(1)).join(', ')})`;
 }
 
 const pct = (a: number | null) => (a === null ? '–' : `${(a * 100).toFixed(1)}%`);
