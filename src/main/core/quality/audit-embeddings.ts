@@ -8,12 +8,12 @@
 // fashion, three seeded draws), the audit with both had precision@k 0.83 and recall@2k 0.94, with
 // mobilenet alone 0.79 and 0.92.
 //
-// The sources are averaged with fixed weights. Measured on the same draws and not kept, because they
-// moved neither figure by more than one flip in 75 on any draw: weighting each source by its own out-of-fold
-// accuracy (as cleanlab's get_label_quality_ensemble_scores offers), scaling each by the temperature
-// that minimises its log loss before averaging (Guo et al., "On calibration of modern neural
-// networks", ICML 2017), and ranking by the normalized margin instead of self-confidence (worse:
-// precision@k 0.67 against 0.79).
+// The sources are averaged with fixed weights. Measured on the same draws and not kept, because
+// neither moved a figure by more than one flip in 75 on any draw: weighting each source by its own
+// out-of-fold accuracy (as cleanlab's get_label_quality_ensemble_scores offers), and scaling each by
+// the temperature that minimises its log loss before averaging (Guo et al., "On calibration of
+// modern neural networks", ICML 2017). Ranking by the normalized margin instead of self-confidence
+// was worse (precision@k 0.67 against 0.79).
 import type { Database } from '../platform/store/db.js';
 import { writeTransaction } from '../platform/store/db.js';
 import { auditClasses, getAudit, loadAuditItems } from './audit-store.js';
