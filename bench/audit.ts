@@ -94,7 +94,8 @@ async function main(): Promise<void> {
       const t = performance.now();
       const s = fork ? await core.call('embeddings/start', { datasetId: summary.datasetId, backbone }) : await embedDataset(db, summary.datasetId, { backbone });
       keepEmbeddings(db, backbone);
-      embedSeconds.set(backbone, `${since(t).toFixed(1)} s for ${s.newlyEmbedded} images${cached ? ` (${cached} from the cache ${EMBEDDINGS_CACHE})` : ''} on ${s.backend}`);
+      const fromCache = cached ? `${cached} from the cache ${EMBEDDINGS_CACHE}` : '';
+      embedSeconds.set(backbone, s.newlyEmbedded === 0 && cached ? `all ${fromCache}` : `${since(t).toFixed(1)} s for ${s.newlyEmbedded} images on ${s.backend}${cached ? `; ${fromCache}` : ''}`);
       console.log(`Embedded with ${backbone}: ${embedSeconds.get(backbone)}`);
     }
 

@@ -5,7 +5,15 @@
 //
 // Two backbones see different things (MobileNetV2 trained on ImageNet classes, CenterNet on COCO
 // objects), and their errors differ: on Fashion-MNIST with 5% flips (npm run bench:audit -- --set
-// fashion), the ensemble with both found more of the flips in the top 2k than with either alone.
+// fashion, three seeded draws), the audit with both had precision@k 0.83 and recall@2k 0.94, with
+// mobilenet alone 0.79 and 0.92.
+//
+// The sources are averaged with fixed weights. Measured on the same draws and not kept, because
+// neither moved a figure by more than one flip in 75 on any draw: weighting each source by its own
+// out-of-fold accuracy (as cleanlab's get_label_quality_ensemble_scores offers), and scaling each by
+// the temperature that minimises its log loss before averaging (Guo et al., "On calibration of
+// modern neural networks", ICML 2017). Ranking by the normalized margin instead of self-confidence
+// was worse (precision@k 0.67 against 0.79).
 import type { Database } from '../platform/store/db.js';
 import { writeTransaction } from '../platform/store/db.js';
 import { auditClasses, getAudit, loadAuditItems } from './audit-store.js';

@@ -4,11 +4,16 @@
 //
 // - kNN label disagreement: each image's class probabilities are the distance-weighted vote of its
 //   k nearest other images (leave-one-out, so the image's own label never votes; k chosen by
-//   validation, see knnOpinion). A
-//   flipped label sits among neighbours of its true class. (Bahri, Jiang and Gupta, "Deep k-NN for
+//   validation, see knnOpinion). A flipped label sits among neighbours of its true class. (Bahri, Jiang and Gupta, "Deep k-NN for
 //   noisy labels", ICML 2020; cleanlab Datalab's label check offers the same kNN estimate.)
 // - a head on embeddings: multinomial logistic regression trained on the other folds of the audit's
 //   own stratified folds, predicting the held-out fold, the same out-of-sample rule the CNN follows.
+//
+// Each view's one setting (k; the head's L2) is chosen by validation on the audited set itself. On
+// Fashion-MNIST with 5% flips (three seeded draws; npm run bench:audit -- --set fashion) that made
+// each view alone better at finding the flips — kNN precision@k 0.59 → 0.67, the head's 0.64 → 0.74
+// and its log loss 1.36 → 0.90 — while the ensemble below moved by at most two of 75 flips per draw,
+// up as often as down (it already averaged the views' errors away).
 //
 // ensemble() averages these with the CNN's out-of-fold probabilities; confident learning then ranks
 // the averaged matrix unchanged (averaged probabilities are still probabilities, and per-class
