@@ -1,14 +1,15 @@
 // npm run bench:labelling — labelling from scratch with a simulated labeller (issue 17). A labelled
 // data set is imported as unlabelled; the labeller knows the true classes and labels in batches of
 // 50 in queue order; after each batch the suggestions are refreshed and scored. Random order depends
-// on its seed (and active order on it too: k-means starts, samples), so every order is run with
-// several queue seeds and reported as mean ± standard deviation (and the range) per batch.
+// on its seed (and active order on it too: k-means starts, samples), and both on which images are in
+// the labelling pool, so every order is run with several seeds (each its own queue seed and evaluation
+// sample) and reported as mean ± standard deviation (and the range) per batch.
 // Two scores per batch:
 // - "rest": accuracy of the suggestions on the still-unlabelled images of the labelling pool (the
 //   issue's figure). It depends on WHICH images are left: an order that takes the hard images leaves
 //   easy ones, and one that takes typical images leaves the odd ones.
-// - "fixed": accuracy on a fixed seeded sample (--eval-share of the set) that no order ever offers to
-//   the labeller, so every order is scored on the same images.
+// - "fixed": accuracy on a seeded sample (--eval-share of the set) that no order ever offers to the
+//   labeller, so every order is scored on the same images.
 // Reliability: of the suggestions shown at ≥ 90% confidence (all unlabelled images), the share right,
 // pooled over the seeds; and the expected calibration error (10 bins). Also: labels needed to reach
 // 90% of what all labels give, bulk acceptance at ≥ 90% after 300 labels, embedding throughput,
@@ -152,15 +153,19 @@ async function simulate(name: string, folder: string, truth: Map<string, string>
   const ceiling = full.validationAccuracy ?? 0;
   console.log(`all ${full.labelled} labels: cross-validated accuracy ${pct(ceiling)} (head trained in ${full.seconds} s)`);
 
-  // The fixed evaluation sample: the same for every order and seed, never offered to the labeller.
-  const fixed = new Set(shuffleInPlace(images.map((i) => i.id).sort((a, b) => a - b), mulberry32(hashString(`bench-eval:${name}`))).slice(0, Math.round(images.length * evalShare)));
-  const pool = images.length - fixed.size;
-  console.log(`fixed evaluation sample: ${fixed.size} images never offered to the labeller; labelling pool: ${pool} · queue seeds ${seeds.join(', ')}`);
+  // The fixed evaluation sample of a seed: drawn by path (image ids depend on the import's order), the
+  // same for every order, never offered to the labeller. A new one per seed, so the mean is over
+  // labelling pools as well as queue seeds (which images are in the pool moves k-means a lot).
+  const byPath = [...images].sort((x, y) => x.path.localeCompare(y.path)).map((i) => i.id);
+  const fixedOf = (seed: number) => new Set(shuffleInPlace([...byPath], mulberry32(hashString(`bench-eval:${name}:${seed}`))).slice(0, Math.round(images.length * evalShare)));
+  const pool = images.length - fixedOf(seeds[0]!).size;
+  console.log(`fixed evaluation sample: ${images.length - pool} images never offered to the labeller, drawn per seed; labelling pool: ${pool} · seeds ${seeds.join(', ')}`);
 
   const runs = new Map<string, Point[][]>();
   for (const order of orders) {
     const perSeed: Point[][] = [];
     for (const seed of seeds) {
+      const fixed = fixedOf(seed);
       reset(datasetId);
       db.prepare('UPDATE datasets SET seed = ? WHERE id = ?').run(seed, datasetId);
       const curve: Point[] = [];
@@ -193,18 +198,18 @@ async function simulate(name: string, folder: string, truth: Map<string, string>
 function report(runs: Map<string, Point[][]>, a: string, b: string, ceiling: number): void {
   const at = (order: string, i: number) => runs.get(order)!.map((curve) => curve[i]!);
   const steps = runs.get(a)![0]!.length;
-  console.log(`accuracy of the suggestions in %, mean ± sd over ${seeds.length} queue seeds [min–max]; ≥90%: suggestions shown at ≥ 90% (mean count) and the share right (pooled); ECE: expected calibration error`);
-  console.log(`labels | ${a}: rest | ${b}: rest | Δ rest | ${a}: fixed | ${b}: fixed | Δ fixed | ${a} ≥90%: n, right | ${b} ≥90%: n, right | ECE ${a} / ${b} | ${a} method | queue s | suggest s`);
-  const worseRest: number[] = [];
-  const worseFixed: number[] = [];
+  console.log(`accuracy of the suggestions in %, mean ± sd over ${seeds.length} seeds (queue seed and evaluation sample) [min–max]; ≥90%: suggestions shown at ≥ 90% (mean count) and the share right (pooled); ECE: expected calibration error`);
+  console.log(`labels | ${a}: rest | ${b}: rest | Δ rest | ${a}: fixed | ${b}: fixed | Δ fixed | seeds ${a} ≥ ${b}: rest · fixed | ${a} ≥90%: n, right | ${b} ≥90%: n, right | ECE ${a} / ${b} | ${a} method | queue s | suggest s`);
+  const worseRest: string[] = [];
+  const worseFixed: string[] = [];
   for (let i = 0; i < steps; i++) {
     const pa = at(a, i);
     const pb = at(b, i);
     const vals = (ps: Point[], k: 'rest' | 'fixed') => ps.map((p) => p[k] ?? 0);
     const dRest = mean(vals(pa, 'rest')) - mean(vals(pb, 'rest'));
     const dFixed = mean(vals(pa, 'fixed')) - mean(vals(pb, 'fixed'));
-    if (dRest < 0) worseRest.push(pa[0]!.labels);
-    if (dFixed < 0) worseFixed.push(pa[0]!.labels);
+    if (dRest < 0) worseRest.push(`${pa[0]!.labels} (${(dRest * 100).toFixed(2)})`);
+    if (dFixed < 0) worseFixed.push(`${pa[0]!.labels} (${(dFixed * 100).toFixed(2)})`);
     const high = (ps: Point[]) => {
       const n = ps.reduce((s, p) => s + p.high, 0);
       return `${Math.round(n / ps.length)}, ${n ? pct(ps.reduce((s, p) => s + p.highRight, 0) / n) : '–'}`;
@@ -219,6 +224,7 @@ function report(runs: Map<string, Point[][]>, a: string, b: string, ceiling: num
         `${meanSd(vals(pa, 'fixed'))} [${range(vals(pa, 'fixed'))}]`,
         `${meanSd(vals(pb, 'fixed'))} [${range(vals(pb, 'fixed'))}]`,
         `${dFixed >= 0 ? '+' : ''}${(dFixed * 100).toFixed(1)}`,
+        `${pa.filter((p, k) => (p.rest ?? 0) >= (pb[k]!.rest ?? 0)).length}/${pa.length} · ${pa.filter((p, k) => (p.fixed ?? 0) >= (pb[k]!.fixed ?? 0)).length}/${pa.length}`,
         high(pa),
         high(pb),
         `${pct(mean(pa.map((p) => p.ece ?? 0)))} / ${pct(mean(pb.map((p) => p.ece ?? 0)))}`,
@@ -240,7 +246,7 @@ function report(runs: Map<string, Point[][]>, a: string, b: string, ceiling: num
     };
     console.log(`after 300 labels: rest ${a} ${meanSd(at(a, i300).map((p) => p.rest ?? 0))} · ${b} ${meanSd(at(b, i300).map((p) => p.rest ?? 0))} · bulk accept ≥ 90%: ${a} ${bulk(a)}, ${b} ${bulk(b)}`);
   }
-  console.log(`${a} worse than ${b} (mean over seeds) after: rest ${worseRest.length ? worseRest.join(', ') : 'never'} · fixed ${worseFixed.length ? worseFixed.join(', ') : 'never'} labels`);
+  console.log(`${a} worse than ${b} (mean over seeds; Δ in points) after: rest ${worseRest.length ? worseRest.join(', ') : 'never'} · fixed ${worseFixed.length ? worseFixed.join(', ') : 'never'} labels`);
 }
 
 for (const name of sets) {

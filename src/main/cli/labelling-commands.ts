@@ -109,7 +109,7 @@ export function registerLabellingCommands(program: Command, ctx: CliContext): vo
 
   program
     .command('queue')
-    .description('the next unlabelled images to label: active (unsure and diverse first) or random')
+    .description('the next unlabelled images to label: active (typical images while labels are few, then unsure and diverse) or random')
     .argument('<dataset>', 'dataset id or name')
     .option('--count <n>', 'how many', countFlag('--count'), 20)
     .addOption(new Option('--strategy <name>', 'order').choices([...QUEUE_STRATEGIES]).default('active'))

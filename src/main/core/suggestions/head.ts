@@ -5,7 +5,8 @@
 // held-out predictions that fit says little (bench:labelling measured suggestions shown at ≥ 90%
 // right as little as 76% of the time with 20-50 labels of 10 classes, whatever the temperature), so the
 // probabilities are then shrunk toward uniform as by Laplace's rule of succession: (m·p + 1) / (m + C)
-// for m held-out predictions and C classes, a shrink that fades as labels arrive.
+// for m held-out predictions and C classes, a shrink that fades as labels arrive. C counts the classes
+// that have no label yet too: an image of such a class gets a confident wrong suggestion otherwise.
 import { hashString, mulberry32, shuffleInPlace } from '../platform/random.js';
 
 export interface Head {
@@ -154,7 +155,10 @@ export function standardiser(x: Float32Array[]): (v: Float32Array) => Float32Arr
 export interface CalibratedModel {
   head: Head;
   temperature: number;
-  /** Weight of the uniform distribution in every prediction: C / (m + C) for m calibration images. */
+  /**
+   * Weight of the uniform distribution over every class (labelled or not) in each prediction:
+   * C / (m + C) for m calibration images; `predict` gives the labelled classes their share.
+   */
   shrink: number;
   /** Accuracy of the out-of-fold predictions (null with too few labels to hold any out). */
   validationAccuracy: number | null;
@@ -167,7 +171,12 @@ export interface CalibratedModel {
  * that never saw it: the temperature is fitted and the accuracy measured on those, and their count
  * sets the shrink toward uniform; the final head learns from every label.
  */
-export function trainCalibrated(x: Float32Array[], y: number[], classes: number, opts: HeadOptions & { folds?: number; seed?: number; signal?: AbortSignal } = {}): CalibratedModel {
+export function trainCalibrated(
+  x: Float32Array[],
+  y: number[],
+  classes: number,
+  opts: HeadOptions & { folds?: number; seed?: number; signal?: AbortSignal; /** Classes of the dataset, with or without labels (≥ classes). */ allClasses?: number } = {},
+): CalibratedModel {
   const n = x.length;
   const folds = Math.min(opts.folds ?? 5, Math.max(0, Math.floor(n / 4)));
   const fold = new Array<number>(n).fill(-1);
@@ -194,14 +203,15 @@ export function trainCalibrated(x: Float32Array[], y: number[], classes: number,
   const temperature = oofLogits.length >= 10 ? fitTemperature(oofLogits, oofY) : 1;
   const correct = oofLogits.filter((z, i) => argmax(z) === oofY[i]).length;
   const head = trainHead(x, y, classes, opts);
-  const shrink = classes / (oofLogits.length + classes);
+  const all = Math.max(classes, opts.allClasses ?? classes);
+  const shrink = all / (oofLogits.length + all);
   return {
     head,
     temperature,
     shrink,
     validationAccuracy: oofLogits.length > 0 ? correct / oofLogits.length : null,
     calibrationImages: oofLogits.length,
-    predict: (v) => softmax(logitsOf(head, v), temperature).map((p) => (1 - shrink) * p + shrink / classes),
+    predict: (v) => softmax(logitsOf(head, v), temperature).map((p) => (1 - shrink) * p + shrink / all),
   };
 }
 

@@ -92,7 +92,8 @@ export function refreshSuggestions(db: Database, datasetId: number, opts: Refres
   }
   emit({ datasetId, phase: 'training', done: 0, total: 1 });
   const scale = standardiser(data.x);
-  const model = trainCalibrated(data.x.map(scale), data.y, data.classIds.length, { seed: opts.seed ?? 42, signal: opts.signal });
+  const allClasses = (db.prepare('SELECT COUNT(*) AS n FROM classes WHERE dataset_id = ? AND deleted_at IS NULL').get(datasetId) as { n: number }).n;
+  const model = trainCalibrated(data.x.map(scale), data.y, data.classIds.length, { seed: opts.seed ?? 42, signal: opts.signal, allClasses });
   if (opts.signal?.aborted) {
     return finish({ ...base, suggested: 0, validationAccuracy: null, calibrationImages: 0, temperature: 1, seconds: seconds(), status: 'cancelled' });
   }

@@ -68,6 +68,21 @@ describe('suggestion head', () => {
     for (const v of x.slice(5000, 5050)) expect(few.predict(v).reduce((s, p) => s + p, 0)).toBeCloseTo(1, 9);
   });
 
+  it('keeps a share for the classes that have no label yet', () => {
+    // Labels of 2 of the 3 classes: the third class's images would get a sure, wrong suggestion.
+    const { x, y } = blobs(3000, 3, 8, 0.05, 4);
+    const two = [...y.keys()].filter((i) => y[i] !== 2).slice(0, 40);
+    const known = trainCalibrated(two.map((i) => x[i]!), two.map((i) => y[i]!), 2, { seed: 1 });
+    const told = trainCalibrated(two.map((i) => x[i]!), two.map((i) => y[i]!), 2, { seed: 1, allClasses: 3 });
+    expect(told.shrink).toBeCloseTo(3 / 43, 10);
+    const third = x.filter((_, i) => y[i] === 2);
+    const top = (m: typeof known) => Math.max(...third.map((v) => Math.max(...m.predict(v))));
+    expect(top(told)).toBeLessThanOrEqual(41 / 43 + 1e-9);
+    expect(top(told)).toBeLessThan(top(known));
+    // What is left over is the unlabelled class's share.
+    expect(1 - told.predict(third[0]!).reduce((s, p) => s + p, 0)).toBeCloseTo(told.shrink / 3, 9);
+  });
+
   it('softmax with a higher temperature is less confident', () => {
     const z = Float64Array.from([2, 0, -1]);
     expect(softmax(z, 2)[0]!).toBeLessThan(softmax(z, 1)[0]!);
