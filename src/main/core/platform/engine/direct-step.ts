@@ -271,8 +271,7 @@ export class DirectStep {
       const clipped = Math.min(Math.max(picked, lo), hi);
       sum = f(sum + f(Math.log(clipped)));
       const dp = picked >= lo && picked <= hi ? f(top / clipped) : 0;
-      const p = probs[row + label]!;
-      const dyTimesY = f(dp * p);
+      const dyTimesY = f(dp * picked);
       for (let j = 0; j < classes; j++) {
         const pj = probs[row + j]!;
         dz[row + j] = f((j === label ? dyTimesY : 0) - f(dyTimesY * pj));
