@@ -37,6 +37,7 @@ import {
   type MapProgress,
   type MapSummary,
   type SuggestionPage,
+  type SuggestionsByImage,
   type SuggestionsProgress,
   type SuggestionsStatus,
   type SuggestionsSummary,
@@ -115,6 +116,11 @@ export const ImageQuery = z.object({
   /** Images by their face analysis: no face, one, several, analysed at all or not yet. */
   faces: z.enum(FACE_FILTERS).optional(),
   offset: z.number().int().min(0).optional(),
+  /**
+   * Sort 'path' only: the images after this path (the last one of the previous page). The next page
+   * of a long list, without stepping over every image before it; offset then counts from here.
+   */
+  after: z.string().max(4096).optional(),
   limit: z.number().int().min(1).max(100_000).optional(),
 });
 
@@ -258,6 +264,8 @@ export const calls = {
     }),
     result: returns<SuggestionPage>(),
   },
+  /** Every suggestion of the dataset's unlabelled images, compactly, for the labeller's grid. */
+  'suggestions/byImage': { args: z.object({ datasetId: id }), result: returns<SuggestionsByImage>() },
   /** Suggestions become ordinary labels with source 'suggestion' (one undoable edit); preview only counts. */
   'suggestions/accept': { args: AcceptArgs, result: returns<AcceptResult>() },
   /** The next unlabelled images to label; skip lists images the user passed over this session. */

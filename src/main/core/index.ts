@@ -44,7 +44,7 @@ import { resolveUserPath, type UserPathContext } from './platform/files/user-pat
 import { DEFAULT_BACKBONE, type EmbeddingsProgress } from '../../shared/labelling.js';
 import { LabellingJobs } from './suggestions/labelling-jobs.js';
 import { embeddingsStatus, faceSummaryAsEmbeddings } from './suggestions/embedding-status.js';
-import { acceptSuggestions as acceptLabelSuggestions, listSuggestions, suggestionsStatus } from './suggestions/accept.js';
+import { acceptSuggestions as acceptLabelSuggestions, listSuggestions, suggestionsByImage, suggestionsStatus } from './suggestions/accept.js';
 import { labellingProgress, nextInQueue } from './suggestions/queue.js';
 import { getMap } from './suggestions/map.js';
 import { issueSentence } from '../../shared/user-words.js';
@@ -203,6 +203,7 @@ export class Core {
       'suggestions/cancel': (a) => this.labelling.cancel('suggest', a.datasetId),
       'suggestions/status': (a) => suggestionsStatus(db, a.datasetId, this.labelling.running('suggest', a.datasetId) !== null),
       'suggestions/list': (a) => listSuggestions(db, a),
+      'suggestions/byImage': (a) => suggestionsByImage(db, a.datasetId),
       'suggestions/accept': (a) => acceptLabelSuggestions(db, a),
       'queue/next': (a) => nextInQueue(db, a),
       'queue/progress': (a) => labellingProgress(db, a.datasetId),

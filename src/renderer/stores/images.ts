@@ -70,9 +70,17 @@ export const useImagesStore = defineStore('images', () => {
   const followers: RowsFollower[] = [];
   let generation = 0;
 
+  /**
+   * Bumped when rows come or go, not when a listed row changes in place (patch): the index below
+   * follows it, so a label given never re-indexes 100,000 rows.
+   */
+  const rowsVersion = ref(0);
+  /** The rows as setRows last set them, read without tracking `items` (which patch triggers). */
+  let rows: ImageItem[] = [];
   const indexById = computed(() => {
+    void rowsVersion.value;
     const map = new Map<number, number>();
-    items.value.forEach((item, i) => map.set(item.id, i));
+    rows.forEach((item, i) => map.set(item.id, i));
     return map;
   });
 
@@ -84,17 +92,30 @@ export const useImagesStore = defineStore('images', () => {
     for (const f of followers) f.restart(keepSelection);
   }
 
-  async function open(id: number): Promise<void> {
+  /** `afterFirstPage`: work that can wait until the grid shows (called once, even when the load fails). */
+  async function open(id: number, afterFirstPage?: () => void): Promise<void> {
     if (datasetId.value !== id) {
       datasetId.value = id;
       filters.value = { ...NO_FILTERS };
       restart();
     }
-    await reload();
+    await reload(false, afterFirstPage);
+  }
+
+  function setRows(next: ImageItem[]): void {
+    rows = next;
+    items.value = next;
+    rowsVersion.value++;
   }
 
   /** Fetches the list for the current filters; the followers keep what they can of the old rows. */
-  async function reload(keepSelection = false): Promise<void> {
+  async function reload(keepSelection = false, afterFirstPage?: () => void): Promise<void> {
+    let shown = false;
+    const firstPageShown = () => {
+      if (shown) return;
+      shown = true;
+      afterFirstPage?.();
+    };
     if (datasetId.value === null) return;
     const mine = ++generation;
     const f = filters.value;
@@ -118,13 +139,17 @@ export const useImagesStore = defineStore('images', () => {
       const first = await api().call('images/list', { ...query, offset: 0, limit: FIRST_PAGE });
       if (mine !== generation) return;
       for (const fl of followers) fl.replacing();
-      items.value = first.items;
+      setRows(first.items);
       total.value = first.total;
+      firstPageShown();
       let offset = first.items.length;
       while (offset < first.total) {
-        const page = await api().call('images/list', { ...query, offset, limit: PAGE });
+        // Sorted by name, a page continues after the last path (the core seeks to it in an index);
+        // other sorts step over the rows before the offset.
+        const last = items.value.at(-1);
+        const page = await api().call('images/list', f.sort === 'path' && last ? { ...query, after: last.path, limit: PAGE } : { ...query, offset, limit: PAGE });
         if (mine !== generation) return;
-        items.value = items.value.concat(page.items);
+        setRows(items.value.concat(page.items));
         offset += page.items.length;
         if (page.items.length === 0) break;
       }
@@ -133,6 +158,7 @@ export const useImagesStore = defineStore('images', () => {
       if (mine === generation) error.value = asPayload(e);
     } finally {
       if (mine === generation) loading.value = false;
+      firstPageShown();
     }
   }
 
@@ -143,10 +169,11 @@ export const useImagesStore = defineStore('images', () => {
     predictionsOf = runId;
   }
 
-  /** Changes listed rows in place (a label given), without reloading the list. */
+  /** Changes listed rows in place (a label given), without reloading the list or re-indexing it. */
   function patch(rows: { imageId: number; set: Partial<ImageItem> }[]): void {
+    const index = indexById.value;
     for (const row of rows) {
-      const at = indexById.value.get(row.imageId);
+      const at = index.get(row.imageId);
       const item = at !== undefined ? items.value[at] : undefined;
       if (item) Object.assign(item, row.set);
     }

@@ -35,6 +35,9 @@ const SUGGESTIONS_JOB = { embedding: 'embeddings/progress', suggesting: 'suggest
 /** What the background job is doing, for one quiet line in the view. */
 export type BackgroundJob = JobState<typeof SUGGESTIONS_JOB>;
 
+/** A suggestion as the labeller's grid and preview show it. */
+export type ShownSuggestion = Pick<Suggestion, 'imageId' | 'classId' | 'className' | 'confidence'>;
+
 /** One label given in this view, to put the image back in front on undo. */
 interface Given {
   image: QueueImage;
@@ -56,7 +59,7 @@ export const useLabellingStore = defineStore('labelling', () => {
   /** The background job's failure, shown quietly (labelling goes on without fresh suggestions). */
   const jobError = ref<ErrorPayload | null>(null);
   /** Suggestions of unlabelled images by id, for the labeller grid. */
-  const suggestions = shallowRef(new Map<number, Suggestion>());
+  const suggestions = shallowRef(new Map<number, ShownSuggestion>());
   const skipped = new Set<number>();
   const given: Given[] = [];
   let queueGeneration = 0;
@@ -273,8 +276,14 @@ export const useLabellingStore = defineStore('labelling', () => {
     if (id === null) return;
     use(id);
     if (status.value === null) await loadStatus();
-    const page = await api().call('suggestions/list', { datasetId: id, limit: 100_000 });
-    suggestions.value = new Map(page.items.map((s) => [s.imageId, s]));
+    const all = await api().call('suggestions/byImage', { datasetId: id });
+    const names = new Map(all.classes.map((c) => [c.id, c.name]));
+    const next = new Map<number, ShownSuggestion>();
+    all.imageIds.forEach((imageId, i) => {
+      const classId = all.classIds[i]!;
+      next.set(imageId, { imageId, classId, className: names.get(classId) ?? '', confidence: all.confidences[i]! });
+    });
+    suggestions.value = next;
   }
 
   /** Bulk acceptance: how many would be accepted (preview) or accept them (one undoable edit). */

@@ -27,7 +27,7 @@ export const useSelectionStore = defineStore('selection', () => {
       focusedBefore = images.items[focus.value]?.id;
     },
     replaced(keepSelection) {
-      const present = new Set(images.items.map((i) => i.id));
+      const present = images.indexById;
       if (!keepSelection) select([...ids.value].filter((sid) => present.has(sid)));
       const at = focusedBefore !== undefined ? images.indexById.get(focusedBefore) : undefined;
       focus.value = at ?? Math.min(focus.value, Math.max(0, images.items.length - 1));

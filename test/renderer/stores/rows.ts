@@ -9,11 +9,12 @@ export const row = (id: number, className: string | null = null): ImageItem => (
 
 export const cls = (id: number, name: string): ClassDef => ({ id, datasetId: 1, name, count: 0, splits: { train: 0, val: 0, test: 0 } });
 
-/** Answers images/list from `list()` (read at each call), page by page as the core does. */
+/** Answers images/list from `list()` (read at each call; in path order), page by page as the core does. */
 export function listImages(fake: FakeApi, list: () => ImageItem[]): void {
   fake.answer('images/list', (q) => {
     const all = list();
     const offset = q.offset ?? 0;
-    return { total: all.length, offset, items: all.slice(offset, offset + (q.limit ?? all.length)).map((i) => ({ ...i })) };
+    const from = q.after === undefined ? all : all.filter((i) => i.path > q.after!);
+    return { total: all.length, offset, items: from.slice(offset, offset + (q.limit ?? all.length)).map((i) => ({ ...i })) };
   });
 }

@@ -21,12 +21,14 @@ interface DatasetRow {
   classes: number;
 }
 
+// The counts come from image_counts (migration 2026-12-09-image-counts), which triggers keep equal to
+// a COUNT(*) over images: reading them costs the same at 100 images and at 100,000.
 const DATASET_SELECT = `
   SELECT d.*,
-    (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id AND i.status = 'ok' AND i.excluded = 0) AS images,
-    (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id AND i.status = 'ok' AND i.excluded = 0 AND i.class_id IS NULL) AS unlabelled,
-    (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id AND i.status = 'unreadable') AS skipped,
-    (SELECT COUNT(*) FROM images i WHERE i.dataset_id = d.id AND i.status = 'missing') AS missing,
+    IFNULL((SELECT SUM(k.n) FROM image_counts k WHERE k.dataset_id = d.id AND k.status = 'ok' AND k.excluded = 0), 0) AS images,
+    IFNULL((SELECT SUM(k.n) FROM image_counts k WHERE k.dataset_id = d.id AND k.status = 'ok' AND k.excluded = 0 AND k.class_id = 0), 0) AS unlabelled,
+    IFNULL((SELECT SUM(k.n) FROM image_counts k WHERE k.dataset_id = d.id AND k.status = 'unreadable'), 0) AS skipped,
+    IFNULL((SELECT SUM(k.n) FROM image_counts k WHERE k.dataset_id = d.id AND k.status = 'missing'), 0) AS missing,
     (SELECT COUNT(*) FROM classes c WHERE c.dataset_id = d.id AND c.deleted_at IS NULL) AS classes
   FROM datasets d`;
 
@@ -81,11 +83,11 @@ export function listClasses(db: Database, datasetId: number): ClassDef[] {
   const rows = db
     .prepare(
       `SELECT c.id, c.dataset_id, c.name,
-         SUM(CASE WHEN i.status = 'ok' AND i.excluded = 0 THEN 1 ELSE 0 END) AS count,
-         SUM(CASE WHEN i.status = 'ok' AND i.excluded = 0 AND i.split = 'train' THEN 1 ELSE 0 END) AS train,
-         SUM(CASE WHEN i.status = 'ok' AND i.excluded = 0 AND i.split = 'val' THEN 1 ELSE 0 END) AS val,
-         SUM(CASE WHEN i.status = 'ok' AND i.excluded = 0 AND i.split = 'test' THEN 1 ELSE 0 END) AS test
-       FROM classes c LEFT JOIN images i ON i.class_id = c.id
+         SUM(CASE WHEN k.status = 'ok' AND k.excluded = 0 THEN k.n ELSE 0 END) AS count,
+         SUM(CASE WHEN k.status = 'ok' AND k.excluded = 0 AND k.split = 'train' THEN k.n ELSE 0 END) AS train,
+         SUM(CASE WHEN k.status = 'ok' AND k.excluded = 0 AND k.split = 'val' THEN k.n ELSE 0 END) AS val,
+         SUM(CASE WHEN k.status = 'ok' AND k.excluded = 0 AND k.split = 'test' THEN k.n ELSE 0 END) AS test
+       FROM classes c LEFT JOIN image_counts k ON k.dataset_id = c.dataset_id AND k.class_id = c.id
        WHERE c.dataset_id = ? AND c.deleted_at IS NULL
        GROUP BY c.id ORDER BY c.name`,
     )

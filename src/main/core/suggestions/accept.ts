@@ -1,7 +1,7 @@
 // Reading and accepting suggestions. Accepting makes ordinary labels with source 'suggestion' (one
 // edit, so one undo takes a bulk acceptance back); a preview only counts.
 import type { ParsedArgs } from '../../../shared/contract.js';
-import type { AcceptResult, Suggestion, SuggestionPage, SuggestionsStatus, SuggestionsSummary } from '../../../shared/labelling.js';
+import type { AcceptResult, Suggestion, SuggestionPage, SuggestionsByImage, SuggestionsStatus, SuggestionsSummary } from '../../../shared/labelling.js';
 import { assignLabels } from '../datasets/labels.js';
 import { getDataset } from '../datasets/queries.js';
 import { writeTransaction, type Database } from '../platform/store/db.js';
@@ -49,6 +49,22 @@ export function listSuggestions(db: Database, q: ParsedArgs<'suggestions/list'>)
   return { total, offset, items: rows.map(toSuggestion) };
 }
 
+/** The same suggestions as listSuggestions, in no order and without paths: what the labeller's grid needs. */
+export function suggestionsByImage(db: Database, datasetId: number): SuggestionsByImage {
+  getDataset(db, datasetId);
+  const w = where({ datasetId });
+  const rows = db.prepare(`SELECT s.image_id, s.class_id, s.confidence ${FROM} WHERE ${w.sql}`).raw().all(w.params) as [number, number, number][];
+  const classes = db.prepare('SELECT id, name FROM classes WHERE dataset_id = ? AND deleted_at IS NULL ORDER BY id').all(datasetId) as { id: number; name: string }[];
+  const used = new Set(rows.map((r) => r[1]));
+  return {
+    datasetId,
+    imageIds: rows.map((r) => r[0]),
+    classIds: rows.map((r) => r[1]),
+    confidences: rows.map((r) => r[2]),
+    classes: classes.filter((c) => used.has(c.id)),
+  };
+}
+
 export function acceptSuggestions(db: Database, a: ParsedArgs<'suggestions/accept'>): AcceptResult {
   getDataset(db, a.datasetId);
   const w = where(a);
@@ -79,10 +95,11 @@ export function suggestionsStatus(db: Database, datasetId: number, running: bool
   const row = db.prepare('SELECT summary, last_history_id, refreshed_at FROM suggestion_refreshes WHERE dataset_id = ?').get(datasetId) as
     | { summary: string; last_history_id: number; refreshed_at: string }
     | undefined;
+  // From the history (its index on source) to the images, not the other way: the images are the many.
   const since = (
     db
       .prepare(
-        `SELECT COUNT(*) AS n FROM label_history h JOIN images i ON i.id = h.image_id
+        `SELECT COUNT(*) AS n FROM label_history h CROSS JOIN images i ON i.id = h.image_id
          WHERE i.dataset_id = ? AND h.id > ? AND h.source IN ('user', 'suggestion', 'undo', 'redo', 'merge', 'delete')`,
       )
       .get(datasetId, row?.last_history_id ?? 0) as { n: number }

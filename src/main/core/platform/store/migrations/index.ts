@@ -12,10 +12,11 @@ import type { Migration } from './migration.js';
 import { labelling } from './2026-12-06-labelling.js';
 import { viewEmbeddings } from './2026-12-07-view-embeddings.js';
 import { groupByChecked } from './2026-12-08-group-by-checked.js';
+import { imageCounts } from './2026-12-09-image-counts.js';
 
 export type { Migration } from './migration.js';
 
-export const migrations: Migration[] = [initial, runs, audits, faces, classEdits, health, labelling, runOrigin, healthPairwise, viewEmbeddings, groupByChecked];
+export const migrations: Migration[] = [initial, runs, audits, faces, classEdits, health, labelling, runOrigin, healthPairwise, viewEmbeddings, groupByChecked, imageCounts];
 
 export function migrate(db: Database, list: Migration[] = migrations): string[] {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (id TEXT PRIMARY KEY, applied_at TEXT NOT NULL)`);

@@ -1,0 +1,138 @@
+// Diagnostic for issue 22: which calls the labeller makes when it opens and on a relabel, how long
+// each takes in the core (server side), and the renderer's long tasks. Reuses BENCH_UI_TRACE_DIR.
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+import { Core } from '../src/main/core/index.js';
+import { generateDemo } from '../src/main/core/demo/generate.js';
+import { Workspace } from '../src/main/core/platform/workspace.js';
+import { startServer } from '../src/main/server/index.js';
+import { CHROMIUM_ARGS, chromiumPath, RENDERER_DIR } from '../test/e2e/harness.js';
+/* eslint-disable @typescript-eslint/no-explicit-any */
+declare const document: any;
+declare const window: any;
+declare const KeyboardEvent: any;
+declare const PerformanceObserver: any;
+declare const MutationObserver: any;
+declare function requestAnimationFrame(callback: (now: number) => void): number;
+
+const TOTAL = Number(process.env.BENCH_UI_COUNT ?? 100_000);
+const DIR = process.env.BENCH_UI_TRACE_DIR ?? `/tmp/h3/ws${TOTAL}`;
+
+async function build(): Promise<void> {
+  if (fs.existsSync(path.join(DIR, 'workspace', 'facet.db'))) return;
+  const data = path.join(DIR, 'faces');
+  await generateDemo({ out: data, count: 300, size: 64 });
+  const core = new Core(Workspace.open(path.join(DIR, 'workspace')));
+  const summary = await core.call('datasets/import', { folder: data });
+  const db = core.workspace.db;
+  const now = new Date().toISOString();
+  const insert = db.prepare(
+    `INSERT INTO images (dataset_id, path, folder_class, class_id, split, status, hash, size, mtime_ms, width, height, format, group_key, created_at, updated_at)
+     SELECT dataset_id, ?, folder_class, class_id, split, status, hash, size, mtime_ms, width, height, format, group_key, ?, ? FROM images WHERE id = ?`,
+  );
+  const rows = db.prepare(`SELECT id, path FROM images WHERE dataset_id = ? AND status = 'ok' ORDER BY id`).all(summary.datasetId) as { id: number; path: string }[];
+  db.transaction(() => {
+    for (let i = 0; i < TOTAL - summary.imported; i++) {
+      const src = rows[i % rows.length]!;
+      const dot = src.path.lastIndexOf('.');
+      insert.run(`${src.path.slice(0, dot)}_copy${String(i).padStart(5, '0')}${src.path.slice(dot)}`, now, now, src.id);
+    }
+  })();
+  // As bench/ui.ts's map: half the images unlabelled with a suggestion.
+  const ids = (db.prepare(`SELECT id FROM images WHERE dataset_id = ? AND status = 'ok' ORDER BY id`).all(summary.datasetId) as { id: number }[]).map((r) => r.id);
+  const classes = (db.prepare('SELECT id FROM classes WHERE dataset_id = ? ORDER BY id').all(summary.datasetId) as { id: number }[]).map((r) => r.id);
+  db.transaction(() => {
+    db.prepare('INSERT OR REPLACE INTO maps (dataset_id, backbone, pca_dimensions, computed_at) VALUES (?, ?, ?, ?)').run(summary.datasetId, 'mobilenet', 50, now);
+    const point = db.prepare('INSERT INTO map_points (image_id, dataset_id, x, y) VALUES (?, ?, ?, ?)');
+    const unlabel = db.prepare('UPDATE images SET class_id = NULL, split = NULL WHERE id = ?');
+    const suggest = db.prepare('INSERT OR REPLACE INTO suggestions (image_id, dataset_id, class_id, confidence) VALUES (?, ?, ?, ?)');
+    ids.forEach((id, i) => {
+      point.run(id, summary.datasetId, Math.random(), Math.random());
+      if (i < ids.length / 2) {
+        unlabel.run(id);
+        suggest.run(id, summary.datasetId, classes[i % classes.length]!, 0.5 + Math.random() * 0.5);
+      }
+    });
+  })();
+  await core.close();
+}
+
+async function main(): Promise<void> {
+  await build();
+  const core = new Core(Workspace.open(path.join(DIR, 'workspace')));
+  const log: { name: string; start: number; ms: number; bytes: number }[] = [];
+  const t0 = performance.now();
+  const original = core.dispatch.bind(core);
+  core.dispatch = async (name: unknown, args: unknown) => {
+    const start = performance.now();
+    const result = await original(name, args);
+    log.push({ name: String(name) + (args && typeof args === 'object' && 'offset' in args ? `@${(args as { offset: number }).offset}` : ''), start: start - t0, ms: performance.now() - start, bytes: JSON.stringify(result ?? null).length });
+    return result;
+  };
+  const server = await startServer({ core, rendererDir: RENDERER_DIR });
+  const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await page.addInitScript('globalThis.__name = (f) => f');
+  await page.goto(server.url);
+  await page.locator('[data-test=open-labeller]').waitFor();
+  await page.waitForTimeout(1000);
+  const show = (title: string) => {
+    console.log(`--- ${title}`);
+    for (const e of log) console.log(`  ${e.start.toFixed(0).padStart(7)} ms  ${e.name.padEnd(28)} ${e.ms.toFixed(1).padStart(7)} ms  ${(e.bytes / 1024).toFixed(0).padStart(6)} KB`);
+    log.length = 0;
+  };
+  show('home');
+  await page.evaluate(() => {
+    window.__long = [];
+    new PerformanceObserver((list: any) => {
+      for (const e of list.getEntries()) window.__long.push({ start: Math.round(e.startTime - window.__t0), ms: Math.round(e.duration) });
+    }).observe({ type: 'longtask' });
+  });
+  const paint = await page.evaluate(
+    () =>
+      new Promise<number>((resolve) => {
+        window.__t0 = performance.now();
+        document.querySelector('[data-test=open-labeller]').click();
+        const check = () => {
+          if (document.querySelector('[data-test=cell]')) requestAnimationFrame(() => resolve(performance.now() - window.__t0));
+          else requestAnimationFrame(check);
+        };
+        requestAnimationFrame(check);
+      }),
+  );
+  await page.waitForFunction((n) => document.querySelector('[data-test=grid]')?.getAttribute('data-total') === String(n), TOTAL, { timeout: 60_000 });
+  await page.waitForTimeout(1500);
+  console.log(`first paint ${paint.toFixed(0)} ms (page clock); server clock at click ≈ see first call`);
+  show('open labeller');
+  console.log('long tasks (ms after click):', JSON.stringify(await page.evaluate(() => window.__long.splice(0))));
+  for (let k = 0; k < 5; k++) {
+    const ms = await page.evaluate(async (k) => {
+      const cell = document.querySelector(`[data-test=cell][data-index="${k}"]`);
+      cell.click();
+      const before = cell.getAttribute('data-class');
+      const rows = [...document.querySelectorAll('[data-class-row]')].map((r: any) => r.getAttribute('data-class-row'));
+      const key = String(rows.findIndex((c) => c !== before) + 1);
+      window.__t0 = performance.now();
+      const done = new Promise<number>((resolve) => {
+        const obs = new MutationObserver(() => {
+          const now = document.querySelector(`[data-test=cell][data-index="${k}"]`);
+          if (now && now.getAttribute('data-class') !== before) {
+            obs.disconnect();
+            resolve(performance.now() - window.__t0);
+          }
+        });
+        obs.observe(document.querySelector('[data-test=grid]'), { subtree: true, attributes: true, attributeFilter: ['data-class'] });
+      });
+      window.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true }));
+      return done;
+    }, k);
+    await page.waitForTimeout(Number(process.env.TRACE_GAP ?? 1500));
+    show(`relabel ${k}: visible after ${ms.toFixed(0)} ms`);
+    console.log('long tasks:', JSON.stringify(await page.evaluate(() => window.__long.splice(0))));
+  }
+  await browser.close();
+  await server.close();
+  await core.close();
+}
+await main();
