@@ -20,7 +20,7 @@ import { HyperparametersSchema } from './hyperparameters.js';
 import type { RunEstimate } from './estimate.js';
 import type { EngineSummary, ImagePrediction, PredictOutcome, Run, RunComparison, RunDetail, RunFinished, TrainProgress, EpochMetrics } from './runs.js';
 import { MODEL_FORMATS, type DatasetExportResult, type ModelExportResult } from './export.js';
-import { FACE_DETECTORS, FACE_FILTERS, type FaceLeakReport, type FacesProgress, type FacesSummary, type IdentityGroups, type ImageFaces } from './faces.js';
+import { FACE_DETECTORS, FACE_FILTERS, type FaceCounts, type FaceLeakReport, type FacesProgress, type FacesSummary, type IdentityGroups, type ImageFaces } from './faces.js';
 import { HEALTH_ISSUE_TYPES, HealthThresholdsSchema, type HealthReport } from './health.js';
 import { AuditSettingsSchema, LEAK_ACTIONS, type Audit, type AuditFinished, type AuditProgress, type AuditReport, type LeakResolution } from './quality.js';
 import {
@@ -236,6 +236,8 @@ export const calls = {
     result: returns<FacesSummary>(),
   },
   'faces/cancel': { args: z.object({ datasetId: id }), result: returns<{ cancelled: boolean }>() },
+  /** How many usable images have no face, one, several, or no analysis yet. */
+  'faces/counts': { args: z.object({ datasetId: id }), result: returns<FaceCounts>() },
   /** One image's face boxes, landmarks and group key (for the large preview). */
   'faces/image': { args: z.object({ imageId: id }), result: returns<ImageFaces>() },
   /** Cluster face descriptors into identity groups (group keys face:N); resplit moves existing images too. */

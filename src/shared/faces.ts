@@ -62,6 +62,15 @@ export interface FacesProgress {
   path?: string;
 }
 
+/** How many usable images of a dataset are in each face bucket (analysed ones: none, one, several). */
+export interface FaceCounts {
+  images: number;
+  analysed: number;
+  noFace: number;
+  oneFace: number;
+  multiFace: number;
+}
+
 export interface FacesSummary {
   datasetId: number;
   /** Usable images of the dataset, and how many of them have an analysis now. */

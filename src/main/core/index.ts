@@ -37,7 +37,7 @@ import { HealthChecks } from './quality/health/health-checks.js';
 import { keepImages, setThresholds } from './quality/health/store.js';
 import { asStoreError } from './platform/store/db.js';
 import { FaceJobs } from './faces/face-jobs.js';
-import { getImageFaces } from './faces/face-store.js';
+import { faceBuckets, getImageFaces } from './faces/face-store.js';
 import { findFaceLeaks, groupByIdentity } from './faces/identity.js';
 import type { Workspace } from './platform/workspace.js';
 import { resolveUserPath, type UserPathContext } from './platform/files/user-path.js';
@@ -186,6 +186,10 @@ export class Core {
       'health/keep': (a) => keepImages(db, a.datasetId, a.imageIds, a.type),
       'faces/analyse': (a) => this.faces.analyse(a),
       'faces/cancel': (a) => this.faces.cancel(a.datasetId),
+      'faces/counts': (a) => {
+        getDataset(db, a.datasetId);
+        return faceBuckets(db, a.datasetId);
+      },
       'faces/image': (a) => getImageFaces(db, a.imageId),
       'faces/group': (a) => groupByIdentity(db, a.datasetId, a),
       'faces/leaks': (a) => findFaceLeaks(db, a.datasetId, a.threshold),

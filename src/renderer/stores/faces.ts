@@ -3,19 +3,10 @@
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { ErrorPayload } from '../../shared/errors.js';
-import type { FaceDetectorName, FaceFilter, FaceLeakReport, FacesSummary, IdentityGroups } from '../../shared/faces.js';
+import type { FaceCounts, FaceDetectorName, FaceLeakReport, FacesSummary, IdentityGroups } from '../../shared/faces.js';
 import { api } from '../api/index.js';
 import { useJobEvents } from '../composables/jobEvents.js';
 import { asPayload } from './errors.js';
-
-/** How many usable images of a dataset are in each face bucket (from images/list totals). */
-export interface FaceCounts {
-  images: number;
-  analysed: number;
-  noFace: number;
-  oneFace: number;
-  multiFace: number;
-}
 
 export const useFacesStore = defineStore('faces', () => {
   const summary = ref<Record<number, FacesSummary>>({});
@@ -40,10 +31,8 @@ export const useFacesStore = defineStore('faces', () => {
 
   async function loadCounts(datasetId: number): Promise<void> {
     job.listen();
-    const total = async (faces?: FaceFilter) => (await api().call('images/list', { datasetId, status: 'ok', limit: 1, ...(faces ? { faces } : {}) })).total;
     try {
-      const [images, analysed, noFace, oneFace, multiFace] = await Promise.all([total(), total('analysed'), total('no-face'), total('one-face'), total('multi-face')]);
-      counts.value = { ...counts.value, [datasetId]: { images, analysed, noFace, oneFace, multiFace } };
+      counts.value = { ...counts.value, [datasetId]: await api().call('faces/counts', { datasetId }) };
     } catch (e) {
       error.value = asPayload(e);
     }

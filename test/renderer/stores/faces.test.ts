@@ -6,7 +6,7 @@ import { installFakeApi, settle, type FakeApi } from '../fakeApi.js';
 let fake: FakeApi;
 beforeEach(() => {
   fake = installFakeApi();
-  fake.answer('images/list', () => ({ total: 4, offset: 0, items: [] }));
+  fake.answer('faces/counts', () => ({ images: 4, analysed: 3, noFace: 1, oneFace: 1, multiFace: 1 }));
 });
 
 describe('face analysis in the studio', () => {

@@ -96,3 +96,20 @@ describe('the suggestions background job', () => {
     expect(labelling.jobError?.message).toContain('The engine stopped');
   });
 });
+
+describe('suggestions in the labeller grid', () => {
+  it('are read by image from the compact call, each with its class name, and accepted ones leave the grid', async () => {
+    fake.answer('suggestions/byImage', () => ({ datasetId: 1, imageIds: [5, 9], classIds: [2, 3], confidences: [0.91, 0.4], classes: [{ id: 2, name: 'dog' }, { id: 3, name: 'fox' }] }));
+    const labelling = useLabellingStore();
+    await labelling.loadSuggestions(1);
+    expect(labelling.suggestions.get(5)).toEqual({ imageId: 5, classId: 2, className: 'dog', confidence: 0.91 });
+    expect(labelling.suggestions.get(9)).toMatchObject({ className: 'fox', confidence: 0.4 });
+    expect(labelling.suggestions.size).toBe(2);
+
+    fake.answer('suggestions/accept', () => ({ preview: false, count: 1, byClass: [], accepted: [{ imageId: 5, path: 'a/5.jpg', classId: 2, class: 'dog', confidence: 0.91 }], change: { editId: 3, changed: 1, imageIds: [5] } }));
+    fake.answer('queue/progress', () => queue.progress);
+    fake.answer('classes/list', () => []);
+    await labelling.accept({ imageIds: [5] }, false);
+    expect([...labelling.suggestions.keys()]).toEqual([9]);
+  });
+});

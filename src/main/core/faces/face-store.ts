@@ -1,7 +1,7 @@
 // Reading and writing face analyses (tables face_analyses and faces, keyed by content hash).
 import type { SplitName } from '../../../shared/domain.js';
 import { FacetError } from '../../../shared/errors.js';
-import type { FaceDetectorName, ImageFaces } from '../../../shared/faces.js';
+import type { FaceCounts, FaceDetectorName, ImageFaces } from '../../../shared/faces.js';
 import { nowIso, writeTransaction, type Database } from '../platform/store/db.js';
 import type { ImageAnalysis } from './analyzer.js';
 
@@ -28,7 +28,7 @@ export function analysedHashes(db: Database): Set<string> {
   return new Set((db.prepare('SELECT hash FROM face_analyses').all() as { hash: string }[]).map((r) => r.hash));
 }
 
-export interface FaceCounts {
+export interface FaceTotals {
   images: number;
   analysedImages: number;
   faces: number;
@@ -37,7 +37,7 @@ export interface FaceCounts {
 }
 
 /** Counts over the usable images of a dataset (a duplicated picture counts once per image). */
-export function faceCounts(db: Database, datasetId: number): FaceCounts {
+export function faceCounts(db: Database, datasetId: number): FaceTotals {
   const r = db
     .prepare(
       `SELECT COUNT(*) AS images, COUNT(fa.hash) AS analysed, COALESCE(SUM(fa.faces), 0) AS faces,
@@ -46,6 +46,12 @@ export function faceCounts(db: Database, datasetId: number): FaceCounts {
     )
     .get(datasetId) as { images: number; analysed: number; faces: number; noFace: number | null; multiFace: number | null };
   return { images: r.images, analysedImages: r.analysed, faces: r.faces, noFace: r.noFace ?? 0, multiFace: r.multiFace ?? 0 };
+}
+
+/** The labeller's face buckets (the Face crops toggle, the Faces filter), in one pass. */
+export function faceBuckets(db: Database, datasetId: number): FaceCounts {
+  const t = faceCounts(db, datasetId);
+  return { images: t.images, analysed: t.analysedImages, noFace: t.noFace, oneFace: t.analysedImages - t.noFace - t.multiFace, multiFace: t.multiFace };
 }
 
 export function getImageFaces(db: Database, imageId: number): ImageFaces {

@@ -53,6 +53,25 @@ describe('images/list', () => {
     expect(page).toMatchObject({ total: 8, offset: 2 });
     expect(page.items).toHaveLength(3);
   });
+
+  it('continues a name-sorted list after a path: the same pages as offsets give, with the whole total', async () => {
+    const all = (await env.core.call('images/list', { datasetId, status: 'all' })).items.map((i) => i.path);
+    const pages: string[][] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await env.core.call('images/list', { datasetId, status: 'all', limit: 3, ...(after !== undefined ? { after } : {}) });
+      expect(page.total).toBe(9);
+      if (page.items.length === 0) break;
+      pages.push(page.items.map((i) => i.path));
+      after = page.items.at(-1)!.path;
+    }
+    expect(pages.flat()).toEqual(all);
+    expect(pages.map((p) => p.length)).toEqual([3, 3, 3]);
+    // Filters still apply after the cursor; other sorts refuse it (a path is no position there).
+    const usable = await env.core.call('images/list', { datasetId, after: 'cats/plain.png' });
+    expect(usable.items.map((i) => i.path)).toEqual(['dogs/d0.png', 'dogs/d1.png', 'dogs/d2.png', 'dogs/d3.png']);
+    await expect(env.core.call('images/list', { datasetId, sort: 'class', after: 'cats/plain.png' })).rejects.toMatchObject({ code: 'invalid-argument', field: 'after' });
+  });
 });
 
 describe('lookups by name, as the CLI types them', () => {

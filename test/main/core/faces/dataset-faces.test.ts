@@ -63,6 +63,9 @@ describe('face analysis of a dataset', () => {
     expect(multi.items.map((i) => i.path)).toEqual(['person2/group-copy.jpg', 'person2/group.jpg']);
     expect((await core.call('images/list', { datasetId, faces: 'one-face' })).total).toBe(24);
     expect((await core.call('images/list', { datasetId, faces: 'not-analysed' })).total).toBe(0);
+    // The labeller's buckets, in one call, agree with the filters.
+    const total = async (faces?: 'analysed') => (await core.call('images/list', { datasetId, ...(faces ? { faces } : {}) })).total;
+    expect(await core.call('faces/counts', { datasetId })).toEqual({ images: await total(), analysed: await total('analysed'), noFace: 1, oneFace: 24, multiFace: 2 });
     const group = multi.items[1]!;
     const detail = await core.call('faces/image', { imageId: group.id });
     expect(detail.faces).toHaveLength(3);

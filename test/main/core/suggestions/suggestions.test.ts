@@ -46,6 +46,21 @@ describe('suggestions', () => {
     expect((await call('suggestions/status', { datasetId: set.datasetId })).labelsSinceRefresh).toBe(1);
   });
 
+  it('are listed for the labeller grid by image, the same ones as the list, and one less once accepted', async () => {
+    await labelTruly(set.images.slice(0, 12).map((i) => i.id));
+    refreshSuggestions(set.env.ws.db, set.datasetId);
+    const listed = (await call('suggestions/list', { datasetId: set.datasetId })).items;
+    const shown = await call('suggestions/byImage', { datasetId: set.datasetId });
+    const names = new Map(shown.classes.map((c) => [c.id, c.name]));
+    const asRows = shown.imageIds.map((imageId, i) => ({ imageId, classId: shown.classIds[i], className: names.get(shown.classIds[i]!), confidence: shown.confidences[i] }));
+    const byId = (a: { imageId: number }, b: { imageId: number }) => a.imageId - b.imageId;
+    expect(asRows.sort(byId)).toEqual(listed.map(({ imageId, classId, className, confidence }) => ({ imageId, classId, className, confidence })).sort(byId));
+    await call('suggestions/accept', { datasetId: set.datasetId, imageIds: [listed[0]!.imageId] });
+    const after = await call('suggestions/byImage', { datasetId: set.datasetId });
+    expect(after.imageIds).toHaveLength(listed.length - 1);
+    expect(after.imageIds).not.toContain(listed[0]!.imageId);
+  });
+
   it('bulk accept: preview counts, accept labels with source suggestion as one edit that one undo takes back', async () => {
     await labelTruly(set.images.slice(0, 12).map((i) => i.id));
     refreshSuggestions(set.env.ws.db, set.datasetId);

@@ -1,8 +1,9 @@
 // The labeller at 100,000 images (issue 22): how many images each dataset has per class, split,
 // status and exclusion, kept up to date by triggers, so the counts every view shows (datasets,
 // class sidebar, labelling progress) are read, not counted again on each call; and an index that
-// lists a dataset's images by name within a status without sorting or reading every row; one that
-// finds the labels given lately among the import's.
+// lists a dataset's images by name within a status without sorting or reading every row; one with
+// their content hashes (vectors and face analyses are per hash); one that finds the labels given
+// lately among the import's.
 import type { Migration } from './migration.js';
 
 /** The key of one image in image_counts: NULL class and split stored as 0 and '' (a key cannot be NULL). */
@@ -47,6 +48,10 @@ export const imageCounts: Migration = {
     -- It starts with the columns of images_dataset_status, which it replaces.
     CREATE INDEX images_dataset_status_path ON images(dataset_id, status, path);
     DROP INDEX images_dataset_status;
+
+    -- Which usable images have a vector or a face analysis (embeddings and face status, the face
+    -- counts): content hashes read from the index, never from the rows.
+    CREATE INDEX images_dataset_usable_hash ON images(dataset_id, status, excluded, hash);
 
     -- Labels given lately (labelling progress after each label) without reading the import's rows.
     CREATE INDEX label_history_source ON label_history(source, created_at);
