@@ -58,6 +58,33 @@ async function build(): Promise<void> {
   await core.close();
 }
 
+/** The functions with the most self time in a CPU profile of the page, and who called them. */
+async function printProfile(cdp: { send(method: 'Profiler.stop'): Promise<{ profile: Profile }> }, title: string): Promise<void> {
+  const { profile } = await cdp.send('Profiler.stop');
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const self = new Map<number, number>();
+  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
+  const label = (id: number | undefined) => {
+    const f = id === undefined ? undefined : byId.get(id)?.callFrame;
+    return f ? `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}` : '-';
+  };
+  const totals = new Map<string, number>();
+  for (const [id, ms] of self) {
+    const key = `${label(id)}  ← ${label(parent.get(id))}  ← ${label(parent.get(parent.get(id) ?? -1))}`;
+    totals.set(key, (totals.get(key) ?? 0) + ms);
+  }
+  console.log(`--- CPU profile: ${title}`);
+  for (const [k, ms] of [...totals].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
+}
+
+interface Profile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
 async function main(): Promise<void> {
   await build();
   const core = new Core(Workspace.open(path.join(DIR, 'workspace')));
@@ -70,7 +97,7 @@ async function main(): Promise<void> {
     log.push({ name: String(name) + (args && typeof args === 'object' && 'offset' in args ? `@${(args as { offset: number }).offset}` : ''), start: start - t0, ms: performance.now() - start, bytes: JSON.stringify(result ?? null).length });
     return result;
   };
-  const server = await startServer({ core, rendererDir: RENDERER_DIR });
+  const server = await startServer({ core, rendererDir: process.env.BENCH_UI_RENDERER_DIR ?? RENDERER_DIR });
   const browser = await chromium.launch({ executablePath: chromiumPath(), args: CHROMIUM_ARGS });
   const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
   await page.addInitScript('globalThis.__name = (f) => f');
@@ -89,6 +116,12 @@ async function main(): Promise<void> {
       for (const e of list.getEntries()) window.__long.push({ start: Math.round(e.startTime - window.__t0), ms: Math.round(e.duration) });
     }).observe({ type: 'longtask' });
   });
+  const cdp = await page.context().newCDPSession(page);
+  if (process.env.TRACE_PROFILE) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+  }
   const paint = await page.evaluate(
     () =>
       new Promise<number>((resolve) => {
@@ -104,6 +137,7 @@ async function main(): Promise<void> {
   await page.waitForFunction((n) => document.querySelector('[data-test=grid]')?.getAttribute('data-total') === String(n), TOTAL, { timeout: 60_000 });
   await page.waitForTimeout(1500);
   console.log(`first paint ${paint.toFixed(0)} ms (page clock); server clock at click ≈ see first call`);
+  if (process.env.TRACE_PROFILE) await printProfile(cdp, 'open labeller → first paint');
   show('open labeller');
   console.log('long tasks (ms after click):', JSON.stringify(await page.evaluate(() => window.__long.splice(0))));
   for (let k = 0; k < 5; k++) {
