@@ -65,7 +65,7 @@ async function printProfile(cdp: { send(method: 'Profiler.stop'): Promise<{ prof
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const self = new Map<number, number>();
-  profile.samples.forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
+  (profile.samples ?? []).forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas?.[i] ?? 0) / 1000));
   const label = (id: number | undefined) => {
     const f = id === undefined ? undefined : byId.get(id)?.callFrame;
     return f ? `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}` : '-';
@@ -81,8 +81,8 @@ async function printProfile(cdp: { send(method: 'Profiler.stop'): Promise<{ prof
 
 interface Profile {
   nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }[];
-  samples: number[];
-  timeDeltas: number[];
+  samples?: number[];
+  timeDeltas?: number[];
 }
 
 async function main(): Promise<void> {

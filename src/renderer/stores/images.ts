@@ -180,6 +180,26 @@ export const useImagesStore = defineStore('images', () => {
     triggerRef(items);
   }
 
+  /**
+   * Whether a label change can add rows to the list, take rows out or move them (a class or split
+   * filter, prediction ≠ label, sorted by class). When not, the rows a change touched are all the
+   * list needs to fetch again.
+   */
+  const shapedByLabels = computed(() => {
+    const f = filters.value;
+    return f.classId !== null || f.split !== null || f.disagree || f.sort === 'class';
+  });
+
+  /** Fetches these images again and updates the listed ones in place (an undo, a redo). */
+  async function refreshRows(imageIds: number[]): Promise<void> {
+    const id = datasetId.value;
+    const listed = imageIds.filter((i) => indexById.value.has(i));
+    if (id === null || listed.length === 0) return;
+    const page = await api().call('images/list', { datasetId: id, imageIds: listed, status: 'all', limit: listed.length });
+    if (id !== datasetId.value) return;
+    patch(page.items.map((item) => ({ imageId: item.id, set: item })));
+  }
+
   /** Opens a dataset with these filters set (from another view, e.g. a confusion-matrix cell). */
   function preset(id: number, next: Partial<ImageFilters>): void {
     datasetId.value = id;
@@ -194,5 +214,5 @@ export const useImagesStore = defineStore('images', () => {
     return reload(keepSelection);
   }
 
-  return { datasetId, items, total, loading, filters, predictions, indexById, error, follow, open, reload, preset, setFilters, patch };
+  return { datasetId, items, total, loading, filters, predictions, indexById, shapedByLabels, error, follow, open, reload, refreshRows, preset, setFilters, patch };
 });

@@ -47,7 +47,11 @@ export const useLabelsStore = defineStore('labels', () => {
     try {
       const change = await api().call(direction === 'undo' ? 'labels/undo' : 'labels/redo', { datasetId });
       lastAction.value = change.editId === null ? `Nothing to ${direction}` : describeChange(direction, change);
-      if (change.changed > 0 || change.classChange) await Promise.all([images.reload(), useClassesStore().refresh()]);
+      if (change.changed === 0 && !change.classChange) return;
+      // Only the images the edit touched changed: fetch those, not the whole list again (100,000
+      // rows take seconds) — unless classes changed or the filters make labels decide what is listed.
+      const rows = change.classChange || images.shapedByLabels ? images.reload() : images.refreshRows(change.imageIds);
+      await Promise.all([rows, useClassesStore().refresh()]);
     } catch (e) {
       images.error = asPayload(e);
     }

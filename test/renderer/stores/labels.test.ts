@@ -57,16 +57,35 @@ describe('label edits in the labeller', () => {
     expect(fake.calls.length).toBe(before);
   });
 
-  it('undoes through the history and reloads the list when something changed', async () => {
+  it('undoes through the history, fetching again only the images the edit touched', async () => {
     const images = useImagesStore();
     fake.answer('labels/undo', () => ({ editId: 7, changed: 1, imageIds: [1] }));
     listed = [row(1, 'dog'), row(2, 'cat'), row(3)];
+    fake.calls.length = 0;
     await useLabelsStore().history('undo');
     expect(images.items[0]!.className).toBe('dog');
     expect(useLabelsStore().lastAction).not.toBe('');
+    expect(fake.calls.filter((c) => c.name === 'images/list').map((c) => c.args)).toEqual([{ datasetId: 1, imageIds: [1], status: 'all', limit: 1 }]);
 
     fake.answer('labels/redo', () => ({ editId: null, changed: 0, imageIds: [] }));
     await useLabelsStore().history('redo');
     expect(useLabelsStore().lastAction).toBe('Nothing to redo');
+  });
+
+  it('lists again after an undo when labels decide what is listed (a class filter) or classes changed', async () => {
+    const images = useImagesStore();
+    await images.setFilters({ classId: 1 });
+    fake.answer('labels/undo', () => ({ editId: 7, changed: 1, imageIds: [3] }));
+    listed = [row(1, 'cat'), row(2, 'cat'), row(3, 'cat')];
+    fake.calls.length = 0;
+    await useLabelsStore().history('undo');
+    expect(fake.calls.filter((c) => c.name === 'images/list').map((c) => c.args)).toEqual([expect.objectContaining({ classId: 1, offset: 0 })]);
+    expect(images.items.map((i) => i.id)).toEqual([1, 2, 3]);
+
+    await images.setFilters({ classId: null });
+    fake.answer('labels/redo', () => ({ editId: 8, changed: 0, imageIds: [], classChange: { kind: 'rename', className: 'cat', otherName: 'kitten' } }));
+    fake.calls.length = 0;
+    await useLabelsStore().history('redo');
+    expect(fake.calls.filter((c) => c.name === 'images/list')[0]?.args).toMatchObject({ offset: 0 });
   });
 });

@@ -14,7 +14,8 @@ export function listImages(fake: FakeApi, list: () => ImageItem[]): void {
   fake.answer('images/list', (q) => {
     const all = list();
     const offset = q.offset ?? 0;
-    const from = q.after === undefined ? all : all.filter((i) => i.path > q.after!);
-    return { total: all.length, offset, items: from.slice(offset, offset + (q.limit ?? all.length)).map((i) => ({ ...i })) };
+    const wanted = q.imageIds === undefined ? all : all.filter((i) => q.imageIds!.includes(i.id));
+    const from = q.after === undefined ? wanted : wanted.filter((i) => i.path > q.after!);
+    return { total: wanted.length, offset, items: from.slice(offset, offset + (q.limit ?? all.length)).map((i) => ({ ...i })) };
   });
 }
