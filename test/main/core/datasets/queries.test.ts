@@ -54,6 +54,18 @@ describe('images/list', () => {
     expect(page.items).toHaveLength(3);
   });
 
+  it('reports as total the number of images each filter lists', async () => {
+    const cats = (await env.core.call('classes/list', { datasetId })).find((c) => c.name === 'cats')!;
+    const filters = [
+      {}, { status: 'all' }, { status: 'unreadable' }, { status: 'missing' }, { classId: cats.id }, { classId: cats.id, status: 'all' },
+      { labelled: true }, { labelled: false }, { split: 'train' }, { split: 'test', labelled: true }, { classId: cats.id, split: 'val' }, { search: 'a' },
+    ] as const;
+    for (const f of filters) {
+      const page = await env.core.call('images/list', { datasetId, ...f });
+      expect(page.total, JSON.stringify(f)).toBe(page.items.length);
+    }
+  });
+
   it('continues a name-sorted list after a path: the same pages as offsets give, with the whole total', async () => {
     const all = (await env.core.call('images/list', { datasetId, status: 'all' })).items.map((i) => i.path);
     const pages: string[][] = [];
