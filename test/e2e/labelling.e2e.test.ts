@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemo } from '../../src/main/core/demo/generate.js';
 import sharp from 'sharp';
 import { toClipSpace } from '../../src/renderer/mapColours.js';
-import { dataToScreen, FIT } from '../../src/renderer/mapGeometry.js';
+import { dataToScreen, FIT, zoomAt } from '../../src/renderer/mapGeometry.js';
 import { mapRows } from '../../src/shared/labelling.js';
 import { openSession, screenshot, tempDir, type Session } from './harness.js';
 
@@ -241,6 +241,20 @@ describe('labelling from scratch in the browser', () => {
     expect(differs(pixel(shot, ox + dx, oy + dy), background)).toBe(true);
     expect(differs(pixel(shot, ox, oy), background)).toBe(false);
     await s.page.mouse.move(box.x + ox + dx, box.y + oy + dy);
+    await s.page.waitForFunction((p) => document.querySelector('[data-test=map-hover]')?.textContent?.includes(p), points[lonely]!.path);
+
+    // The same after a wheel zoom: the scaled picture is replaced by the zoomed map once the wheel rests.
+    await s.page.click('[data-test=map-reset]');
+    const [wx, wy] = [ox - 60, oy + 50];
+    await s.page.mouse.move(box.x + wx, box.y + wy);
+    await s.page.mouse.wheel(0, -300);
+    await s.page.waitForTimeout(400);
+    expect(await canvas.locator('canvas').evaluate((c) => c.style.transform)).toBe('');
+    const zoomed = zoomAt(FIT, box.width, box.height, Math.exp(300 * 0.0015), wx, wy);
+    const [zx, zy] = dataToScreen(zoomed, box.width, box.height, clip.x[lonely]!, clip.y[lonely]!);
+    const zoomShot = await sharp(await s.page.screenshot({ clip: box })).raw().toBuffer({ resolveWithObject: true });
+    expect(differs(pixel(zoomShot, zx, zy), background)).toBe(true);
+    await s.page.mouse.move(box.x + zx, box.y + zy);
     await s.page.waitForFunction((p) => document.querySelector('[data-test=map-hover]')?.textContent?.includes(p), points[lonely]!.path);
     await s.page.click('[data-test=map-reset]');
 
