@@ -18,6 +18,7 @@ import { generateDemo } from '../src/main/core/demo/generate.js';
 import { Workspace } from '../src/main/core/platform/workspace.js';
 import { startServer } from '../src/main/server/index.js';
 import { toClipSpace } from '../src/renderer/mapColours.js';
+import { mapRows } from '../src/shared/labelling.js';
 import { dataToScreen, FIT } from '../src/renderer/mapGeometry.js';
 import { CHROMIUM_ARGS, chromiumPath, RENDERER_DIR, requireBuild } from '../test/e2e/harness.js';
 
@@ -287,7 +288,7 @@ async function benchMap(page: Page, core: Core, datasetId: number) {
   // 3. Lasso around cluster 0 (1,000 unlabelled points), then key 1.
   await page.click('[data-test=map-reset]');
   await page.click('[data-test=map-tool-lasso]');
-  const points = (await core.call('map/get', { datasetId })).points;
+  const points = mapRows(await core.call('map/get', { datasetId }));
   const clip = toClipSpace(
     points.map((p) => p.x),
     points.map((p) => p.y),

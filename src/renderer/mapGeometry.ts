@@ -40,6 +40,39 @@ export function panBy(view: View, width: number, height: number, dx: number, dy:
   return { ...view, cx: view.cx - dx / k, cy: view.cy + dy / k };
 }
 
+/**
+ * The map's canvas reaches `marginX` / `marginY` CSS pixels beyond its `width` × `height` box on
+ * every side, so that while the map is dragged (or zoomed) the last picture can be moved instead of
+ * drawing every point again: a software-rendered WebGL (SwiftShader, blocklisted GPUs) needs ~25 ms
+ * for 20,000 points, moving a picture costs the compositor next to nothing.
+ */
+export interface CanvasFrame {
+  width: number;
+  height: number;
+  marginX: number;
+  marginY: number;
+}
+
+/** How far a moved picture may be scaled before it looks wrong enough to draw anew (points grow with it). */
+const REUSE_SCALE = { min: 1 / 1.6, max: 1.6 };
+
+/**
+ * The CSS `translate(x, y) scale(scale)` (about the canvas' top-left corner) that shows a picture
+ * drawn for view `drawn` as view `now`, and whether it still covers the whole box and is not
+ * scaled too far (otherwise draw again).
+ */
+export function pictureTransform(drawn: View, now: View, frame: CanvasFrame): { x: number; y: number; scale: number; usable: boolean } {
+  const { width, height, marginX, marginY } = frame;
+  const k = pixelsPerUnit(now, width, height);
+  const scale = now.zoom / drawn.zoom;
+  const x = (width / 2 + marginX) * (1 - scale) + (drawn.cx - now.cx) * k;
+  const y = (height / 2 + marginY) * (1 - scale) + (now.cy - drawn.cy) * k;
+  const left = x - marginX;
+  const top = y - marginY;
+  const covers = left <= 0 && top <= 0 && left + scale * (width + 2 * marginX) >= width && top + scale * (height + 2 * marginY) >= height;
+  return { x, y, scale, usable: covers && scale >= REUSE_SCALE.min && scale <= REUSE_SCALE.max };
+}
+
 /** Indices of the points inside a closed polygon (even-odd rule), in index order. */
 export function pointsInPolygon(xs: ArrayLike<number>, ys: ArrayLike<number>, polygon: readonly (readonly [number, number])[]): number[] {
   if (polygon.length < 3) return [];

@@ -7,8 +7,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateDemo } from '../../src/main/core/demo/generate.js';
+import sharp from 'sharp';
 import { toClipSpace } from '../../src/renderer/mapColours.js';
-import { dataToScreen, FIT } from '../../src/renderer/mapGeometry.js';
+import { dataToScreen, FIT, zoomAt } from '../../src/renderer/mapGeometry.js';
+import { mapRows } from '../../src/shared/labelling.js';
 import { openSession, screenshot, tempDir, type Session } from './harness.js';
 
 let s: Session;
@@ -43,6 +45,20 @@ async function shots(name: string): Promise<void> {
   await s.page.emulateMedia({ colorScheme: 'light' });
   await s.page.setViewportSize({ width: 1400, height: 900 });
 }
+
+/** A point inside the box, at least 40 px from every other point and from the edges (so a drag of it is unambiguous). */
+function lonelyPoint(screen: [number, number][], box: { width: number; height: number }): number {
+  const spacious = screen.findIndex(([x, y], i) => x > 120 && x < box.width - 120 && y > 80 && y < box.height - 80 && screen.every(([u, v], j) => j === i || Math.hypot(u - x, v - y) > 40));
+  expect(spacious).toBeGreaterThanOrEqual(0);
+  return spacious;
+}
+
+type Raw = { data: Buffer; info: { width: number; channels: number } };
+const pixel = (img: Raw, x: number, y: number) => {
+  const at = (Math.round(y) * img.info.width + Math.round(x)) * img.info.channels;
+  return [img.data[at]!, img.data[at + 1]!, img.data[at + 2]!];
+};
+const differs = (a: number[], b: number[]) => a.some((v, i) => Math.abs(v - b[i]!) > 24);
 
 async function currentId(): Promise<number> {
   return Number(await s.page.locator('[data-test=queue-image]').getAttribute('data-image-id'));
@@ -195,19 +211,52 @@ describe('labelling from scratch in the browser', () => {
     await s.page.waitForTimeout(300);
     await shots('22-map');
 
-    const map = await s.core.call('map/get', { datasetId });
-    expect(map.points).toHaveLength(45);
+    const points = mapRows(await s.core.call('map/get', { datasetId }));
+    expect(points).toHaveLength(45);
     const clip = toClipSpace(
-      map.points.map((p) => p.x),
-      map.points.map((p) => p.y),
+      points.map((p) => p.x),
+      points.map((p) => p.y),
     );
     const box = (await canvas.boundingBox())!;
-    const screen = map.points.map((_, i) => dataToScreen(FIT, box.width, box.height, clip.x[i]!, clip.y[i]!));
+    const screen = points.map((_, i) => dataToScreen(FIT, box.width, box.height, clip.x[i]!, clip.y[i]!));
 
     // Hover shows the thumbnail of the point under the pointer.
     await s.page.mouse.move(box.x + screen[0]![0], box.y + screen[0]![1]);
     await s.page.locator('[data-test=map-hover] img').waitFor();
-    expect(await s.page.locator('[data-test=map-hover]').innerText()).toContain(map.points[0]!.path);
+    expect(await s.page.locator('[data-test=map-hover]').innerText()).toContain(points[0]!.path);
+
+    // A drag moves the picture while the pointer moves; once released the map is drawn anew where the
+    // drag left it: the point is drawn (and hovered) at its new place, and nothing is left at the old one.
+    const lonely = lonelyPoint(screen, box);
+    const [ox, oy] = screen[lonely]!;
+    const [dx, dy] = [70, -45];
+    await s.page.mouse.move(box.x + ox - 30, box.y + oy + 20);
+    await s.page.mouse.down();
+    await s.page.mouse.move(box.x + ox - 30 + dx, box.y + oy + 20 + dy, { steps: 15 });
+    await s.page.mouse.up();
+    await s.page.waitForTimeout(200);
+    expect(await canvas.locator('canvas').evaluate((c) => c.style.transform)).toBe('');
+    const shot = await sharp(await s.page.screenshot({ clip: box })).raw().toBuffer({ resolveWithObject: true });
+    const background = pixel(shot, 4, box.height - 4);
+    expect(differs(pixel(shot, ox + dx, oy + dy), background)).toBe(true);
+    expect(differs(pixel(shot, ox, oy), background)).toBe(false);
+    await s.page.mouse.move(box.x + ox + dx, box.y + oy + dy);
+    await s.page.waitForFunction((p) => document.querySelector('[data-test=map-hover]')?.textContent?.includes(p), points[lonely]!.path);
+
+    // The same after a wheel zoom: the scaled picture is replaced by the zoomed map once the wheel rests.
+    await s.page.click('[data-test=map-reset]');
+    const [wx, wy] = [ox - 60, oy + 50];
+    await s.page.mouse.move(box.x + wx, box.y + wy);
+    await s.page.mouse.wheel(0, -300);
+    await s.page.waitForTimeout(400);
+    expect(await canvas.locator('canvas').evaluate((c) => c.style.transform)).toBe('');
+    const zoomed = zoomAt(FIT, box.width, box.height, Math.exp(300 * 0.0015), wx, wy);
+    const [zx, zy] = dataToScreen(zoomed, box.width, box.height, clip.x[lonely]!, clip.y[lonely]!);
+    const zoomShot = await sharp(await s.page.screenshot({ clip: box })).raw().toBuffer({ resolveWithObject: true });
+    expect(differs(pixel(zoomShot, zx, zy), background)).toBe(true);
+    await s.page.mouse.move(box.x + zx, box.y + zy);
+    await s.page.waitForFunction((p) => document.querySelector('[data-test=map-hover]')?.textContent?.includes(p), points[lonely]!.path);
+    await s.page.click('[data-test=map-reset]');
 
     // A lasso around the left part of the map (split at the median point's x).
     const xs = screen.map(([x]) => x).sort((a, b) => a - b);
@@ -218,14 +267,14 @@ describe('labelling from scratch in the browser', () => {
     await s.page.mouse.down();
     for (const [px, py] of [...path.slice(1), path[0]]) await s.page.mouse.move(box.x + px, box.y + py, { steps: 12 });
     await s.page.mouse.up();
-    const inside = map.points.filter((_, i) => screen[i]![0] < cut);
+    const inside = points.filter((_, i) => screen[i]![0] < cut);
     await s.page.waitForFunction((n) => document.querySelector('[data-test=map-selected-count]')?.textContent === String(n), inside.length);
     await shots('23-map-lasso');
 
     await s.page.keyboard.press('3');
     await s.page.waitForFunction(() => /→ social \(on the map\)/.test(document.querySelector('[data-test=last-action]')?.textContent ?? ''));
     for (const p of inside) expect(labelOf(p.imageId)).toBe('social');
-    const outsideSocial = map.points.filter((_, i) => screen[i]![0] >= cut).filter((p) => labelOf(p.imageId) === 'social' && p.label !== 'social');
+    const outsideSocial = points.filter((_, i) => screen[i]![0] >= cut).filter((p) => labelOf(p.imageId) === 'social' && p.label !== 'social');
     expect(outsideSocial).toEqual([]);
     // One labels/set call: one edit holds every image of the lasso that changed.
     const lastEdit = db((d) => d.prepare('SELECT COUNT(DISTINCT image_id) AS n FROM label_history WHERE edit_id = (SELECT MAX(edit_id) FROM label_history)').get() as { n: number }).n;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { dataToScreen, FIT, panBy, PointGrid, pointsInPolygon, screenToData, zoomAt } from '../../src/renderer/mapGeometry.js';
+import { dataToScreen, FIT, panBy, pictureTransform, PointGrid, pointsInPolygon, screenToData, zoomAt, type CanvasFrame, type View } from '../../src/renderer/mapGeometry.js';
 
 describe('map geometry', () => {
   it('fits the [-1, 1] square on the shorter side and maps screen and data both ways', () => {
@@ -51,5 +51,48 @@ describe('map geometry', () => {
     expect(grid.nearest(0.25, 0.25, 0.05)).toBe(-1);
     // A radius wider than the grid falls back to looking at every point.
     expect(grid.nearest(-0.4, 0.4, 5)).toBe(2);
+  });
+
+  describe('moving the last picture instead of drawing anew', () => {
+    const frame: CanvasFrame = { width: 800, height: 600, marginX: 200, marginY: 150 };
+    const points = [[0, 0], [0.7, -0.4], [-0.9, 0.95], [0.33, 0.12]] as const;
+    /** Where a point drawn for `drawn` ends up in the box once the canvas is moved by the transform. */
+    function shown(drawn: View, now: View, x: number, y: number): [number, number] {
+      const t = pictureTransform(drawn, now, frame);
+      const [bx, by] = dataToScreen(drawn, frame.width, frame.height, x, y);
+      // Canvas pixel = box pixel + margin; the canvas sits at (-margin, -margin) and is transformed about its corner.
+      return [-frame.marginX + t.x + t.scale * (bx + frame.marginX), -frame.marginY + t.y + t.scale * (by + frame.marginY)];
+    }
+
+    it('puts every point where a fresh drawing of the new view would, for pans and zooms', () => {
+      const drawn = { cx: 0.1, cy: -0.2, zoom: 2 };
+      const nows = [panBy(drawn, 800, 600, 57, -31), zoomAt(drawn, 800, 600, 1.3, 120, 500), zoomAt(panBy(drawn, 800, 600, -20, 10), 800, 600, 0.8, 400, 300)];
+      for (const now of nows) {
+        for (const [x, y] of points) {
+          const [sx, sy] = shown(drawn, now, x, y);
+          const [ex, ey] = dataToScreen(now, 800, 600, x, y);
+          expect(sx).toBeCloseTo(ex, 9);
+          expect(sy).toBeCloseTo(ey, 9);
+        }
+      }
+    });
+
+    it('is the identity for the view it was drawn for', () => {
+      const view = { cx: 0.3, cy: 0.4, zoom: 5 };
+      expect(pictureTransform(view, view, frame)).toEqual({ x: 0, y: 0, scale: 1, usable: true });
+    });
+
+    it('is usable while the picture still covers the box, not once a gap would show', () => {
+      // The margins are 200 and 150 px: a drag of up to that far still covers the box.
+      expect(pictureTransform(FIT, panBy(FIT, 800, 600, 200, -150), frame).usable).toBe(true);
+      expect(pictureTransform(FIT, panBy(FIT, 800, 600, -199, 149), frame).usable).toBe(true);
+      expect(pictureTransform(FIT, panBy(FIT, 800, 600, 201, 0), frame).usable).toBe(false);
+      expect(pictureTransform(FIT, panBy(FIT, 800, 600, 0, -151), frame).usable).toBe(false);
+      // Zooming in keeps it covered, up to the scale where points would look too big; zooming out soon uncovers an edge.
+      expect(pictureTransform(FIT, zoomAt(FIT, 800, 600, 1.5, 400, 300), frame).usable).toBe(true);
+      expect(pictureTransform(FIT, zoomAt(FIT, 800, 600, 1.7, 400, 300), frame).usable).toBe(false);
+      expect(pictureTransform(FIT, zoomAt(FIT, 800, 600, 1 / 1.4, 400, 300), frame).usable).toBe(true);
+      expect(pictureTransform(FIT, zoomAt(FIT, 800, 600, 1 / 1.55, 400, 300), frame).usable).toBe(false);
+    });
   });
 });

@@ -4,7 +4,7 @@
 // confidence }] }; queue { images: [{ path, suggested, confidence }], remaining }; map { points:
 // [{ path, x, y, label, suggested }] }.
 import { Option, type Command } from 'commander';
-import { BACKBONES, DEFAULT_BACKBONE, QUEUE_STRATEGIES, type BackboneName, type MapSummary, type QueueStrategy } from '../../shared/labelling.js';
+import { BACKBONES, DEFAULT_BACKBONE, mapRows, QUEUE_STRATEGIES, type BackboneName, type MapSummary, type QueueStrategy } from '../../shared/labelling.js';
 import type { Core } from '../core/index.js';
 import { findClass, findDataset } from '../core/datasets/queries.js';
 import { embedDataset } from '../core/embeddings/embed.js';
@@ -137,8 +137,10 @@ export function registerLabellingCommands(program: Command, ctx: CliContext): vo
         );
         map = await c.call('map/get', { datasetId });
       }
-      o.result({ ...map, ...(computed ? { seconds: computed.seconds } : {}) }, () =>
-        `${map.points.length} points (${map.backbone}) computed ${map.computedAt}${computed ? ` in ${computed.seconds.toFixed(1)} s` : ''}; --json prints them.`,
+      // The call answers in columns (compact for the studio); people and scripts read one object per point.
+      const { backbone, computedAt, missing } = map;
+      o.result({ datasetId, backbone, computedAt, missing, points: mapRows(map), ...(computed ? { seconds: computed.seconds } : {}) }, () =>
+        `${map.points.imageId.length} points (${map.backbone}) computed ${map.computedAt}${computed ? ` in ${computed.seconds.toFixed(1)} s` : ''}; --json prints them.`,
       );
     });
 }

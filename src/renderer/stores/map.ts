@@ -4,7 +4,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import { describeChange } from '../../shared/edits.js';
 import type { ErrorPayload } from '../../shared/errors.js';
-import type { DatasetMap, MapPoint } from '../../shared/labelling.js';
+import type { DatasetMap, MapPoints } from '../../shared/labelling.js';
 import { api } from '../api/index.js';
 import { embedMissing } from '../composables/embedMissing.js';
 import { useJobEvents, type JobState } from '../composables/jobEvents.js';
@@ -19,11 +19,16 @@ const MAP_JOB = { embedding: 'embeddings/progress', mapping: 'map/progress' } as
 
 export type MapJob = JobState<typeof MAP_JOB>;
 
+const NO_POINTS: MapPoints = { imageId: [], path: [], hash: [], x: [], y: [], classId: [], suggestedClassId: [], confidence: [], split: [], heldOut: [] };
+
 export const useMapStore = defineStore('map', () => {
   const datasetId = ref<number | null>(null);
-  const info = ref<Omit<DatasetMap, 'points'> | null>(null);
-  /** Plain objects in a shallow ref: 20,000 deep-reactive points would make every label slow. */
-  const points = shallowRef<MapPoint[]>([]);
+  const info = ref<Omit<DatasetMap, 'points' | 'classes'> | null>(null);
+  /** Plain columns in a shallow ref: 20,000 deep-reactive points would make every label slow. */
+  const points = shallowRef<MapPoints>(NO_POINTS);
+  const count = computed(() => points.value.imageId.length);
+  /** Class names as the map was read (classes deleted since keep theirs). */
+  const classNames = shallowRef<Map<number, string>>(new Map());
   /** Positions in WebGL's square; a new pair only when the map itself changes (not on a label). */
   const positions = shallowRef<{ x: Float32Array; y: Float32Array }>({ x: new Float32Array(0), y: new Float32Array(0) });
   /** Bumped on every label change so colours are computed again. */
@@ -33,31 +38,23 @@ export const useMapStore = defineStore('map', () => {
   const loading = ref(false);
   const error = ref<ErrorPayload | null>(null);
 
-  const selectedIds = computed(() => selection.value.map((i) => points.value[i]!.imageId));
-  const indexById = computed(() => new Map(points.value.map((p, i) => [p.imageId, i])));
+  const selectedIds = computed(() => selection.value.map((i) => points.value.imageId[i]!));
+  const indexById = computed(() => new Map(points.value.imageId.map((imageId, i) => [imageId, i])));
 
+  /** Shows the dataset's map; opened again, the points already here show at once while it is read anew. */
   async function load(id: number): Promise<void> {
     job.listen();
     if (datasetId.value !== id) {
       datasetId.value = id;
-      points.value = [];
+      points.value = NO_POINTS;
       info.value = null;
-      selection.value = [];
     }
+    // A new scatter starts with nothing selected.
+    selection.value = [];
     loading.value = true;
     error.value = null;
     try {
-      const map = await api().call('map/get', { datasetId: id });
-      if (id !== datasetId.value) return;
-      const { points: list, ...rest } = map;
-      info.value = rest;
-      points.value = list;
-      positions.value = toClipSpace(
-        list.map((p) => p.x),
-        list.map((p) => p.y),
-      );
-      selection.value = [];
-      version.value++;
+      await fetchMap(id);
     } catch (e) {
       error.value = asPayload(e);
     } finally {
@@ -68,11 +65,22 @@ export const useMapStore = defineStore('map', () => {
   /** Labels and suggestions change without the map moving: refetch and keep the positions. */
   async function refreshLabels(): Promise<void> {
     const id = datasetId.value;
-    if (id === null) return;
+    if (id !== null) await fetchMap(id);
+  }
+
+  async function fetchMap(id: number): Promise<void> {
     const map = await api().call('map/get', { datasetId: id });
     if (id !== datasetId.value) return;
-    if (map.points.length !== points.value.length || map.computedAt !== info.value?.computedAt) return load(id);
-    points.value = map.points;
+    const { points: columns, classes, ...rest } = map;
+    const before = points.value.imageId;
+    const sameLayout = info.value !== null && rest.computedAt === info.value.computedAt && columns.imageId.length === before.length && columns.imageId.every((imageId, i) => imageId === before[i]);
+    info.value = rest;
+    points.value = columns;
+    classNames.value = new Map(classes.map((c) => [c.id, c.name]));
+    if (!sameLayout) {
+      positions.value = toClipSpace(columns.x, columns.y);
+      selection.value = [];
+    }
     version.value++;
   }
 
@@ -116,10 +124,14 @@ export const useMapStore = defineStore('map', () => {
       const change = await api().call('labels/set', { datasetId: id, imageIds: ids, classId });
       const name = useClassesStore().list.find((c) => c.id === classId)?.name ?? '';
       const byId = indexById.value;
-      const list = points.value;
+      const columns = points.value;
       for (const imageId of change.imageIds) {
-        const p = list[byId.get(imageId)!];
-        if (p) Object.assign(p, { classId, label: name, suggested: null, suggestedClassId: null, confidence: null, heldOut: null });
+        const i = byId.get(imageId);
+        if (i === undefined) continue;
+        columns.classId[i] = classId;
+        columns.suggestedClassId[i] = null;
+        columns.confidence[i] = null;
+        columns.heldOut[i] = null;
       }
       version.value++;
       useLabelsStore().lastAction = `${change.changed.toLocaleString('en-US')} image${change.changed === 1 ? '' : 's'} → ${name} (on the map)`;
@@ -146,5 +158,5 @@ export const useMapStore = defineStore('map', () => {
     }
   }
 
-  return { datasetId, info, points, positions, version, selection, selectedIds, job: job.state, loading, error, load, refreshLabels, compute, cancel, select, assign, history };
+  return { datasetId, info, points, count, classNames, positions, version, selection, selectedIds, job: job.state, loading, error, load, refreshLabels, compute, cancel, select, assign, history };
 });

@@ -2,7 +2,7 @@
 // dimensions (UMAP's nearest-neighbour search is the slow part and scales with the dimensions).
 // Coordinates are stored scaled to [0, 1]; labels and suggestions are joined when the map is read.
 import { UMAP } from 'umap-js';
-import type { BackboneName, DatasetMap, MapPoint, MapProgress, MapSummary } from '../../../shared/labelling.js';
+import type { BackboneName, DatasetMap, MapPoints, MapProgress, MapSummary } from '../../../shared/labelling.js';
 import { getDataset } from '../datasets/queries.js';
 import { fitPca, projectPca } from '../embeddings/pca.js';
 import { hashString, mulberry32 } from '../platform/random.js';
@@ -83,41 +83,44 @@ export function layoutPoints(
 export function getMap(db: Database, datasetId: number): DatasetMap {
   const dataset = getDataset(db, datasetId);
   const meta = db.prepare('SELECT backbone, computed_at FROM maps WHERE dataset_id = ?').get(datasetId) as { backbone: BackboneName; computed_at: string } | undefined;
+  // A suggestion of a deleted class counts as none.
   const rows = db
     .prepare(
-      `SELECT i.id, i.path, i.hash, m.x, m.y, i.class_id, c.name AS label, s.class_id AS s_class, sc.name AS suggested, s.confidence, i.split, i.holdout
+      `SELECT i.id, i.path, i.hash, m.x, m.y, i.class_id, sc.id AS s_class, s.confidence, i.split, i.holdout
        FROM map_points m JOIN images i ON i.id = m.image_id
-       LEFT JOIN classes c ON c.id = i.class_id
        LEFT JOIN suggestions s ON s.image_id = i.id LEFT JOIN classes sc ON sc.id = s.class_id AND sc.deleted_at IS NULL
        WHERE m.dataset_id = ? AND i.status = 'ok' AND i.excluded = 0 ORDER BY i.path`,
     )
-    .all(datasetId) as {
-    id: number;
-    path: string;
-    hash: string | null;
-    x: number;
-    y: number;
-    class_id: number | null;
-    label: string | null;
-    s_class: number | null;
-    suggested: string | null;
-    confidence: number | null;
-    split: MapPoint['split'];
-    holdout: string | null;
-  }[];
-  const points: MapPoint[] = rows.map((r) => ({
-    imageId: r.id,
-    path: r.path,
-    hash: r.hash,
-    x: r.x,
-    y: r.y,
-    label: r.label,
-    classId: r.class_id,
-    suggested: r.class_id === null ? r.suggested : null,
-    suggestedClassId: r.class_id === null && r.suggested !== null ? r.s_class : null,
-    confidence: r.class_id === null && r.suggested !== null ? r.confidence : null,
-    split: r.split,
-    heldOut: r.class_id === null && (r.holdout === 'val' || r.holdout === 'test') ? r.holdout : null,
-  }));
-  return { datasetId, backbone: meta?.backbone ?? null, computedAt: meta?.computed_at ?? null, missing: Math.max(0, dataset.images - points.length), points };
+    .raw()
+    .all(datasetId) as [number, string, string | null, number, number, number | null, number | null, number | null, MapPoints['split'][number], string | null][];
+  const n = rows.length;
+  const points: MapPoints = {
+    imageId: new Array<number>(n),
+    path: new Array<string>(n),
+    hash: new Array<string | null>(n),
+    x: new Array<number>(n),
+    y: new Array<number>(n),
+    classId: new Array<number | null>(n),
+    suggestedClassId: new Array<number | null>(n),
+    confidence: new Array<number | null>(n),
+    split: new Array<MapPoints['split'][number]>(n),
+    heldOut: new Array<MapPoints['heldOut'][number]>(n),
+  };
+  // Six decimals place a point to a third of a pixel even at the deepest zoom, and halve the JSON.
+  const round6 = (v: number) => Math.round(v * 1e6) / 1e6;
+  rows.forEach(([id, path, hash, x, y, classId, suggestedClassId, confidence, split, holdout], i) => {
+    const suggested = classId === null && suggestedClassId !== null;
+    points.imageId[i] = id;
+    points.path[i] = path;
+    points.hash[i] = hash;
+    points.x[i] = round6(x);
+    points.y[i] = round6(y);
+    points.classId[i] = classId;
+    points.suggestedClassId[i] = suggested ? suggestedClassId : null;
+    points.confidence[i] = suggested ? confidence : null;
+    points.split[i] = split;
+    points.heldOut[i] = classId === null && (holdout === 'val' || holdout === 'test') ? holdout : null;
+  });
+  const classes = db.prepare('SELECT id, name FROM classes WHERE dataset_id = ? ORDER BY id').all(datasetId) as { id: number; name: string }[];
+  return { datasetId, backbone: meta?.backbone ?? null, computedAt: meta?.computed_at ?? null, missing: Math.max(0, dataset.images - n), classes, points };
 }

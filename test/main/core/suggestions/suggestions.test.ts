@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { refreshSuggestions } from '../../../../src/main/core/suggestions/refresh.js';
 import { computeMap } from '../../../../src/main/core/suggestions/map.js';
 import { TYPICAL_LABELS_PER_CLASS } from '../../../../src/main/core/suggestions/queue.js';
+import { mapRows } from '../../../../src/shared/labelling.js';
 import { clusteredSet, type ClusteredSet } from './helpers.js';
 
 let set: ClusteredSet;
@@ -153,15 +154,19 @@ describe('map', () => {
     const summary = computeMap(set.env.ws.db, set.datasetId);
     expect(summary).toMatchObject({ points: 60, status: 'completed', backbone: 'mobilenet' });
     const map = await call('map/get', { datasetId: set.datasetId });
-    expect(map.points.length).toBe(60);
+    const points = mapRows(map);
+    expect(points.length).toBe(60);
     expect(map.missing).toBe(0);
-    expect(map.points.every((p) => p.x >= 0 && p.x <= 1 && p.y >= 0 && p.y <= 1)).toBe(true);
-    expect(map.points.filter((p) => p.label !== null).length).toBe(12);
-    expect(map.points.filter((p) => p.suggested !== null).length).toBe(48);
+    // Every column holds one entry per point, and names come from the classes the answer carries.
+    for (const column of Object.values(map.points)) expect(column).toHaveLength(60);
+    expect(points.filter((p) => p.label !== null).every((p) => p.label === map.classes.find((c) => c.id === p.classId)?.name)).toBe(true);
+    expect(points.every((p) => p.x >= 0 && p.x <= 1 && p.y >= 0 && p.y <= 1)).toBe(true);
+    expect(points.filter((p) => p.label !== null).length).toBe(12);
+    expect(points.filter((p) => p.suggested !== null).length).toBe(48);
     // Each point's nearest neighbour on the map is of its own class.
-    const near = map.points.filter((p) => {
-      let best = map.points[0] === p ? map.points[1]! : map.points[0]!;
-      for (const q of map.points) if (q !== p && (q.x - p.x) ** 2 + (q.y - p.y) ** 2 < (best.x - p.x) ** 2 + (best.y - p.y) ** 2) best = q;
+    const near = points.filter((p) => {
+      let best = points[0] === p ? points[1]! : points[0]!;
+      for (const q of points) if (q !== p && (q.x - p.x) ** 2 + (q.y - p.y) ** 2 < (best.x - p.x) ** 2 + (best.y - p.y) ** 2) best = q;
       return set.truth.get(best.imageId) === set.truth.get(p.imageId);
     }).length;
     expect(near / 60).toBeGreaterThan(0.9);
