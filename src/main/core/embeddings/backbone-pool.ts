@@ -51,6 +51,20 @@ export async function openBackbone(name: PixelBackboneName, opts: { threads: num
 
 type EmbedWorker = ThreadWorker<EmbedWorkerRequest, EmbedWorkerReply>;
 
+let liveWorkers = 0;
+
+/** Embedding worker threads of this process still running (0 once every pass has stopped its own). */
+export function runningEmbeddingWorkers(): number {
+  return liveWorkers;
+}
+
+function startWorker(url: URL, name: PixelBackboneName, backend: BackendName, index: number): EmbedWorker {
+  const worker: EmbedWorker = new ThreadWorker(url, { backbone: name, backend }, `Embedding worker ${index + 1}`);
+  liveWorkers++;
+  void worker.exited.then(() => liveWorkers--);
+  return worker;
+}
+
 class BackbonePool implements Backbone {
   private readonly idle: EmbedWorker[];
   private readonly waiting: { resolve(w: EmbedWorker): void; reject(e: Error): void }[] = [];
@@ -66,13 +80,16 @@ class BackbonePool implements Backbone {
 
   static async open(name: PixelBackboneName, backend: BackendName, threads: number): Promise<BackbonePool> {
     const url = workerUrl(import.meta.url, './embed-worker.js');
-    const workers: EmbedWorker[] = Array.from({ length: threads }, (_, i) => new ThreadWorker(url, { backbone: name, backend }, `Embedding worker ${i + 1}`));
+    const workers = Array.from({ length: threads }, (_, i) => startWorker(url, name, backend, i));
     try {
       const replies = await Promise.all(workers.map((w) => w.call({ type: 'load' })));
       const loaded = replies[0]!.type === 'loaded' ? replies[0]!.backend : backend;
       return new BackbonePool(BACKBONE_SPECS[name], loaded, workers);
     } catch (error) {
-      await Promise.all(workers.map((w) => w.terminate()));
+      await Promise.all(workers.map(async (w) => {
+        await w.terminate();
+        await w.exited;
+      }));
       throw error;
     }
   }
@@ -108,6 +125,9 @@ class BackbonePool implements Backbone {
     if (this.disposed) return;
     this.disposed = true;
     for (const w of this.waiting.splice(0)) w.reject(new Error('The embedding workers were stopped.'));
-    await Promise.all(this.workers.map((w) => w.terminate('The embedding workers were stopped.')));
+    await Promise.all(this.workers.map(async (w) => {
+      await w.terminate('The embedding workers were stopped.');
+      await w.exited;
+    }));
   }
 }

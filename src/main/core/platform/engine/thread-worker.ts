@@ -16,10 +16,13 @@ export class ThreadWorker<Req, Rep> {
   private readonly pending = new Map<number, Pending<Rep>>();
   private nextId = 1;
   private failure: Error | undefined;
+  /** Settles with the exit code once the thread is gone (crashed, exited, or terminated). */
+  readonly exited: Promise<number>;
 
   /** `name` starts every error it reports, e.g. "Training worker 1". */
   constructor(url: URL, workerData: unknown, private readonly name: string) {
     this.worker = new Worker(url, { workerData });
+    this.exited = new Promise((resolve) => this.worker.once('exit', resolve));
     this.worker.on('message', (envelope: ReplyEnvelope<Rep>) => {
       const waiting = this.pending.get(envelope.id);
       if (waiting === undefined) return;

@@ -26,7 +26,8 @@ export class OrderedPipeline<R> {
    * those finished in order meanwhile): the caller's next add starts at once.
    */
   async add(compute: () => Promise<R>, commit: (result: R) => void | Promise<void>): Promise<void> {
-    await this.throwIfFailed();
+    // Checked without awaiting first, so that `compute` starts within this call.
+    if (this.failure !== undefined) await this.throwIfFailed();
     const item: Item<R> = { commit, settled: Promise.resolve() };
     this.running++;
     const settle = (outcome: Outcome<R>) => {
