@@ -27,7 +27,10 @@ export interface HeadSpeedRequest {
 
 const PREDICT_ROWS = 256;
 
-/** Times the head in this thread: one warm-up step, then steps for half the budget, predictions for the rest. */
+/** A fresh thread's first calls of tfjs-layers are slow (JIT, kernel set-up): these are not timed. */
+const WARM_UP_CALLS = 5;
+
+/** Times the head in this thread: warm-up calls, then steps for half the budget, predictions and checkpoint reads for the rest. */
 export async function timeHead(tf: Tf, { hp, dims, numClasses, budgetMs }: HeadSpeedRequest): Promise<HeadSpeed> {
   const n = hp.batchSize;
   const model = buildVectorHead(tf, hp, dims, numClasses, 'calibration');
@@ -39,7 +42,7 @@ export async function timeHead(tf: Tf, { hp, dims, numClasses, budgetMs }: HeadS
   const ys = tf.tidy(() => tf.oneHot(tf.tensor1d(Array.from({ length: n }, (_, i) => i % numClasses), 'int32'), numClasses).toFloat());
   try {
     const timed = async (work: () => Promise<unknown>, ms: number) => {
-      await work();
+      for (let i = 0; i < WARM_UP_CALLS; i++) await work();
       let count = 0;
       const start = performance.now();
       do {
