@@ -48,18 +48,18 @@ export function roughDuration(seconds: number): string {
 }
 
 /**
- * What an estimate rests on, for the curious: "mobilenet embeds 21 images/s on 2 threads (the last
- * embedding pass); the head trains 30 epochs of 480 vectors at 5,200 vectors/s (measured just now)".
+ * What an estimate rests on, for the curious: "mobilenet embeds 21.1 images/s on 2 threads, the last
+ * embedding pass here; the head trains 30 epochs at 5,200 vectors/s, measured just now".
  */
 export function estimateBasis(e: RunEstimate): string | null {
   if (e.seconds === null || e.trainImagesPerSecond === null) return null;
   const how = (m: RunEstimate['measured']) => (m === 'now' ? 'measured just now' : 'this machine\'s measured speed');
   const rate = (n: number) => Math.round(n).toLocaleString('en-US');
   if (e.embedding === null) return `${e.epochs} epochs of ${e.trainImages} images, ${rate(e.trainImagesPerSecond)} img/s, ${how(e.measured)}`;
-  const head = `the head trains ${e.epochs} epochs at ${rate(e.trainImagesPerSecond)} vectors/s (${how(e.measured)})`;
+  const head = `the head trains ${e.epochs} epochs at ${rate(e.trainImagesPerSecond)} vectors/s, ${how(e.measured)}`;
   const emb = e.embedding;
   if (emb.imagesPerSecond === null) return head;
   const threads = emb.threads === 1 ? '1 thread' : `${emb.threads} threads`;
   const source = emb.measured === 'now' ? 'measured just now' : emb.source === 'pass' ? 'the last embedding pass here' : 'measured on this machine';
-  return `${emb.backbone} embeds ${emb.imagesPerSecond.toFixed(1)} images/s on ${threads} (${source}); ${head}`;
+  return `${emb.backbone} embeds ${emb.imagesPerSecond.toFixed(1)} images/s on ${threads}, ${source}; ${head}`;
 }

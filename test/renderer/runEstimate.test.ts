@@ -36,7 +36,7 @@ describe('transferNote and estimateNotes', () => {
   it('puts the transfer estimate under the backbone, with what it rests on on hover', () => {
     const note = transferNote(transfer(), false)!;
     expect(note.text).toBe('This run takes ~40 s: 600 images to embed with mobilenet on this machine, then ~5 s of training.');
-    expect(note.title).toBe('mobilenet embeds 21.1 images/s on 2 threads (the last embedding pass here); the head trains 30 epochs at 5,200 vectors/s (measured just now)');
+    expect(note.title).toBe('mobilenet embeds 21.1 images/s on 2 threads, the last embedding pass here; the head trains 30 epochs at 5,200 vectors/s, measured just now');
     expect(transferNote(null, true)?.text).toMatch(/Estimating the embedding and training time/);
     expect(transferNote(estimate({}), false)).toBeNull(); // a seed-cnn answer arriving late shows nothing here
     expect(estimateNotes('transfer', transfer(), false)).toEqual({ backbone: note });
@@ -49,7 +49,7 @@ describe('transferNote and estimateNotes', () => {
       text: '~5 s, embeddings are ready', seconds: 6,
       embedding: { backbone: 'mobilenet', images: 0, views: 0, seconds: 0, imagesPerSecond: null, threads: null, source: null, measured: 'not needed' },
     });
-    expect(transferNote(ready, false)).toEqual({ text: 'This run takes ~5 s, embeddings are ready.', title: 'the head trains 30 epochs at 5,200 vectors/s (measured just now)' });
+    expect(transferNote(ready, false)).toEqual({ text: 'This run takes ~5 s, embeddings are ready.', title: 'the head trains 30 epochs at 5,200 vectors/s, measured just now' });
   });
 });
 
