@@ -11,7 +11,6 @@ const all = [
   ['faces', []],
   ['labelling', []],
   ['embed', ['--transfer']],
-  ['embed', []],
   // 100,000 images take ~15 min here; the full figure: npm run bench:scale -- --count 100000
   ['scale', ['--count', '20000']],
 ];
