@@ -10,6 +10,7 @@ const all = [
   ['audit', []],
   ['faces', []],
   ['labelling', []],
+  ['embed', ['--transfer']],
   // 100,000 images take ~15 min here; the full figure: npm run bench:scale -- --count 100000
   ['scale', ['--count', '20000']],
 ];

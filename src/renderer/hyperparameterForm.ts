@@ -151,7 +151,7 @@ const HEAD_IGNORES = ['imageSize', 'colorMode', 'filters', 'padding', 'cropToFac
 export const PRESET_DESCRIPTIONS: Record<string, string> = {
   'seed-cnn': 'Learns everything from your pixels (the seed report\'s CNN): minutes to hours on a CPU; the choice with many images per class, or pictures unlike everyday photos.',
   'face-embedding': 'Learns a small head on each face\'s 128-d identity descriptor: seconds, after the face analysis; the choice when the classes are people.',
-  transfer: 'Learns a small head on a pretrained backbone\'s features (the backbone stays frozen; each image is embedded once, first run of a dataset ≈ 0.1 s per image): the choice with few labelled images per class. Augmented views are off by default: measured, they help centernet by a few points and not mobilenet.',
+  transfer: 'Learns a small head on a pretrained backbone\'s features (the backbone stays frozen; each image is embedded once, on every core, and the Backbone field says how long the run takes here): the choice with few labelled images per class. Augmented views are off by default: measured, they help centernet by a few points and not mobilenet.',
 };
 
 /** Why a whole group of fields is off for this preset, or null. */

@@ -45,6 +45,8 @@ export interface EmbeddingsSummary {
   dimensions: number;
   failed: { path: string; reason: string }[];
   backend: string;
+  /** Threads that ran the backbone (0: nothing was left to embed). */
+  threads: number;
   seconds: number;
   status: 'completed' | 'cancelled';
 }

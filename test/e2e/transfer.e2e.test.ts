@@ -44,7 +44,16 @@ describe('transfer preset in the browser', () => {
     expect(await s.page.isDisabled('[data-test=hp-augmentation-rotation]')).toBe(false);
     await s.page.fill('[data-test=hp-epochs]', '10');
     await s.page.fill('[data-test=run-name]', 'transfer A');
+    // Before it starts, the backbone field says how long: what it embeds with which backbone, then the head.
+    const estimate = s.page.locator('[data-test=hp-note][data-field=backbone]', {
+      hasText: /This run takes ~.*: \d+ images and \d+ augmented views to embed with mobilenet on this machine, then ~.* of training\./,
+    });
+    await estimate.waitFor({ timeout: 120_000 });
+    expect(await estimate.getAttribute('title')).toMatch(/mobilenet embeds [\d.]+ images\/s on \d threads?, .*; the head trains 10 epochs at [\d,]+ vectors\/s/);
     await screenshot(s.page, '60-train-form-transfer');
+    await s.page.emulateMedia({ colorScheme: 'dark' });
+    await screenshot(s.page, '60b-train-form-transfer-dark');
+    await s.page.emulateMedia({ colorScheme: 'light' });
     await s.page.click('[data-test=start-run]');
     // The run embeds the images, then one augmented view of each training image, inside its job.
     await s.page.waitForFunction(
@@ -55,6 +64,8 @@ describe('transfer preset in the browser', () => {
     await screenshot(s.page, '61-train-transfer-views');
     await s.page.waitForFunction(() => /completed|failed|cancelled|interrupted/.test(document.querySelector('[data-test=run-status]')?.textContent ?? ''), undefined, { timeout: 300_000 });
     expect(await s.page.locator('[data-test=run-status]').innerText()).toBe('completed');
+    // The same settings again: everything is embedded now, only the head is left.
+    await s.page.locator('[data-test=hp-note][data-field=backbone]', { hasText: /This run takes ~\d+ s, embeddings are ready\./ }).waitFor({ timeout: 60_000 });
     await screenshot(s.page, '61-train-transfer-completed');
     const runs = await s.core.call('runs/list', {});
     const run = runs.find((r) => r.name === 'transfer A')!;

@@ -8,6 +8,7 @@ import { BACKBONES, DEFAULT_BACKBONE, mapRows, QUEUE_STRATEGIES, type BackboneNa
 import type { Core } from '../core/index.js';
 import { findClass, findDataset } from '../core/datasets/queries.js';
 import { embedDataset } from '../core/embeddings/embed.js';
+import { EMBED_THREADS_ENV, MAX_EMBED_THREADS } from '../core/embeddings/backbone-pool.js';
 import { computeMap } from '../core/suggestions/map.js';
 import { refreshSuggestions } from '../core/suggestions/refresh.js';
 import type { CliContext } from './context.js';
@@ -64,14 +65,15 @@ export function registerLabellingCommands(program: Command, ctx: CliContext): vo
     return { o, c, datasetId: findDataset(c.workspace.db, ref).id };
   };
 
-  jobCommand('embed', 'compute pretrained embeddings of every image (resumable; face = the face analysis descriptors)')
+  jobCommand('embed', `compute pretrained embeddings of every image (resumable; face = the face analysis descriptors); on every core up to ${MAX_EMBED_THREADS} (${EMBED_THREADS_ENV}=N sets the threads)`)
     .action(async (ref: string, opts: { backbone?: BackboneName; inProcess?: boolean }) => {
       const { o, c, datasetId } = openDataset(ref);
       const backbone = opts.backbone ?? DEFAULT_BACKBONE;
       const s = await runWithProgress(c, o, { event: 'embeddings/progress', datasetId, label: `Embeddings (${backbone})` }, (log) =>
         opts.inProcess && backbone !== 'face' ? embedDataset(c.workspace.db, datasetId, { backbone, onProgress: log }) : c.call('embeddings/start', { datasetId, backbone }),
       );
-      o.result(s, () => `${s.embeddedImages}/${s.images} images have ${s.backbone} embeddings (${s.dimensions}-d; ${s.newlyEmbedded} now, ${s.seconds.toFixed(1)} s on ${s.backend})${s.failed.length ? ` · ${s.failed.length} unreadable` : ''}`);
+      const on = `${s.backend}${s.threads > 1 ? ` × ${s.threads} threads` : ''}`;
+      o.result(s, () => `${s.embeddedImages}/${s.images} images have ${s.backbone} embeddings (${s.dimensions}-d; ${s.newlyEmbedded} now, ${s.seconds.toFixed(1)} s on ${on})${s.failed.length ? ` · ${s.failed.length} unreadable` : ''}`);
       if (s.failed.length > 0) ctx.setExit(3);
     });
 

@@ -1,6 +1,7 @@
 // Training commands of the `facet` CLI: train, runs, eval, compare, predict, doctor.
 import type { Command } from 'commander';
 import { FacetError } from '../../shared/errors.js';
+import { estimateBasis } from '../../shared/estimate.js';
 import { inputLabel, type HyperparametersInput } from '../../shared/hyperparameters.js';
 import { trainedWith, type EpochMetrics, type Evaluation, type Run, type RunComparison, type TrainProgress } from '../../shared/runs.js';
 import type { Core } from '../core/index.js';
@@ -110,8 +111,7 @@ async function printEstimate(ctx: CliContext, datasetId: number, hyperparameters
   const o = ctx.out();
   const estimate = await ctx.open().call('runs/estimate', { datasetId, hyperparameters });
   if (estimate.seconds === null) return;
-  const how = estimate.measured === 'now' ? 'measured just now' : 'this machine\'s measured speed';
-  o.log(`Estimate: ${estimate.text} (${estimate.epochs} epochs of ${estimate.trainImages} images, ${estimate.trainImagesPerSecond!.toFixed(0)} img/s ${how}).`);
+  o.log(`Estimate: ${estimate.embedding ? 'this run takes ' : ''}${estimate.text} (${estimateBasis(estimate)}).`);
   if (estimate.faster) o.log(`  For a quicker run: --image-size ${estimate.faster.imageSize}.`);
 }
 

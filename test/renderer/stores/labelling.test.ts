@@ -11,7 +11,7 @@ const status = (embedded: number): EmbeddingsStatus => ({
   backbones: [{ name: 'mobilenet', label: 'MobileNetV2', dimensions: 1024, licence: 'MIT', embedded }],
 });
 const embedded = (s: EmbeddingsSummary['status']): EmbeddingsSummary => ({
-  datasetId: 1, backbone: 'mobilenet', images: 10, embeddedImages: 10, newlyEmbedded: 6, dimensions: 1024, failed: [], backend: 'wasm', seconds: 1, status: s,
+  datasetId: 1, backbone: 'mobilenet', images: 10, embeddedImages: 10, newlyEmbedded: 6, dimensions: 1024, failed: [], backend: 'wasm', threads: 2, seconds: 1, status: s,
 });
 const refreshed: SuggestionsSummary = { datasetId: 1, backbone: 'mobilenet', labelled: 4, suggested: 6, validationAccuracy: null, calibrationImages: 0, temperature: 1, classes: 2, seconds: 1, status: 'completed' };
 const suggestionsStatus: SuggestionsStatus = { datasetId: 1, running: false, last: null, labelsSinceRefresh: 0, labelled: 4, unlabelled: 6 };

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type * as tfjs from '@tensorflow/tfjs';
 import type { BackboneName } from '../../../shared/labelling.js';
 import { loadEngine } from '../platform/engine/index.js';
-import type { Tf } from '../platform/engine/types.js';
+import type { EnginePreference, Tf } from '../platform/engine/types.js';
 
 const require = createRequire(import.meta.url);
 
@@ -71,9 +71,17 @@ export const BACKBONE_SPECS: Record<BackboneName, BackboneSpec> = {
 export interface Backbone {
   readonly spec: BackboneSpec;
   readonly backend: string;
+  /** Calls of `embed` it computes at once (worker threads of backbone-pool.ts; 1 in this thread). */
+  readonly threads: number;
   /** pixels: n × size × size × 3 RGB bytes; returns n vectors. */
   embed(pixels: Uint8Array, n: number): Promise<Float32Array[]>;
-  dispose(): void;
+  dispose(): void | Promise<void>;
+}
+
+/** n vectors of `dims` from one n·dims array. */
+export function splitVectors(data: Float32Array, n: number): Float32Array[] {
+  const dims = data.length / n;
+  return Array.from({ length: n }, (_, i) => data.slice(i * dims, (i + 1) * dims));
 }
 
 interface ModelJson {
@@ -123,31 +131,38 @@ async function loadGraph(tf: Tf, source: { json: ModelJson; weights: ArrayBuffer
   return tf.loadGraphModel(handler);
 }
 
-/** Loads a pixel backbone on the engine loadEngine() picks (tfjs-node, else wasm). */
-export async function loadBackbone(name: PixelBackboneName): Promise<Backbone> {
-  const { tf, info } = await loadEngine();
+/** A backbone loaded in this thread: `embedFlat` gives the n vectors as one n·dims array. */
+export interface LocalBackbone extends Backbone {
+  embedFlat(pixels: Uint8Array, n: number): Promise<Float32Array>;
+}
+
+/** Loads a pixel backbone in this thread on the engine loadEngine() picks (tfjs-node, else wasm), or on `prefer`. */
+export async function loadBackbone(name: PixelBackboneName, prefer: EnginePreference = 'auto'): Promise<LocalBackbone> {
+  const { tf, info } = await loadEngine({ prefer });
   const spec = BACKBONE_SPECS[name];
   const model = await loadGraph(tf, name === 'mobilenet' ? nsfwjsMidModel() : await humanCenternet());
   const size = spec.inputSize;
+  const embedFlat = async (pixels: Uint8Array, n: number): Promise<Float32Array> => {
+    const out = tf.tidy(() => {
+      const input = tf.tensor4d(pixels, [n, size, size, 3], 'int32').toFloat();
+      if (name === 'mobilenet') {
+        // MobileNetV2 from TF Hub takes [0, 1]; its global average pool is the embedding.
+        return (model.execute(input.div(255), MOBILENET_NODE) as tfjs.Tensor).reshape([n, spec.dimensions]);
+      }
+      // CenterNet (as @vladmandic/human feeds it) takes [0, 255]; the feature map averaged over space.
+      const map = model.execute(input, CENTERNET_NODE) as tfjs.Tensor4D;
+      return map.mean([1, 2]);
+    });
+    const data = (await out.data()) as Float32Array;
+    out.dispose();
+    return data;
+  };
   return {
     spec,
     backend: info.backend,
-    async embed(pixels, n) {
-      const out = tf.tidy(() => {
-        const input = tf.tensor4d(pixels, [n, size, size, 3], 'int32').toFloat();
-        if (name === 'mobilenet') {
-          // MobileNetV2 from TF Hub takes [0, 1]; its global average pool is the embedding.
-          return (model.execute(input.div(255), MOBILENET_NODE) as tfjs.Tensor).reshape([n, spec.dimensions]);
-        }
-        // CenterNet (as @vladmandic/human feeds it) takes [0, 255]; the feature map averaged over space.
-        const map = model.execute(input, CENTERNET_NODE) as tfjs.Tensor4D;
-        return map.mean([1, 2]);
-      });
-      const data = (await out.data()) as Float32Array;
-      out.dispose();
-      const dims = data.length / n;
-      return Array.from({ length: n }, (_, i) => data.slice(i * dims, (i + 1) * dims));
-    },
+    threads: 1,
+    embedFlat,
+    embed: async (pixels, n) => splitVectors(await embedFlat(pixels, n), n),
     dispose: () => model.dispose(),
   };
 }

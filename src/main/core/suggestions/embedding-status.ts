@@ -34,6 +34,8 @@ export function faceSummaryAsEmbeddings(s: FacesSummary): EmbeddingsSummary {
     dimensions: BACKBONE_SPECS.face.dimensions,
     failed: s.failed,
     backend: s.backend,
+    // The face analysis runs in the job's one thread.
+    threads: s.newlyAnalysed > 0 ? 1 : 0,
     seconds: s.seconds,
     status: s.status,
   };

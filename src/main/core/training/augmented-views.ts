@@ -7,7 +7,9 @@ import { FacetError } from '../../../shared/errors.js';
 import type { Augmentation } from '../../../shared/hyperparameters.js';
 import { hashString, mulberry32 } from '../platform/random.js';
 import type { Database } from '../platform/store/db.js';
-import { BACKBONE_SPECS, loadBackbone, type Backbone, type PixelBackboneName } from '../embeddings/backbones.js';
+import { BACKBONE_SPECS, type Backbone, type PixelBackboneName } from '../embeddings/backbones.js';
+import { embeddingThreads, openBackbone } from '../embeddings/backbone-pool.js';
+import { OrderedPipeline } from '../platform/jobs/ordered-pipeline.js';
 import { decodeSquare } from '../embeddings/embed.js';
 import { saveViewEmbeddings, storedViewKeys, viewVectors } from '../embeddings/embedding-store.js';
 import { augmentImage } from './augment.js';
@@ -45,6 +47,8 @@ export interface ViewPassOptions {
   model?: Backbone;
   /** Views per backbone call. */
   batchSize?: number;
+  /** Worker threads (default: embeddingThreads(), as the embedding pass). */
+  threads?: number;
 }
 
 export interface ViewPassSummary {
@@ -76,17 +80,22 @@ export async function embedViews(db: Database, items: ViewSource[], opts: ViewPa
 
   const size = BACKBONE_SPECS[opts.backbone].inputSize;
   const batchSize = opts.batchSize ?? 8;
-  const model = opts.model ?? (await loadBackbone(opts.backbone));
+  // No more threads than batches: each loads its own copy of the backbone.
+  const model = opts.model ?? (await openBackbone(opts.backbone, { threads: Math.min(embeddingThreads(opts.threads), Math.ceil(total / batchSize)) }));
+  // A batch per thread at once, saved in order (platform/jobs/ordered-pipeline.ts).
+  const pipeline = new OrderedPipeline<Float32Array[]>(model.threads);
   let embedded = 0;
   let failedViews = 0;
   let pending: { hash: string; view: number; pixels: Buffer }[] = [];
   const flush = async () => {
     if (pending.length === 0) return;
-    const vectors = await model.embed(Buffer.concat(pending.map((p) => p.pixels)), pending.length);
-    saveViewEmbeddings(db, opts.backbone, recipe, pending.map((p, i) => ({ hash: p.hash, view: p.view, vector: vectors[i]! })));
-    embedded += pending.length;
+    const batch = pending;
     pending = [];
-    opts.onProgress?.(embedded + failedViews, total);
+    await pipeline.add(() => model.embed(Buffer.concat(batch.map((p) => p.pixels)), batch.length), (vectors) => {
+      saveViewEmbeddings(db, opts.backbone, recipe, batch.map((p, i) => ({ hash: p.hash, view: p.view, vector: vectors[i]! })));
+      embedded += batch.length;
+      opts.onProgress?.(embedded + failedViews, total);
+    });
   };
   const decode = (i: number) => (i < todo.length ? decodeSquare(todo[i]!.item.absPath, size).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))) : null);
   try {
@@ -96,6 +105,7 @@ export async function embedViews(db: Database, items: ViewSource[], opts: ViewPa
     for (let i = 0; i < todo.length; i++) {
       if (opts.signal?.aborted) {
         await flush();
+        await pipeline.drain();
         return finish('cancelled', embedded);
       }
       const { item, views } = todo[i]!;
@@ -112,9 +122,11 @@ export async function embedViews(db: Database, items: ViewSource[], opts: ViewPa
       }
     }
     await flush();
+    await pipeline.drain();
     return finish('completed', embedded);
   } finally {
-    if (!opts.model) model.dispose();
+    // Stops the worker threads, also when the pass failed or was cancelled.
+    if (!opts.model) await model.dispose();
   }
 }
 

@@ -66,12 +66,14 @@ export async function trainTransferRun(db: Database, runId: number, opts: TrainO
       const summary = await embedDataset(db, snapshot.datasetId, {
         backbone,
         signal: opts.signal,
+        threads: opts.threads,
+        workspaceDir: opts.workspaceDir,
         onProgress: (p) => emit({ phase: 'preparing', epoch: 0, task: 'embedding', prepared: p.done, toPrepare: p.total }),
       });
       if (summary.status === 'cancelled') throw new CancelledError();
     }
     const vectors = { train: transferMatrix(db, backbone, train), val: transferMatrix(db, backbone, setup.val), test: transferMatrix(db, backbone, setup.test) };
-    const extraTrain = hp.augmentedViews > 0 ? await trainingViews(db, setup, opts.signal) : undefined;
+    const extraTrain = hp.augmentedViews > 0 ? await trainingViews(db, setup, opts) : undefined;
     const spec = BACKBONE_SPECS[backbone];
     return prepareVectorHead(setup, {
       dims: spec.dimensions,
@@ -87,7 +89,7 @@ export async function trainTransferRun(db: Database, runId: number, opts: TrainO
  * The augmented views of the training images only (val and test are measured on the pictures as
  * they are): embedded where not stored yet, inside the run's job, then read back as extra rows.
  */
-async function trainingViews(db: Database, { hp, snapshot, train, emit }: LoopSetup, signal: AbortSignal | undefined): Promise<{ vectors: Float32Array; labels: number[] }> {
+async function trainingViews(db: Database, { hp, snapshot, train, emit }: LoopSetup, { signal, threads }: TrainOptions): Promise<{ vectors: Float32Array; labels: number[] }> {
   const root = getDataset(db, snapshot.datasetId).root;
   emit({ phase: 'preparing', epoch: 0, prepared: 0, toPrepare: 0, task: 'views' });
   const pass = await embedViews(db, train.map((t) => ({ hash: t.hash, path: t.path, absPath: path.join(root, t.path) })), {
@@ -95,6 +97,7 @@ async function trainingViews(db: Database, { hp, snapshot, train, emit }: LoopSe
     augmentation: hp.augmentation,
     views: hp.augmentedViews,
     signal,
+    threads,
     onProgress: (done, total) => emit({ phase: 'preparing', epoch: 0, prepared: done, toPrepare: total, task: 'views' }),
   });
   if (pass.status === 'cancelled') throw new CancelledError();

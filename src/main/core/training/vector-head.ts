@@ -30,7 +30,7 @@ export function buildVectorHead(tf: Tf, hp: Hyperparameters, dims: number, numCl
   });
 }
 
-function optimizerFor(tf: Tf, hp: Hyperparameters): tfjs.Optimizer {
+export function optimizerFor(tf: Tf, hp: Hyperparameters): tfjs.Optimizer {
   if (hp.optimizer === 'sgd') return tf.train.sgd(hp.learningRate);
   if (hp.optimizer === 'rmsprop') return tf.train.rmsprop(hp.learningRate);
   return tf.train.adam(hp.learningRate);
@@ -50,7 +50,7 @@ export function setModelWeights(tf: Tf, model: tfjs.LayersModel, weights: Weight
 }
 
 /** The optimizer's state (iteration count, Adam/RMSProp moments) as plain arrays, for the `last` checkpoint. */
-async function optimizerState(optimizer: tfjs.Optimizer): Promise<WeightSet> {
+export async function optimizerState(optimizer: tfjs.Optimizer): Promise<WeightSet> {
   const named = await optimizer.getWeights();
   const state = named.map(({ name, tensor }) => ({ name, shape: tensor.shape.slice(), data: Float32Array.from(tensor.dataSync()) }));
   // The iteration count is a new scalar (Optimizer.saveIterations); the moments are the optimizer's own variables.

@@ -21,6 +21,7 @@ function foldingBackbone(): Backbone & { embedded: number } {
   const b = {
     spec: BACKBONE_SPECS.centernet,
     backend: 'test',
+    threads: 1,
     embedded: 0,
     async embed(pixels: Uint8Array, n: number) {
       b.embedded += n;

@@ -7,8 +7,4 @@ export type {
   StepTrainer, Tf, TrainerSpec, WeightSet,
 } from './types.js';
 export { measureSpeed, type EngineSpeed, type MeasureOptions } from './measure-speed.js';
-/**
- * Facet's own kernels change what a step costs: bumped when they do, so that speeds measured and
- * cached with an older engine (the run estimate's calibration) are measured again.
- */
-export const ENGINE_REVISION = 2;
+export { ENGINE_REVISION, SpeedCache } from './speed-cache.js';

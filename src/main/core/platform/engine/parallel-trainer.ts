@@ -3,59 +3,19 @@
 // of the batch (count/n) into its slot of a SharedArrayBuffer; then every worker sums the same
 // slots and applies the same optimizer update, so the replicas stay identical. The update rides on
 // the next step's request (one round trip per step); any other call applies it first.
-import { Worker } from 'node:worker_threads';
 import type { BatchResult, EngineInfo, StepTrainer, TrainerSpec, WeightSet } from './types.js';
-import type { PendingUpdate, ReplyEnvelope, SharedBuffers, WorkerReply, WorkerRequest } from './worker-protocol.js';
+import { ThreadWorker } from './thread-worker.js';
+import type { PendingUpdate, SharedBuffers, WorkerReply, WorkerRequest } from './worker-protocol.js';
 import { replicaWorkerUrl } from './worker-url.js';
 
-interface Pending {
-  resolve(reply: WorkerReply): void;
-  reject(error: Error): void;
-}
-
-class ReplicaWorker {
-  private readonly worker: Worker;
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 1;
-  private failure: Error | undefined;
-
+/** One replica's thread; `index` is its gradient slot. */
+class ReplicaWorker extends ThreadWorker<WorkerRequest, WorkerReply> {
   constructor(readonly index: number, backend: string) {
-    this.worker = new Worker(replicaWorkerUrl(), { workerData: { backend } });
-    this.worker.on('message', (envelope: ReplyEnvelope) => {
-      const waiting = this.pending.get(envelope.id);
-      if (waiting === undefined) return;
-      this.pending.delete(envelope.id);
-      if (envelope.ok) waiting.resolve(envelope.reply);
-      else waiting.reject(new Error(`Training worker ${index} failed: ${envelope.error}`));
-    });
-    this.worker.on('error', (error) => this.fail(new Error(`Training worker ${index} crashed: ${error.message}`)));
-    this.worker.on('messageerror', (error) => this.fail(new Error(`Training worker ${index} sent an unreadable message: ${error.message}`)));
-    this.worker.on('exit', (code) => this.fail(new Error(`Training worker ${index} stopped (exit code ${code}).`)));
+    super(replicaWorkerUrl(), { backend }, `Training worker ${index}`);
   }
 
-  private fail(error: Error): void {
-    this.failure ??= error;
-    for (const waiting of this.pending.values()) waiting.reject(this.failure);
-    this.pending.clear();
-  }
-
-  /** Why this worker can no longer answer (crashed, exited, or terminated), if it cannot. */
-  get failed(): Error | undefined {
-    return this.failure;
-  }
-
-  call(request: WorkerRequest): Promise<WorkerReply> {
-    if (this.failure !== undefined) return Promise.reject(this.failure);
-    const id = this.nextId++;
-    return new Promise<WorkerReply>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
-      this.worker.postMessage({ id, request });
-    });
-  }
-
-  async terminate(): Promise<void> {
-    this.failure ??= new Error('This trainer was disposed.');
-    await this.worker.terminate();
+  override terminate(): Promise<void> {
+    return super.terminate('This trainer was disposed.');
   }
 }
 

@@ -1,12 +1,12 @@
 // Worker thread holding one model replica for data-parallel training (see parallel-trainer.ts).
-import { parentPort, workerData } from 'node:worker_threads';
+import { isMainThread, workerData } from 'node:worker_threads';
 import { loadEngine } from './load-engine.js';
 import { Replica } from './replica.js';
 import type { BackendName, Tf } from './types.js';
-import type { PendingUpdate, ReplyEnvelope, RequestEnvelope, SharedBuffers, WorkerReply, WorkerRequest } from './worker-protocol.js';
+import { serveRequests } from './thread-worker.js';
+import type { PendingUpdate, SharedBuffers, WorkerReply, WorkerRequest } from './worker-protocol.js';
 
-const port = parentPort;
-if (port === null) throw new Error('replica-worker must run in a worker thread.');
+if (isMainThread) throw new Error('replica-worker must run in a worker thread.');
 const { backend } = workerData as { backend: BackendName };
 
 let tf: Tf | undefined;
@@ -79,19 +79,5 @@ function apply(r: Replica, b: SharedBuffers, update: PendingUpdate): void {
   r.applyFlat(update.slots.map((s) => gradientSlot(r, b, update.bank, s)));
 }
 
-// One request at a time, in arrival order.
-let queue: Promise<void> = Promise.resolve();
-port.on('message', ({ id, request }: RequestEnvelope) => {
-  queue = queue.then(async () => {
-    let envelope: ReplyEnvelope;
-    try {
-      envelope = { id, ok: true, reply: await handle(request) };
-    } catch (error) {
-      const message = error instanceof Error ? `${error.message}\n${error.stack ?? ''}` : String(error);
-      envelope = { id, ok: false, error: message };
-    }
-    const transfer = envelope.ok && envelope.reply.type === 'predictions'
-      ? [envelope.reply.probabilities.buffer as ArrayBuffer] : [];
-    port.postMessage(envelope, transfer);
-  });
-});
+// One request at a time, in arrival order; predictions move back without a copy.
+serveRequests<WorkerRequest, WorkerReply>(handle, (reply) => (reply.type === 'predictions' ? [reply.probabilities.buffer as ArrayBuffer] : []));

@@ -40,6 +40,3 @@ export type WorkerReply =
   | { type: 'done' }
   | { type: 'predictions'; probabilities: Float32Array }
   | { type: 'weights'; weights: WeightSet };
-
-export interface RequestEnvelope { id: number; request: WorkerRequest }
-export type ReplyEnvelope = { id: number; ok: true; reply: WorkerReply } | { id: number; ok: false; error: string };

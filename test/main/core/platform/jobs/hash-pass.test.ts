@@ -78,4 +78,33 @@ describe('a resumable pass by content hash', () => {
     expect(r.log).toEqual(['begin 1', 'decode a.jpg']);
     expect(r.stored).toEqual([]);
   });
+
+  it('with concurrency, processes batches at once and stores them in file order whatever order they finish in', async () => {
+    const r = recorder();
+    const stored: string[] = [];
+    let running = 0;
+    let most = 0;
+    // Each batch takes longer the earlier it is: batch 1 finishes after batch 2.
+    const delays: Record<string, number> = { a: 40, c: 5, e: 5 };
+    const result = await runHashPass({
+      files: files('a', 'b', 'c', 'd', 'e'),
+      done: new Set(),
+      batchSize: 2,
+      concurrency: () => 2,
+      decode: r.decode,
+      process: async (batch) => {
+        running++;
+        most = Math.max(most, running);
+        await new Promise((res) => setTimeout(res, delays[batch[0]!.file.hash]));
+        running--;
+        return batch.map((b) => b.decoded as string).join('');
+      },
+      store: (batch, joined) => void stored.push(joined),
+      onProgress: r.onProgress,
+    });
+    expect(result).toEqual({ total: 5, cancelled: false });
+    expect(stored).toEqual(['AB', 'CD', 'E']);
+    expect(most).toBe(2);
+    expect(r.progress.at(-1)).toEqual([5, 5, 'e.jpg']);
+  });
 });
