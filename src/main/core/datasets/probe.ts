@@ -86,8 +86,11 @@ export async function probeImage(absPath: string, rel: string, thumbnailPath: (h
     // One decode: metadata() reads the header only; the thumbnail pipeline is the only full decode.
     const image = sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', animated: false });
     meta = await image.metadata();
+    // rotate() without an angle only applies the EXIF orientation, which keeps libjpeg's shrink-on-load
+    // (decoding a 2000 px photo at 1/8 its size): 12 ms instead of 55 ms for a rotation by an angle.
     const small = image.rotate().resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true }).flatten({ background: '#ffffff' });
-    // Huffman optimisation would make thumbnails ~5% smaller for ~25% more import CPU time.
+    // Huffman optimisation would make thumbnails ~5% smaller for ~25% more encode time; mozjpeg
+    // (trellis quantisation) costs 10×; 4:2:0 chroma (the default) is the cheapest.
     const jpeg = { quality: 82, optimiseCoding: false };
     if (onThumbnail) {
       // Someone measures the pixels: keep them raw, then encode, so nobody decodes the thumbnail again.
