@@ -1,5 +1,5 @@
-// `npm run bench:import` / `npx tsx bench/import.ts [--count N] [--keep]`: imports N generated 256×256
-// JPEGs into a fresh workspace the way the app does (the core's `datasets/import` call, which decodes in
+// `npm run bench:import` / `npx tsx bench/import.ts [--count N] [--size W|WxH] [--keep]`: imports N generated
+// W×H JPEGs (default 256×256) into a fresh workspace the way the app does (the core's `datasets/import` call, which decodes in
 // the `decode` job process and takes the health measures there) and, in the same run, times a bare
 // sharp decode + resize loop over the same files with the same concurrency; prints images/s of both,
 // their ratio (wall and CPU, the decoder process's CPU included), peak RSS of both processes, and the
@@ -18,12 +18,33 @@ import { THUMBNAIL_SIZE } from '../src/main/core/datasets/probe.js';
 import { Workspace } from '../src/main/core/platform/workspace.js';
 import { importMeasurer } from '../src/main/core/quality/health/measure-dataset.js';
 
-const SIZE = 256;
-const DISTINCT = 300;
 const CLASSES = ['camera', 'phone', 'social'];
 
-function parseArgs(argv: string[]): { count: number; keep: boolean } {
+interface Size {
+  width: number;
+  height: number;
+}
+
+interface Args {
+  count: number;
+  size: Size;
+  keep: boolean;
+}
+
+/** `W` (square) or `WxH`, 16 … 8000 pixels a side. */
+function parseSize(text: string): Size {
+  const m = /^(\d+)(?:[x×](\d+))?$/.exec(text);
+  const width = Number(m?.[1]);
+  const height = Number(m?.[2] ?? m?.[1]);
+  if (!m || !(width >= 16 && width <= 8000 && height >= 16 && height <= 8000)) {
+    throw new Error(`--size must be W or WxH, 16 to 8000 pixels a side (e.g. 2000x1500), got "${text}"`);
+  }
+  return { width, height };
+}
+
+function parseArgs(argv: string[]): Args {
   let count = 2000;
+  let size: Size = { width: 256, height: 256 };
   let keep = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
@@ -31,20 +52,34 @@ function parseArgs(argv: string[]): { count: number; keep: boolean } {
       const value = Number(argv[++i]);
       if (!Number.isInteger(value) || value < 1) throw new Error(`--count must be a positive whole number, got "${argv[i]}"`);
       count = value;
-    } else if (arg === '--keep') keep = true;
-    else throw new Error(`unknown argument "${arg}" (use --count N, --keep)`);
+    } else if (arg === '--size') size = parseSize(argv[++i] ?? '');
+    else if (arg === '--keep') keep = true;
+    else throw new Error(`unknown argument "${arg}" (use --count N, --size W|WxH, --keep)`);
   }
-  return { count, keep };
+  return { count, size, keep };
 }
 
-/** A procedural 256×256 picture: two gradients, rings and a per-image hue, so JPEG has real work to do. */
-async function distinctJpeg(k: number): Promise<Buffer> {
-  const raw = Buffer.alloc(SIZE * SIZE * 3);
-  const cx = (k * 37) % SIZE;
-  const cy = (k * 91) % SIZE;
-  for (let y = 0; y < SIZE; y++) {
-    for (let x = 0; x < SIZE; x++) {
-      const o = (y * SIZE + x) * 3;
+/**
+ * How many different pictures to draw (the files are copies told apart by a comment): 300 at 256×256,
+ * fewer for large ones so that drawing them stays a matter of seconds.
+ */
+function distinctCount({ width, height }: Size): number {
+  return Math.max(24, Math.min(300, Math.round((300 * 256 * 256) / (width * height))));
+}
+
+/**
+ * A procedural picture: two gradients, rings and a per-image hue, so JPEG has real work to do. At any
+ * size it is drawn at the same pixel scale (the rings and gradients do not stretch), so a JPEG of it
+ * holds about 1.9 bits per pixel at every size — what a camera photo at quality 85 holds, not the
+ * 0.6 of the 256 px picture stretched, which would decode faster than a photo.
+ */
+async function distinctJpeg(k: number, { width, height }: Size): Promise<Buffer> {
+  const raw = Buffer.alloc(width * height * 3);
+  const cx = (k * 37) % 256;
+  const cy = (k * 91) % 256;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const o = (y * width + x) * 3;
       const d = Math.hypot(x - cx, y - cy);
       const ring = Math.sin(d / (4 + (k % 7))) * 60;
       raw[o] = (x + k * 13 + ring) & 255;
@@ -52,7 +87,7 @@ async function distinctJpeg(k: number): Promise<Buffer> {
       raw[o + 2] = ((x ^ y) + k * 7) & 255;
     }
   }
-  return sharp(raw, { raw: { width: SIZE, height: SIZE, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
+  return sharp(raw, { raw: { width, height, channels: 3 } }).jpeg({ quality: 85 }).toBuffer();
 }
 
 /** The same JPEG with a COM segment after SOI: decodes identically, hashes differently. */
@@ -66,20 +101,27 @@ function withComment(jpeg: Buffer, text: string): Buffer {
   return Buffer.concat([jpeg.subarray(0, 2), segment, jpeg.subarray(2)]);
 }
 
-async function generate(root: string, count: number): Promise<string[]> {
+async function generate(root: string, count: number, size: Size): Promise<{ files: string[]; bytes: number }> {
   const bases: Buffer[] = [];
-  for (let k = 0; k < Math.min(DISTINCT, count); k++) bases.push(await distinctJpeg(k));
+  for (let k = 0; k < Math.min(distinctCount(size), count); k++) bases.push(await distinctJpeg(k, size));
   for (const c of CLASSES) await mkdir(path.join(root, c), { recursive: true });
   const files: string[] = [];
+  let bytes = 0;
   const limit = pLimit(16);
   await Promise.all(
     Array.from({ length: count }, (_, i) => {
       const file = path.join(root, CLASSES[i % CLASSES.length]!, `img${String(i).padStart(6, '0')}.jpg`);
       files.push(file);
-      return limit(() => writeFile(file, withComment(bases[i % bases.length]!, `facet-bench ${i}`)));
+      // Made when written, not all up front: holding every file's bytes at once would count
+      // gigabytes of large pictures in this process's resident memory.
+      return limit(() => {
+        const data = withComment(bases[i % bases.length]!, `facet-bench ${i}`);
+        bytes += data.length;
+        return writeFile(file, data);
+      });
     }),
   );
-  return files;
+  return { files, bytes };
 }
 
 /** Resident memory of this process and every process it started (the job processes), in bytes. */
@@ -137,6 +179,8 @@ interface Timing {
   seconds: number;
   /** Process CPU time (all threads, user + system): robust to other load on the machine. */
   cpuSeconds: number;
+  /** The part of cpuSeconds spent in the processes this one started (the decoder process). */
+  childCpuSeconds: number;
 }
 
 async function timed(fn: () => Promise<unknown>): Promise<Timing> {
@@ -145,7 +189,8 @@ async function timed(fn: () => Promise<unknown>): Promise<Timing> {
   const started = performance.now();
   await fn();
   const used = process.cpuUsage(cpu);
-  return { seconds: (performance.now() - started) / 1000, cpuSeconds: (used.user + used.system) / 1e6 + childrenCpuSeconds() - children };
+  const childCpuSeconds = childrenCpuSeconds() - children;
+  return { seconds: (performance.now() - started) / 1000, cpuSeconds: (used.user + used.system) / 1e6 + childCpuSeconds, childCpuSeconds };
 }
 
 /** What any importer must at least do per file: decode it and resize it to the thumbnail size. */
@@ -165,14 +210,15 @@ const mb = (bytes: number) => `${Math.round(bytes / 1024 / 1024)} MB`;
 const rate = (n: number, s: number) => `${Math.round(n / s)} images/s`;
 
 async function main(): Promise<void> {
-  const { count, keep } = parseArgs(process.argv.slice(2));
+  const { count, size, keep } = parseArgs(process.argv.slice(2));
+  const dims = `${size.width}×${size.height}`;
   const tmp = await mkdtemp(path.join(os.tmpdir(), 'facet-bench-import-'));
   const root = path.join(tmp, 'images');
   const wsDir = path.join(tmp, 'workspace');
   try {
-    process.stderr.write(`Generating ${count} ${SIZE}×${SIZE} JPEGs in ${root}…\n`);
+    process.stderr.write(`Generating ${count} ${dims} JPEGs in ${root}…\n`);
     const t = performance.now();
-    const files = await generate(root, count);
+    const { files, bytes } = await generate(root, count, size);
     process.stderr.write(`  ${((performance.now() - t) / 1000).toFixed(1)} s\n`);
     // Warm the page cache and sharp, so neither timed pass pays for the first touch.
     await bareLoop(files.slice(0, 100), IMPORT_CONCURRENCY);
@@ -225,15 +271,16 @@ async function main(): Promise<void> {
     const bare: Timing = {
       seconds: (bareBefore.seconds + bareAfter.seconds) / 2,
       cpuSeconds: (bareBefore.cpuSeconds + bareAfter.cpuSeconds) / 2,
+      childCpuSeconds: 0,
     };
 
     const ratio = bare.seconds / imported.seconds;
     const cpuRatio = bare.cpuSeconds / imported.cpuSeconds;
     const perImage = (t: Timing) => `${((t.cpuSeconds / count) * 1000).toFixed(2)} ms CPU/image`;
     const lines = [
-      `images:            ${count} × ${SIZE}×${SIZE} JPEG, ${os.availableParallelism()} cores, load ${os.loadavg()[0]!.toFixed(1)}, concurrency ${IMPORT_CONCURRENCY}, sharp threads ${sharp.concurrency()}`,
+      `images:            ${count} × ${dims} JPEG (${mb(bytes)} on disk), ${os.availableParallelism()} cores, load ${os.loadavg()[0]!.toFixed(1)}, concurrency ${IMPORT_CONCURRENCY}, sharp threads ${sharp.concurrency()}`,
       `bare sharp loop:   ${rate(count, bare.seconds)} (mean of ${bareBefore.seconds.toFixed(2)} s before and ${bareAfter.seconds.toFixed(2)} s after the import, ${perImage(bare)}; decode + resize to ${THUMBNAIL_SIZE}, raw out)`,
-      `facet import:      ${rate(count, imported.seconds)} (${imported.seconds.toFixed(2)} s, ${perImage(imported)} with the decoder process; hash, decode, thumbnail, health measures, database — the app's path)`,
+      `facet import:      ${rate(count, imported.seconds)} (${imported.seconds.toFixed(2)} s, ${perImage(imported)}, of which ${((imported.childCpuSeconds / count) * 1000).toFixed(2)} in the decoder process; hash, decode, thumbnail, health measures, database — the app's path)`,
       `ratio:             ${(ratio * 100).toFixed(0)}% of the bare loop's throughput (target ≥ 90%) ${ratio >= 0.9 ? 'ok' : 'BELOW TARGET'}; by CPU time ${(cpuRatio * 100).toFixed(0)}%`,
       `peak RSS, import:  ${mb(importPeak)} (this process and the decoder process, ${mb(baseline)} before it started; target < 1 GB) ${importPeak < 1024 * 1024 * 1024 ? 'ok' : 'ABOVE TARGET'}`,
       `health measures:   in-process import ${rate(count, plain.seconds)} without, ${rate(count, withHealth.seconds)} with them: +${(((withHealth.seconds - plain.seconds) / plain.seconds) * 100).toFixed(1)}% wall, +${(((withHealth.cpuSeconds - plain.cpuSeconds) / plain.cpuSeconds) * 100).toFixed(1)}% CPU (target < 20%) ${withHealth.cpuSeconds < 1.2 * plain.cpuSeconds ? 'ok' : 'ABOVE TARGET'}`,

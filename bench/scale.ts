@@ -1,5 +1,5 @@
-// `npm run bench:scale -- --count 100000 [--embeddings] [--audit]`: Facet at collection scale on one
-// machine. Runs the import benchmark (generated JPEGs; import vs a bare sharp decode + resize loop of
+// `npm run bench:scale -- --count 100000 [--size W|WxH] [--embeddings] [--audit]`: Facet at collection
+// scale on one machine. Runs the import benchmark (generated JPEGs; import vs a bare sharp decode + resize loop of
 // the same files, peak RSS, unchanged rescan) keeping its workspace, then reports the database size,
 // the labeller grid at that many images in Chromium (first paint, scroll fps), and with --embeddings /
 // --audit the pretrained embeddings, the map and the audit of the same workspace through the CLI.
@@ -16,22 +16,25 @@ const facet = path.join(repo, 'bin', 'facet.js');
 
 interface Args {
   count: number;
+  /** Passed to bench/import.ts, which checks it (W or WxH pixels; 256 by default). */
+  size: string;
   embeddings: boolean;
   audit: boolean;
   keep: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { count: 100_000, embeddings: false, audit: false, keep: false };
+  const args: Args = { count: 100_000, size: '256', embeddings: false, audit: false, keep: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--count') {
       args.count = Number(argv[++i]);
       if (!Number.isInteger(args.count) || args.count < 10) throw new Error(`--count must be a whole number ≥ 10, got "${argv[i]}"`);
-    } else if (a === '--embeddings') args.embeddings = true;
+    } else if (a === '--size') args.size = argv[++i] ?? '';
+    else if (a === '--embeddings') args.embeddings = true;
     else if (a === '--audit') args.audit = true;
     else if (a === '--keep') args.keep = true;
-    else throw new Error(`unknown argument "${a}" (use --count N, --embeddings, --audit, --keep)`);
+    else throw new Error(`unknown argument "${a}" (use --count N, --size W|WxH, --embeddings, --audit, --keep)`);
   }
   return args;
 }
@@ -60,10 +63,10 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const lines: string[] = [`scale benchmark: ${args.count.toLocaleString('en')} images`];
+  const lines: string[] = [`scale benchmark: ${args.count.toLocaleString('en')} images of ${args.size} px`];
 
-  process.stderr.write(`\n== import (${args.count} images) ==\n`);
-  const imported = await run(tsx, ['bench/import.ts', '--count', String(args.count), '--keep']);
+  process.stderr.write(`\n== import (${args.count} images of ${args.size} px) ==\n`);
+  const imported = await run(tsx, ['bench/import.ts', '--count', String(args.count), '--size', args.size, '--keep']);
   lines.push(...imported.stdout.trim().split('\n').map((l) => `  ${l}`));
   const kept = /kept (\S+)/.exec(imported.stderr)?.[1];
   if (!kept) throw new Error('bench/import.ts did not keep its workspace');

@@ -18,7 +18,10 @@ export interface ChildHandle<ToChild, FromChild> {
 export type ProcessLauncher = (entry: string, args: string[]) => ChildHandle<ToJob, FromJob>;
 
 export const forkLauncher: ProcessLauncher = (entry, args) => {
-  const child = fork(entry, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' });
+  // The entry is built JavaScript: none of this process's own Node flags (execArgv) are passed on,
+  // as Electron's utilityProcess passes none. Under tsx (scripts, benches) they are its loader hooks,
+  // through which a job process took ~1.5 s more CPU to load its modules before any work.
+  const child = fork(entry, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', execArgv: [] });
   return {
     get pid() {
       return child.pid;

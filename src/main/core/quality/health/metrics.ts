@@ -45,17 +45,45 @@ export interface Pixels {
 const BLUR_BOX = 11;
 export const SIGNATURE_SIDE = 16;
 
-export function luma(px: Pixels): Float32Array {
+/** Luma (Rec. 601) into `gray`, with its 256-bin histogram and the summed channel spread, in one pass. */
+function pixelPass(px: Pixels, gray: Float32Array): { hist: Uint32Array; spread: number } {
   const n = px.width * px.height;
-  const out = new Float32Array(n);
-  if (px.channels === 1) {
-    for (let i = 0; i < n; i++) out[i] = px.data[i]!;
-    return out;
-  }
+  const hist = new Uint32Array(256);
   const d = px.data;
-  for (let i = 0, o = 0; i < n; i++, o += 3) out[i] = 0.299 * d[o]! + 0.587 * d[o + 1]! + 0.114 * d[o + 2]!;
-  return out;
+  let spread = 0;
+  if (px.channels === 1) {
+    for (let i = 0; i < n; i++) {
+      gray[i] = d[i]!;
+      hist[d[i]!]! += 1;
+    }
+    return { hist, spread };
+  }
+  for (let i = 0, o = 0; i < n; i++, o += 3) {
+    const r = d[o]!;
+    const g = d[o + 1]!;
+    const b = d[o + 2]!;
+    gray[i] = 0.299 * r + 0.587 * g + 0.114 * b;
+    // The stored float32 luma rounded half up (it is never negative): the bin Math.round would give.
+    hist[(gray[i]! + 0.5) | 0]! += 1;
+    const max = r > g ? (r > b ? r : b) : g > b ? g : b;
+    const min = r < g ? (r < b ? r : b) : g < b ? g : b;
+    spread += max - min;
+  }
+  return { hist, spread };
 }
+
+export function luma(px: Pixels): Float32Array {
+  const gray = new Float32Array(px.width * px.height);
+  pixelPass(px, gray);
+  return gray;
+}
+
+/**
+ * measure()'s luma buffer, reused from picture to picture (thumbnails are all about the same size):
+ * a fresh one each time costs more than the measures, in page faults, on the import's hot path.
+ */
+let grayScratch = new Float32Array(0);
+const SCRATCH_MAX = 256 * 256;
 
 /**
  * The "blur effect" of Crété-Roffet, Dolmière, Ladret and Nicolas, "The blur effect: perception and
@@ -110,12 +138,6 @@ export function blurEffect(gray: Float32Array, width: number, height: number): n
   return worst;
 }
 
-function histogram(gray: Float32Array): Uint32Array {
-  const hist = new Uint32Array(256);
-  for (let i = 0; i < gray.length; i++) hist[Math.min(255, Math.max(0, Math.round(gray[i]!)))]! += 1;
-  return hist;
-}
-
 function percentile(hist: Uint32Array, total: number, q: number): number {
   const target = q * total;
   let seen = 0;
@@ -137,16 +159,7 @@ function entropyBits(hist: Uint32Array, total: number): number {
 }
 
 export function colourfulness(px: Pixels): number {
-  if (px.channels === 1) return 0;
-  const n = px.width * px.height;
-  let s = 0;
-  for (let i = 0; i < n; i++) {
-    const r = px.data[3 * i]!;
-    const g = px.data[3 * i + 1]!;
-    const b = px.data[3 * i + 2]!;
-    s += Math.max(r, g, b) - Math.min(r, g, b);
-  }
-  return s / n;
+  return pixelPass(px, new Float32Array(px.width * px.height)).spread / (px.width * px.height);
 }
 
 /** dHash from gray pixels: 9×8 by box averaging (close to ../dhash.ts's resize of the original). */
@@ -184,14 +197,16 @@ export function signature(gray: Float32Array, width: number, height: number): Ui
 }
 
 export function measure(px: Pixels): ImageMeasures {
-  const gray = luma(px);
-  const hist = histogram(gray);
+  const n = px.width * px.height;
+  if (n <= SCRATCH_MAX && grayScratch.length < n) grayScratch = new Float32Array(SCRATCH_MAX);
+  const gray = n <= SCRATCH_MAX ? grayScratch.subarray(0, n) : new Float32Array(n);
+  const { hist, spread } = pixelPass(px, gray);
   return {
     blur: blurEffect(gray, px.width, px.height),
     lumaP99: percentile(hist, gray.length, 0.99),
     lumaP5: percentile(hist, gray.length, 0.05),
     entropy: entropyBits(hist, gray.length),
-    colourfulness: colourfulness(px),
+    colourfulness: spread / gray.length,
     dhash: dHashOfGray(gray, px.width, px.height),
     signature: signature(gray, px.width, px.height),
   };
