@@ -235,7 +235,7 @@ describe('labelling from scratch in the browser', () => {
     await s.page.mouse.move(box.x + ox - 30 + dx, box.y + oy + 20 + dy, { steps: 15 });
     await s.page.mouse.up();
     await s.page.waitForTimeout(200);
-    expect(await canvas.locator('canvas').evaluate((c) => c.style.transform)).toBe('');
+    await expect.poll(() => canvas.locator('canvas').evaluate((c) => c.style.transform), { timeout: 15_000 }).toBe('');
     const shot = await sharp(await s.page.screenshot({ clip: box })).raw().toBuffer({ resolveWithObject: true });
     const background = pixel(shot, 4, box.height - 4);
     expect(differs(pixel(shot, ox + dx, oy + dy), background)).toBe(true);
@@ -249,7 +249,7 @@ describe('labelling from scratch in the browser', () => {
     await s.page.mouse.move(box.x + wx, box.y + wy);
     await s.page.mouse.wheel(0, -300);
     await s.page.waitForTimeout(400);
-    expect(await canvas.locator('canvas').evaluate((c) => c.style.transform)).toBe('');
+    await expect.poll(() => canvas.locator('canvas').evaluate((c) => c.style.transform), { timeout: 15_000 }).toBe('');
     const zoomed = zoomAt(FIT, box.width, box.height, Math.exp(300 * 0.0015), wx, wy);
     const [zx, zy] = dataToScreen(zoomed, box.width, box.height, clip.x[lonely]!, clip.y[lonely]!);
     const zoomShot = await sharp(await s.page.screenshot({ clip: box })).raw().toBuffer({ resolveWithObject: true });
