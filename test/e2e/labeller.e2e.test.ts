@@ -264,7 +264,8 @@ describe('labelling in the browser', () => {
     await selectBoth();
     await row(other).locator('[data-test=class-filter]').click({ modifiers: ['Alt'] });
     await expect.poll(() => ids.map(dbClassOf)).toEqual([other, other]);
-    expect(await s.page.locator('[data-test=last-action]').innerText()).toBe(`2 images → ${other}`);
+    // The edit is committed before the page says so: wait for the words, not only for the database.
+    await expect.poll(() => s.page.locator('[data-test=last-action]').innerText()).toBe(`2 images → ${other}`);
     await s.page.locator('[data-test=grid]').focus();
     await s.page.keyboard.press('Control+z');
     await expect.poll(() => ids.map(dbClassOf)).toEqual(before);
