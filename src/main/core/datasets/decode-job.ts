@@ -1,5 +1,5 @@
 // Untrusted images are decoded in the job process, never in the main process or the server
-// (registered in core/job-process.ts): import and rescan probe each file there (hash, header,
+// (registered in core/job-kinds.ts): import and rescan probe each file there (hash, header,
 // thumbnail), so a decoder crash or exploit in a crafted WebP/AVIF/GIF takes down only this process.
 import pLimit from 'p-limit';
 import { defineJob, type JobContext } from '../platform/jobs/protocol.js';
@@ -18,7 +18,7 @@ export interface DecodeEvent {
   measures?: unknown;
 }
 
-/** Measures a picture from its thumbnail pixels; job-process.ts passes the health checks' own. */
+/** Measures a picture from its thumbnail pixels; job-kinds.ts passes the health checks' own. */
 export type PixelMeasure = (pixels: ThumbnailPixels) => unknown;
 
 export function decodeJobMeasuring(measure?: PixelMeasure) {

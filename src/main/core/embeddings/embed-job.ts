@@ -1,4 +1,4 @@
-// The work of an embedding pass inside the job process (registered in core/job-process.ts): images
+// The work of an embedding pass inside the job process (registered in core/job-kinds.ts): images
 // already embedded with the backbone are skipped, so a cancelled pass resumes by starting again. A
 // cancel stops the pass after the batches in flight (stored), and the pass stops its worker threads.
 import type { EmbeddingsProgress, EmbeddingsSummary } from '../../../shared/labelling.js';

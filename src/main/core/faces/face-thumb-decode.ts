@@ -1,5 +1,5 @@
 // The decoding half of a face-crop thumbnail, run in the image decoder process (registered in
-// job-process.ts), never in the main process or the server: read the original, check it still has
+// job-kinds.ts), never in the main process or the server: read the original, check it still has
 // the imported content, decode, level the eyes, crop and encode. face-thumbs.ts keeps the cache.
 import fs from 'node:fs/promises';
 import { FacetError } from '../../../shared/errors.js';

@@ -1,4 +1,4 @@
-// The work of a face-analysis pass inside the job process (registered in core/job-process.ts): one
+// The work of a face-analysis pass inside the job process (registered in core/job-kinds.ts): one
 // dataset per process; images already analysed are skipped, so a cancelled pass resumes by starting again.
 import type { FaceDetectorName, FacesProgress, FacesSummary } from '../../../shared/faces.js';
 import { defineJob, type JobContext } from '../platform/jobs/protocol.js';

@@ -1,4 +1,4 @@
-// The work of an audit inside the job process (registered in core/job-process.ts): one audit per
+// The work of an audit inside the job process (registered in core/job-kinds.ts): one audit per
 // process, like a training run.
 import type { AuditProgress } from '../../../shared/quality.js';
 import { defineJob, type JobContext } from '../platform/jobs/protocol.js';

@@ -1,5 +1,5 @@
 // The work of a suggestion refresh and of a map inside the job process (registered in
-// core/job-process.ts), so the head's training and UMAP never run on a UI or server event loop.
+// core/job-kinds.ts), so the head's training and UMAP never run on a UI or server event loop.
 import type { BackboneName, MapProgress, MapSummary, SuggestionsProgress, SuggestionsSummary } from '../../../shared/labelling.js';
 import { defineJob, type JobContext } from '../platform/jobs/protocol.js';
 import { computeMap } from './map.js';

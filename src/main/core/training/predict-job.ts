@@ -1,4 +1,4 @@
-// The work of `runs/predict` inside the job process (registered in core/job-process.ts): a run's
+// The work of `runs/predict` inside the job process (registered in core/job-kinds.ts): a run's
 // model and, for face runs, the face nets load there, so seconds of CPU never freeze the window or
 // the server; the process answers one request and exits, freeing every tensor.
 import { FacetError } from '../../../shared/errors.js';

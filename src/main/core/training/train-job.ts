@@ -1,4 +1,4 @@
-// The work of a training run inside the job process (registered in core/job-process.ts): trains the
+// The work of a training run inside the job process (registered in core/job-kinds.ts): trains the
 // run with the shared epoch loop and relays its progress and epochs to the parent.
 import type { EpochMetrics, TrainProgress } from '../../../shared/runs.js';
 import { defineJob, type JobContext } from '../platform/jobs/protocol.js';

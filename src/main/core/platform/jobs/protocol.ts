@@ -95,7 +95,7 @@ export type RequestResult<R> = RequestParts<R>['result'];
 
 /**
  * A service: a job kind that answers the given requests until it is cancelled (stopped when idle, or
- * when the app quits). Registered in job-process.ts like any job; JobService (service.ts) starts it.
+ * when the app quits). Registered in job-kinds.ts like any job; JobService (service.ts) starts it.
  */
 export function defineService<Kind extends string>(kind: Kind, requests: readonly AnyRequestDefinition[]): JobDefinition<Kind, Record<string, never>, never, { answered: number }> {
   return defineJob(kind, async (_args: Record<string, never>, ctx: JobContext<never>) => {

@@ -8,8 +8,17 @@ import { Workspace } from '../workspace.js';
 import { parentHandle } from './child-process.js';
 import type { AnyJobDefinition, FromJob, ToJob } from './protocol.js';
 
+/**
+ * A kind whose module is loaded only when a job of that kind starts: a process serves one job, so it
+ * loads what that job needs and nothing of the other kinds (the decoder of an import no training engine).
+ */
+export interface LazyJobKind {
+  readonly kind: string;
+  load(): Promise<AnyJobDefinition>;
+}
+
 /** Serves one job with the given kinds, then exits. Called once by the job process entry point. */
-export async function serveJob(kinds: readonly AnyJobDefinition[]): Promise<void> {
+export async function serveJob(kinds: readonly (AnyJobDefinition | LazyJobKind)[]): Promise<void> {
   const port = parentHandle<ToJob, FromJob>();
   const controller = new AbortController();
   let started = false;
@@ -43,10 +52,12 @@ export async function serveJob(kinds: readonly AnyJobDefinition[]): Promise<void
 
   const { kind, workspaceDir, args } = await start;
   started = true;
-  const definition = kinds.find((k) => k.kind === kind);
+  const entry = kinds.find((k) => k.kind === kind);
   let workspace: Workspace | null = null;
   try {
-    if (!definition) throw new Error(`No job kind "${kind}" is registered in the job process.`);
+    if (!entry) throw new Error(`No job kind "${kind}" is registered in the job process.`);
+    const definition = 'load' in entry ? await entry.load() : entry;
+    if (definition.kind !== kind) throw new Error(`The job kind "${kind}" loaded the work of "${definition.kind}".`);
     workspace = Workspace.open(workspaceDir);
     const result: unknown = await definition.run(args, {
       workspace,

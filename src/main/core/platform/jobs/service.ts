@@ -16,7 +16,7 @@ export const SERVICE_IDLE_MS = 60_000;
 export const SERVICE_CONCURRENCY = 4;
 
 export interface ServiceOptions {
-  /** The service's job kind, registered with defineService in job-process.ts. */
+  /** The service's job kind, registered with defineService in job-kinds.ts. */
   kind: string;
   /** In the user's words, for messages: "image decoder". */
   label: string;

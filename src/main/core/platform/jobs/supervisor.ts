@@ -6,7 +6,7 @@
 // Adding a job kind:
 //   1. in the domain, `export const fooJob = defineJob('foo', async (args: FooArgs, ctx) => ...)`
 //      (see protocol.ts: ctx has the workspace, the cancel signal, emit, parentGone);
-//   2. register it in the list of src/main/core/job-process.ts (the one child entry point);
+//   2. register it in the list of src/main/core/job-kinds.ts (loaded by job-process.ts, the one child entry point);
 //   3. in the domain's service: `jobs.start<typeof fooJob>('foo', args, { key, label, onEvent })`,
 //      with `import type { fooJob }`, so the parent never loads the work's modules.
 // The supervisor, the protocol and the launchers need no change.

@@ -2,11 +2,11 @@
 // the server have pictures decoded that they would otherwise decode themselves — face-crop
 // thumbnails, the export check's samples. A crafted or damaged file that crashes or hangs a decoder
 // takes down that process, not the app; the next picture starts a new one. Its requests are defined
-// next to their work (faces/face-thumb-decode.ts, engine/pixel-cache.ts) and registered in job-process.ts.
+// next to their work (faces/face-thumb-decode.ts, engine/pixel-cache.ts) and registered in job-kinds.ts.
 import type { JobSupervisor } from '../jobs/supervisor.js';
 import { JobService, type ServiceOptions } from '../jobs/service.js';
 
-/** The decoder's job kind in job-process.ts. */
+/** The decoder's job kind in job-kinds.ts. */
 export const DECODER_KIND = 'decoder';
 
 export type ImageDecoder = JobService;

@@ -1,4 +1,4 @@
-// The health checks' work inside the job process (registered in core/job-process.ts): measuring the
+// The health checks' work inside the job process (registered in core/job-kinds.ts): measuring the
 // pictures nobody measured yet (imported before the checks existed, or measured by an older version)
 // when asked, then the pairwise checks (near-duplicate groups, outliers; pairwise.ts), so neither
 // ever runs in the UI's or the server's event loop.

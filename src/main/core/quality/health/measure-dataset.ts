@@ -63,7 +63,7 @@ export function importMeasurer(): { onThumbnail: ThumbnailListener; onMeasures: 
     onThumbnail: (hash, pixels) => {
       if (!rows.has(hash)) rows.set(hash, { hash, measures: measure(pixels), error: null });
     },
-    // Measures the decoder process took with this same `measure` (job-process.ts registers it).
+    // Measures the decoder process took with this same `measure` (job-kinds.ts registers it).
     onMeasures: (hash, measures) => {
       if (!rows.has(hash)) rows.set(hash, { hash, measures: measures as ImageMeasures, error: null });
     },

@@ -19,6 +19,7 @@ if (!built) throw new Error('dist/ is missing: run `npm run build` first (the te
 
 // Types of the fixture's kinds, as a domain would declare them next to its work.
 type Echo = JobDefinition<'echo', { words: string[] }, { word: string }, { text: string; workspace: string }>;
+type LazyEcho = JobDefinition<'lazy-echo', { words: string[] }, never, { text: string; loads: number }>;
 type Wait = JobDefinition<'wait', Record<string, never>, { waiting: true }, { stopped: boolean; parentGone: boolean }>;
 
 const dir = tempDir('facet-jobs-');
@@ -82,6 +83,16 @@ describe('the job supervisor', () => {
     const outcome = await jobs.cancel('early');
     expect(outcome).toEqual({ status: 'completed', result: { stopped: true, parentGone: false } });
     expect((await job.done).status).toBe('completed');
+  });
+
+  it('runs a kind whose work is loaded when its job starts like any other, loading it once', async () => {
+    const outcome = await jobs.start<LazyEcho>('lazy-echo', { words: ['on', 'demand'] }, { label: 'lazy echo' }).done;
+    expect(outcome).toEqual({ status: 'completed', result: { text: 'on demand', loads: 1 } });
+  });
+
+  it('fails a kind whose loaded work has another name, naming both', async () => {
+    const outcome = await jobs.start('misnamed', {} as never, { label: 'misnamed' }).done;
+    expect(outcome).toMatchObject({ status: 'failed', error: { code: 'internal', message: 'The job kind "misnamed" loaded the work of "something-else".' } });
   });
 
   it('fails an unknown kind with a clear message', async () => {
