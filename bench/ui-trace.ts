@@ -75,7 +75,9 @@ async function printProfile(cdp: { send(method: 'Profiler.stop'): Promise<{ prof
     const key = `${label(id)}  ← ${label(parent.get(id))}  ← ${label(parent.get(parent.get(id) ?? -1))}`;
     totals.set(key, (totals.get(key) ?? 0) + ms);
   }
-  console.log(`--- CPU profile: ${title}`);
+  const sum = (pick: (name: string) => boolean) => [...self].reduce((t, [id, ms]) => (pick(byId.get(id)?.callFrame.functionName ?? '') ? t + ms : t), 0);
+  const outside = new Set(['(idle)', '(program)', '(garbage collector)', '(root)']);
+  console.log(`--- CPU profile: ${title}: script ${sum((n) => !outside.has(n)).toFixed(0)} ms, GC ${sum((n) => n === '(garbage collector)').toFixed(0)} ms, browser work ("program") ${sum((n) => n === '(program)').toFixed(0)} ms, idle ${sum((n) => n === '(idle)').toFixed(0)} ms`);
   for (const [k, ms] of [...totals].sort((a, b) => b[1] - a[1]).slice(0, 25)) console.log(`  ${ms.toFixed(1).padStart(8)} ms  ${k}`);
 }
 
@@ -140,6 +142,35 @@ async function main(): Promise<void> {
   if (process.env.TRACE_PROFILE) await printProfile(cdp, 'open labeller → first paint');
   show('open labeller');
   console.log('long tasks (ms after click):', JSON.stringify(await page.evaluate(() => window.__long.splice(0))));
+  if (process.env.TRACE_SCROLL) {
+    if (process.env.TRACE_PROFILE) await cdp.send('Profiler.start');
+    const scroll = await page.evaluate(
+      (seconds) =>
+        new Promise<{ frames: number; seconds: number }>((resolve) => {
+          const grid = document.querySelector('[data-test=grid]');
+          const max = grid.scrollHeight - grid.clientHeight;
+          const start = performance.now();
+          let frames = 0;
+          const step = (now: number) => {
+            frames++;
+            const f = Math.min(1, (now - start) / (3 * seconds * 1000));
+            const pass = Math.min(2, Math.floor(f * 3));
+            const within = f * 3 - pass;
+            grid.scrollTop = (pass === 1 ? 1 - within : within) * max;
+            if (f < 1) requestAnimationFrame(step);
+            else resolve({ frames, seconds: (now - start) / 1000 });
+          };
+          requestAnimationFrame(step);
+        }),
+      Number(process.env.BENCH_UI_SCROLL_SECONDS ?? 6),
+    );
+    console.log(`scroll: ${(scroll.frames / scroll.seconds).toFixed(1)} fps`);
+    show('during the scroll');
+    console.log('long tasks:', JSON.stringify(await page.evaluate(() => window.__long.splice(0))));
+    if (process.env.TRACE_PROFILE) await printProfile(cdp, 'scroll');
+    await page.evaluate(() => (document.querySelector('[data-test=grid]').scrollTop = 0));
+    await page.waitForTimeout(300);
+  }
   for (let k = 0; k < 5; k++) {
     const ms = await page.evaluate(async (k) => {
       const cell = document.querySelector(`[data-test=cell][data-index="${k}"]`);

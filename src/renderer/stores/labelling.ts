@@ -86,7 +86,15 @@ export const useLabellingStore = defineStore('labelling', () => {
     jobError.value = null;
   }
 
+  /**
+   * The To label view is showing the queue. Picking the next images reads every unlabelled one (a
+   * second or two at 100,000 images, and the core answers one call at a time), so a background
+   * refresh fetches a new queue only for that view; opening it fetches one anyway.
+   */
+  let queueShown = false;
+
   async function open(id: number): Promise<void> {
+    queueShown = true;
     use(id);
     loading.value = true;
     error.value = null;
@@ -248,7 +256,7 @@ export const useLabellingStore = defineStore('labelling', () => {
       const summary = await job.run('suggesting', () => api().call('suggestions/refresh', { datasetId: id }), { key: id });
       if (summary.status === 'skipped' && summary.note) lastAction(summary.note);
       if (id !== datasetId.value) return;
-      await Promise.all([loadStatus(), refill(true), suggestions.value.size > 0 ? loadSuggestions() : Promise.resolve()]);
+      await Promise.all([loadStatus(), queueShown ? refill(true) : Promise.resolve(), suggestions.value.size > 0 ? loadSuggestions() : Promise.resolve()]);
     } catch (e) {
       jobError.value = asPayload(e);
     } finally {
@@ -264,6 +272,11 @@ export const useLabellingStore = defineStore('labelling', () => {
     } catch (e) {
       jobError.value = asPayload(e);
     }
+  }
+
+  /** The To label view closed: its queue waits until it opens again. */
+  function leave(): void {
+    queueShown = false;
   }
 
   function setStrategy(next: QueueStrategy): Promise<void> {
@@ -332,6 +345,7 @@ export const useLabellingStore = defineStore('labelling', () => {
     suggestions,
     use,
     open,
+    leave,
     refill,
     afterLabels,
     label,

@@ -64,6 +64,26 @@ describe('the suggestions background job', () => {
     expect(fake.calls.map((c) => c.name)).toContain('suggestions/refresh');
   });
 
+  it('fetches a new queue after a refresh only while the To label view shows one', async () => {
+    fake.answer('embeddings/status', () => status(10));
+    fake.answer('suggestions/refresh', () => refreshed);
+    fake.answer('splits/holdout', () => ({ datasetId: 1, val: 0.1, test: 0.1 }) as never);
+    const labelling = useLabellingStore();
+    const queueCalls = () => fake.calls.filter((c) => c.name === 'queue/next').length;
+    labelling.use(1); // the labeller grid
+    await labelling.refreshSuggestions();
+    expect(queueCalls()).toBe(0);
+
+    await labelling.open(1); // the To label view
+    expect(queueCalls()).toBe(1);
+    await labelling.refreshSuggestions();
+    expect(queueCalls()).toBe(2);
+
+    labelling.leave();
+    await labelling.refreshSuggestions();
+    expect(queueCalls()).toBe(2);
+  });
+
   it('cancels the phase running and stops there', async () => {
     fake.answer('embeddings/status', () => status(4));
     fake.answer('embeddings/cancel', () => ({ cancelled: true }));
