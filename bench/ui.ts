@@ -2,8 +2,8 @@
 // mode). Prints the time to the first grid paint after the view opens, frames per second while the
 // grid is scrolled top to bottom (three passes of BENCH_UI_SCROLL_SECONDS, default 6 s each, i.e.
 // ~70,000 px/s), and how long a relabel takes to show. Then the map (issue 17): 20,000 points in 20
-// clusters of 1,000, frames per second while it is dragged around for BENCH_UI_PAN_SECONDS (default
-// 6), and a lasso around one cluster: from releasing the mouse to "1,000 selected", and from the
+// clusters of 1,000, frames per second while it is dragged in circles for BENCH_UI_PAN_SECONDS (default
+// 6), then dragged far back and forth and wheel-zoomed (as long each), and a lasso around one cluster: from releasing the mouse to "1,000 selected", and from the
 // class key to the 1,000 points recoloured (the labels/set call committed in SQLite first).
 // Targets (issue 5): first paint < 1 s, scrolling ≥ 50 fps, relabel visible < 100 ms.
 // Targets (issue 17): map panning ≥ 50 fps at 20,000 points, lasso of 1,000 labelled < 1 s.
@@ -30,6 +30,7 @@ declare const window: any;
 declare const MutationObserver: any;
 declare const KeyboardEvent: any;
 declare const PointerEvent: any;
+declare const WheelEvent: any;
 declare function requestAnimationFrame(callback: (now: number) => void): number;
 type HTMLElement = any;
 type HTMLButtonElement = any;
@@ -218,6 +219,8 @@ async function main(): Promise<void> {
     console.log(`all rows listed    ${(result.allRowsLoadedMs / 1000).toFixed(1)} s after the page loaded (the last images/list page)`);
     console.log(`map first draw     ${map.firstDrawMs} ms for ${map.points} points (WebGL renderer: ${map.renderer})`);
     console.log(`map panning        ${map.panFps} fps, p95 frame ${map.panFrameP95Ms} ms, worst ${map.panWorstFrameMs} ms  (target ≥ 50: ${mark(map.panFps >= 50)})`);
+    console.log(`map long drag      ${map.longPanFps} fps, p95 frame ${map.longPanFrameP95Ms} ms, worst ${map.longPanWorstFrameMs} ms  (±500 px: drawn anew past the margins)`);
+    console.log(`map wheel zoom     ${map.wheelZoomFps} fps, p95 frame ${map.wheelZoomFrameP95Ms} ms, worst ${map.wheelZoomWorstFrameMs} ms`);
     console.log(`map lasso          ${map.lassoSelected} points selected ${map.lassoSelectMs} ms after release; key → ${map.lassoLabelled} labelled and recoloured in ${map.labelMs} ms; total ${map.lassoTotalMs} ms  (target < 1000: ${mark(map.lassoTotalMs < 1000)})`);
     console.log(JSON.stringify(result));
   } finally {
@@ -251,39 +254,49 @@ async function benchMap(page: Page, core: Core, datasetId: number) {
   });
 
   process.stderr.write(`map drawn in ${Math.round(firstDrawMs)} ms (${renderer}); panning…\n`);
-  // 2. Panning: a drag in circles, one pointer move per animation frame, as a hand would.
-  const pan = await page.evaluate(
-    (seconds) =>
-      new Promise<{ frames: number; seconds: number; p95: number; worst: number }>((resolve) => {
-        const el = document.querySelector('[data-test=map-canvas]') as HTMLElement;
-        const r = el.getBoundingClientRect();
-        const cx = r.left + r.width / 2;
-        const cy = r.top + r.height / 2;
-        const at = (t: number) => ({ clientX: cx + Math.cos(t * 4) * 120, clientY: cy + Math.sin(t * 4) * 120, pointerId: 1, bubbles: true, button: 0, buttons: 1, isPrimary: true });
-        el.dispatchEvent(new PointerEvent('pointerdown', at(0)));
-        const gaps: number[] = [];
-        const start = performance.now();
-        let last = start;
-        const step = (now: number) => {
-          gaps.push(now - last);
-          last = now;
-          const t = (now - start) / 1000;
-          el.dispatchEvent(new PointerEvent('pointermove', at(t)));
-          if (t < seconds) requestAnimationFrame(step);
-          else {
-            el.dispatchEvent(new PointerEvent('pointerup', at(t)));
-            gaps.shift();
-            gaps.sort((a, b) => a - b);
-            resolve({ frames: gaps.length, seconds: (now - start) / 1000, p95: gaps[Math.floor(gaps.length * 0.95)] ?? 0, worst: gaps.at(-1) ?? 0 });
-          }
-        };
-        requestAnimationFrame((now) => {
-          last = now;
-          requestAnimationFrame(step);
-        });
-      }),
-    PAN_SECONDS,
-  );
+  // 2. Gestures, one input event per animation frame, as a hand would: a drag in small circles (the
+  // map moves its last picture), a long drag back and forth (beyond the picture's margins, so the
+  // points are drawn anew on the way), and wheel zooming in and out.
+  const gesture = (kind: 'circle' | 'sweep' | 'wheel') =>
+    page.evaluate(
+      ({ kind, seconds }) =>
+        new Promise<{ frames: number; seconds: number; p95: number; worst: number }>((resolve) => {
+          const el = document.querySelector('[data-test=map-canvas]') as HTMLElement;
+          const r = el.getBoundingClientRect();
+          const cx = r.left + r.width / 2;
+          const cy = r.top + r.height / 2;
+          const pointer = (x: number, y: number) => ({ clientX: cx + x, clientY: cy + y, pointerId: 1, bubbles: true, button: 0, buttons: 1, isPrimary: true });
+          const at = (t: number) => (kind === 'circle' ? pointer(Math.cos(t * 4) * 120, Math.sin(t * 4) * 120) : pointer(Math.sin(t * 3) * 500, Math.sin(t * 2) * 250));
+          if (kind !== 'wheel') el.dispatchEvent(new PointerEvent('pointerdown', at(0)));
+          const gaps: number[] = [];
+          const start = performance.now();
+          let last = start;
+          const step = (now: number) => {
+            gaps.push(now - last);
+            last = now;
+            const t = (now - start) / 1000;
+            if (kind === 'wheel') el.dispatchEvent(new WheelEvent('wheel', { clientX: cx + 100, clientY: cy - 50, deltaY: Math.sin(t * 3) > 0 ? -30 : 30, bubbles: true, cancelable: true }));
+            else el.dispatchEvent(new PointerEvent('pointermove', at(t)));
+            if (t < seconds) requestAnimationFrame(step);
+            else {
+              if (kind !== 'wheel') el.dispatchEvent(new PointerEvent('pointerup', at(t)));
+              gaps.shift();
+              gaps.sort((a, b) => a - b);
+              resolve({ frames: gaps.length, seconds: (now - start) / 1000, p95: gaps[Math.floor(gaps.length * 0.95)] ?? 0, worst: gaps.at(-1) ?? 0 });
+            }
+          };
+          requestAnimationFrame((now) => {
+            last = now;
+            requestAnimationFrame(step);
+          });
+        }),
+      { kind, seconds: PAN_SECONDS },
+    );
+  const pan = await gesture('circle');
+  await page.click('[data-test=map-reset]');
+  const longPan = await gesture('sweep');
+  await page.click('[data-test=map-reset]');
+  const wheel = await gesture('wheel');
 
   process.stderr.write('lasso…\n');
   // 3. Lasso around cluster 0 (1,000 unlabelled points), then key 1.
@@ -347,6 +360,12 @@ async function benchMap(page: Page, core: Core, datasetId: number) {
     panFps: Math.round((pan.frames / pan.seconds) * 10) / 10,
     panFrameP95Ms: Math.round(pan.p95 * 10) / 10,
     panWorstFrameMs: Math.round(pan.worst),
+    longPanFps: Math.round((longPan.frames / longPan.seconds) * 10) / 10,
+    longPanFrameP95Ms: Math.round(longPan.p95 * 10) / 10,
+    longPanWorstFrameMs: Math.round(longPan.worst),
+    wheelZoomFps: Math.round((wheel.frames / wheel.seconds) * 10) / 10,
+    wheelZoomFrameP95Ms: Math.round(wheel.p95 * 10) / 10,
+    wheelZoomWorstFrameMs: Math.round(wheel.worst),
     lassoSelected: lasso.selected,
     lassoSelectMs: Math.round(lasso.selectMs),
     lassoLabelled: lasso.labelled - labelledBefore,
