@@ -2,7 +2,10 @@
 // backbone on 1 thread and on every core (up to 4 worker threads), the same code as `facet embed`
 // (embedDataset, in this process), with the peak resident memory of each pass and the load average.
 // Configurations alternate round by round, so a shared machine's load falls on each alike; the
-// figures are the median of the rounds. Then, with --transfer, a transfer run of the demo from no
+// figures are the median of the rounds. CPU time (all threads) is printed too: on a machine where
+// other sessions keep the cores busy, Linux's autogroup scheduler shares the CPU per session, not per
+// thread, so more threads only help where cores are free; CPU seconds per image say what the work
+// costs whatever the load. Then, with --transfer, a transfer run of the demo from no
 // embeddings (the Train preset: 30 epochs, dropout 0.3), estimate first.
 //   npm run bench:embed -- [--count 600] [--rounds 2] [--backbones mobilenet,centernet] [--transfer]
 import fs from 'node:fs';
@@ -44,12 +47,16 @@ try {
         // Peak resident memory of this process (its worker threads included) during the pass.
         let peak = 0;
         const sample = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 100);
+        // CPU time of the whole process, every thread: what the pass costs whatever the machine's load.
+        const cpu0 = process.cpuUsage();
         const s = await embedDataset(db, datasetId, { backbone, threads });
+        const cpu = process.cpuUsage(cpu0);
+        const cpuSeconds = (cpu.user + cpu.system) / 1e6;
         clearInterval(sample);
         const rate = s.newlyEmbedded / s.seconds;
         const key = `${backbone} × ${threads}`;
         results.set(key, [...(results.get(key) ?? []), rate]);
-        console.log(`round ${round} ${key.padEnd(15)} ${s.seconds.toFixed(1).padStart(6)} s  ${rate.toFixed(1).padStart(5)} images/s  peak rss ${(peak / 2 ** 20).toFixed(0)} MB  load ${before} → ${load()}`);
+        console.log(`round ${round} ${key.padEnd(15)} ${s.seconds.toFixed(1).padStart(6)} s  ${rate.toFixed(1).padStart(5)} images/s  cpu ${cpuSeconds.toFixed(1)} s (${(cpuSeconds / s.seconds).toFixed(2)} cores busy)  peak rss ${(peak / 2 ** 20).toFixed(0)} MB  load ${before} → ${load()}`);
       }
     }
   }

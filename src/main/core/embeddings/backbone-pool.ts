@@ -13,9 +13,13 @@ import { BACKBONE_SPECS, loadBackbone, splitVectors, type Backbone, type Backbon
 import type { EmbedWorkerReply, EmbedWorkerRequest } from './embed-worker.js';
 
 /**
- * Default ceiling on worker threads: each holds its own copy of the model and its activations
- * (measured on the demo at 8 images per batch: mobilenet ~250 MB more resident memory per worker,
- * centernet ~150 MB), and a laptop's cores beyond four are often slower efficiency cores.
+ * Default ceiling on worker threads: each holds its own copy of the model and its activations.
+ * Measured with `facet embed` on the 600-image demo, batches of 8, largest resident set of the job
+ * process: mobilenet 386 MB on one thread, 712 MB on two (~330 MB per worker); centernet 278 and
+ * 496 MB (~220 MB per worker). And a laptop's cores beyond four are often slower efficiency cores.
+ * More threads only help where cores are free: Linux's autogroup scheduler shares a busy machine's
+ * CPU per session, not per thread (2026-12-06, load 10–20 from other sessions: 2 threads were no
+ * faster than 1; with one other busy process, 30.7 s against 35.2 s for mobilenet).
  */
 export const MAX_EMBED_THREADS = 4;
 /** Environment variable that sets the thread count (1: embed in the job's own thread, as before). */
