@@ -200,7 +200,8 @@ export interface HoldoutRule {
 
 export interface MapProgress {
   datasetId: number;
-  phase: 'loading' | 'pca' | 'umap' | 'saving' | 'done';
+  /** neighbours: UMAP's nearest-neighbour graph, before its layout epochs (the long part at 100,000 images). */
+  phase: 'loading' | 'pca' | 'neighbours' | 'umap' | 'saving' | 'done';
   /** UMAP epochs done / planned (other phases: 0 / 1 then 1 / 1). */
   done: number;
   total: number;

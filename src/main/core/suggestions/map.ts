@@ -57,7 +57,7 @@ export function computeMap(db: Database, datasetId: number, opts: MapOptions = {
 export function layoutPoints(
   vectors: Float32Array[],
   seed: number,
-  onPhase: (phase: 'pca' | 'umap', done: number, total: number) => void = () => {},
+  onPhase: (phase: 'pca' | 'neighbours' | 'umap', done: number, total: number) => void = () => {},
   signal?: AbortSignal,
 ): { coords: number[][]; pcaDimensions: number } | null {
   const dims = vectors[0]?.length ?? 0;
@@ -71,6 +71,8 @@ export function layoutPoints(
   } else data = vectors.map((v) => Array.from(v));
   if (data.length < 4) return { coords: data.map((_, i) => [i, 0]), pcaDimensions };
   const umap = new UMAP({ nComponents: 2, nNeighbors: Math.min(15, data.length - 1), minDist: 0.1, random: mulberry32(hashString(`map:${seed}`)) });
+  // initializeFit builds the nearest-neighbour graph: said as its own phase, not left under "pca".
+  onPhase('neighbours', 0, 1);
   const epochs = umap.initializeFit(data);
   for (let e = 0; e < epochs; e++) {
     if (signal?.aborted) return null;

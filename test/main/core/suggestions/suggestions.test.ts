@@ -151,8 +151,12 @@ describe('map', () => {
   it('lays every image out in [0, 1]², clusters apart, with labels and suggestions joined', async () => {
     await labelTruly(set.images.slice(0, 12).map((i) => i.id));
     refreshSuggestions(set.env.ws.db, set.datasetId);
-    const summary = computeMap(set.env.ws.db, set.datasetId);
+    const phases: string[] = [];
+    const summary = computeMap(set.env.ws.db, set.datasetId, { onProgress: (p) => phases.at(-1) !== p.phase && phases.push(p.phase) });
     expect(summary).toMatchObject({ points: 60, status: 'completed', backbone: 'mobilenet' });
+    // Each phase said as it starts (these vectors are too narrow for PCA): the neighbour graph has its
+    // own phase, before the layout epochs.
+    expect(phases).toEqual(['loading', 'neighbours', 'umap', 'saving', 'done']);
     const map = await call('map/get', { datasetId: set.datasetId });
     const points = mapRows(map);
     expect(points.length).toBe(60);
