@@ -3,11 +3,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { Core } from '../src/main/core/index.js';
-import { generateDemo } from '../src/main/core/demo/generate.js';
-import { Workspace } from '../src/main/core/platform/workspace.js';
 import { startServer } from '../src/main/server/index.js';
 import { CHROMIUM_ARGS, chromiumPath, RENDERER_DIR } from '../test/e2e/harness.js';
+import { Core } from '../src/main/core/index.js';
+import { Workspace } from '../src/main/core/platform/workspace.js';
+import { buildWorkspace, insertMap } from './ui-workspace.js';
 /* eslint-disable @typescript-eslint/no-explicit-any */
 declare const document: any;
 declare const window: any;
@@ -21,40 +21,9 @@ const DIR = process.env.BENCH_UI_TRACE_DIR ?? `/tmp/h3/ws${TOTAL}`;
 
 async function build(): Promise<void> {
   if (fs.existsSync(path.join(DIR, 'workspace', 'facet.db'))) return;
-  const data = path.join(DIR, 'faces');
-  await generateDemo({ out: data, count: 300, size: 64 });
-  const core = new Core(Workspace.open(path.join(DIR, 'workspace')));
-  const summary = await core.call('datasets/import', { folder: data });
-  const db = core.workspace.db;
-  const now = new Date().toISOString();
-  const insert = db.prepare(
-    `INSERT INTO images (dataset_id, path, folder_class, class_id, split, status, hash, size, mtime_ms, width, height, format, group_key, created_at, updated_at)
-     SELECT dataset_id, ?, folder_class, class_id, split, status, hash, size, mtime_ms, width, height, format, group_key, ?, ? FROM images WHERE id = ?`,
-  );
-  const rows = db.prepare(`SELECT id, path FROM images WHERE dataset_id = ? AND status = 'ok' ORDER BY id`).all(summary.datasetId) as { id: number; path: string }[];
-  db.transaction(() => {
-    for (let i = 0; i < TOTAL - summary.imported; i++) {
-      const src = rows[i % rows.length]!;
-      const dot = src.path.lastIndexOf('.');
-      insert.run(`${src.path.slice(0, dot)}_copy${String(i).padStart(5, '0')}${src.path.slice(dot)}`, now, now, src.id);
-    }
-  })();
-  // As bench/ui.ts's map: half the images unlabelled with a suggestion.
-  const ids = (db.prepare(`SELECT id FROM images WHERE dataset_id = ? AND status = 'ok' ORDER BY id`).all(summary.datasetId) as { id: number }[]).map((r) => r.id);
-  const classes = (db.prepare('SELECT id FROM classes WHERE dataset_id = ? ORDER BY id').all(summary.datasetId) as { id: number }[]).map((r) => r.id);
-  db.transaction(() => {
-    db.prepare('INSERT OR REPLACE INTO maps (dataset_id, backbone, pca_dimensions, computed_at) VALUES (?, ?, ?, ?)').run(summary.datasetId, 'mobilenet', 50, now);
-    const point = db.prepare('INSERT INTO map_points (image_id, dataset_id, x, y) VALUES (?, ?, ?, ?)');
-    const unlabel = db.prepare('UPDATE images SET class_id = NULL, split = NULL WHERE id = ?');
-    const suggest = db.prepare('INSERT OR REPLACE INTO suggestions (image_id, dataset_id, class_id, confidence) VALUES (?, ?, ?, ?)');
-    ids.forEach((id, i) => {
-      point.run(id, summary.datasetId, Math.random(), Math.random());
-      if (i < ids.length / 2) {
-        unlabel.run(id);
-        suggest.run(id, summary.datasetId, classes[i % classes.length]!, 0.5 + Math.random() * 0.5);
-      }
-    });
-  })();
+  // The same workspace as bench/ui.ts: half the images unlabelled with a suggestion, on a clustered map.
+  const { core, datasetId } = await buildWorkspace(DIR, TOTAL);
+  insertMap(core, datasetId);
   await core.close();
 }
 

@@ -14,13 +14,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import { Core } from '../src/main/core/index.js';
-import { generateDemo } from '../src/main/core/demo/generate.js';
-import { Workspace } from '../src/main/core/platform/workspace.js';
 import { startServer } from '../src/main/server/index.js';
 import { toClipSpace } from '../src/renderer/mapColours.js';
 import { mapRows } from '../src/shared/labelling.js';
 import { dataToScreen, FIT } from '../src/renderer/mapGeometry.js';
 import { CHROMIUM_ARGS, chromiumPath, RENDERER_DIR, requireBuild } from '../test/e2e/harness.js';
+import { buildWorkspace, CLUSTERS, insertMap } from './ui-workspace.js';
 
 // The functions passed to page.evaluate run in Chromium; this file is type-checked for Node, so it
 // declares the few DOM names they use, locally (a global `lib: dom` would hide DOM use in Node code).
@@ -37,71 +36,14 @@ type HTMLButtonElement = any;
 /* eslint-enable @typescript-eslint/no-explicit-any */
 
 const TOTAL = Number(process.env.BENCH_UI_COUNT ?? 20_000);
-const DISTINCT = 300;
 const SCROLL_SECONDS = Number(process.env.BENCH_UI_SCROLL_SECONDS ?? 6);
 const PAN_SECONDS = Number(process.env.BENCH_UI_PAN_SECONDS ?? 6);
-const CLUSTERS = 20;
-
-/**
- * A map as map/compute would store it: CLUSTERS tight clusters on a grid, the first half of them
- * unlabelled with a suggestion (so the lasso labels images that had none), the rest labelled.
- */
-function insertMap(core: Core, datasetId: number): void {
-  const db = core.workspace.db;
-  const ids = (db.prepare(`SELECT id FROM images WHERE dataset_id = ? AND status = 'ok' ORDER BY id`).all(datasetId) as { id: number }[]).map((r) => r.id);
-  const classes = (db.prepare('SELECT id FROM classes WHERE dataset_id = ? ORDER BY id').all(datasetId) as { id: number }[]).map((r) => r.id);
-  const perCluster = Math.floor(ids.length / CLUSTERS);
-  let seed = 7;
-  const random = () => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
-  const gauss = () => Math.max(-2.5, Math.min(2.5, Math.sqrt(-2 * Math.log(random() + 1e-12)) * Math.cos(2 * Math.PI * random())));
-  const now = new Date().toISOString();
-  db.transaction(() => {
-    db.prepare('INSERT OR REPLACE INTO maps (dataset_id, backbone, pca_dimensions, computed_at) VALUES (?, ?, ?, ?)').run(datasetId, 'mobilenet', 50, now);
-    const point = db.prepare('INSERT INTO map_points (image_id, dataset_id, x, y) VALUES (?, ?, ?, ?)');
-    const unlabel = db.prepare('UPDATE images SET class_id = NULL, split = NULL WHERE id = ?');
-    const suggest = db.prepare('INSERT OR REPLACE INTO suggestions (image_id, dataset_id, class_id, confidence) VALUES (?, ?, ?, ?)');
-    ids.forEach((id, i) => {
-      const c = Math.min(CLUSTERS - 1, Math.floor(i / perCluster));
-      const cx = (c % 5) * 0.2 + 0.1;
-      const cy = Math.floor(c / 5) * 0.25 + 0.12;
-      point.run(id, datasetId, cx + gauss() * 0.018, cy + gauss() * 0.018);
-      if (c < CLUSTERS / 2) {
-        unlabel.run(id);
-        suggest.run(id, datasetId, classes[c % classes.length]!, 0.5 + random() * 0.5);
-      }
-    });
-  })();
-}
-
-/** 300 real images imported, then cloned as rows sharing their thumbnails up to TOTAL. */
-async function buildWorkspace(dir: string): Promise<{ core: Core; datasetId: number }> {
-  const data = path.join(dir, 'faces');
-  await generateDemo({ out: data, count: DISTINCT, size: 64 });
-  const core = new Core(Workspace.open(path.join(dir, 'workspace')));
-  const summary = await core.call('datasets/import', { folder: data });
-  const db = core.workspace.db;
-  const copies = TOTAL - summary.imported;
-  const now = new Date().toISOString();
-  const insert = db.prepare(
-    `INSERT INTO images (dataset_id, path, folder_class, class_id, split, status, hash, size, mtime_ms, width, height, format, group_key, created_at, updated_at)
-     SELECT dataset_id, ?, folder_class, class_id, split, status, hash, size, mtime_ms, width, height, format, group_key, ?, ? FROM images WHERE id = ?`,
-  );
-  const rows = db.prepare(`SELECT id, path FROM images WHERE dataset_id = ? AND status = 'ok' ORDER BY id`).all(summary.datasetId) as { id: number; path: string }[];
-  db.transaction(() => {
-    for (let i = 0; i < copies; i++) {
-      const src = rows[i % rows.length]!;
-      const dot = src.path.lastIndexOf('.');
-      insert.run(`${src.path.slice(0, dot)}_copy${String(i).padStart(5, '0')}${src.path.slice(dot)}`, now, now, src.id);
-    }
-  })();
-  return { core, datasetId: summary.datasetId };
-}
 
 async function main(): Promise<void> {
   requireBuild();
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'facet-bench-ui-'));
   const t = Date.now();
-  const { core, datasetId } = await buildWorkspace(dir);
+  const { core, datasetId } = await buildWorkspace(dir, TOTAL);
   insertMap(core, datasetId);
   process.stderr.write(`workspace with ${TOTAL} images ready in ${((Date.now() - t) / 1000).toFixed(1)} s\n`);
   const server = await startServer({ core, rendererDir: process.env.BENCH_UI_RENDERER_DIR ?? RENDERER_DIR });
