@@ -21,7 +21,7 @@ import type { RunEstimate } from './estimate.js';
 import type { EngineSummary, ImagePrediction, PredictOutcome, Run, RunComparison, RunDetail, RunFinished, TrainProgress, EpochMetrics } from './runs.js';
 import { MODEL_FORMATS, type DatasetExportResult, type ModelExportResult } from './export.js';
 import { FACE_DETECTORS, FACE_FILTERS, type FaceCounts, type FaceLeakReport, type FacesProgress, type FacesSummary, type IdentityGroups, type ImageFaces } from './faces.js';
-import { HEALTH_ISSUE_TYPES, HealthThresholdsSchema, type HealthReport } from './health.js';
+import { HEALTH_ISSUE_TYPES, HealthThresholdsSchema, type HealthProgress, type HealthReport } from './health.js';
 import { AuditSettingsSchema, LEAK_ACTIONS, type Audit, type AuditFinished, type AuditProgress, type AuditReport, type LeakResolution } from './quality.js';
 import {
   BACKBONES,
@@ -220,9 +220,12 @@ export const calls = {
   'audit/keep': { args: z.object({ auditId: id, imageIds: z.array(id).min(1).max(100_000) }), result: returns<{ kept: number }>() },
   /** A near-duplicate pair across splits: move imageId into otherImageId's split, or drop (exclude) imageId. */
   'audit/resolveLeak': { args: z.object({ imageId: id, otherImageId: id, action: z.enum(LEAK_ACTIONS), auditId: id.optional() }), result: returns<LeakResolution>() },
-  /** Data health (issue 21): measure the pictures not measured yet (imports do this too), then report. */
+  /** Data health (issue 21): measure the pictures not measured yet, then report; joins the measuring an import or rescan started. */
   'health/check': { args: z.object({ datasetId: id }), result: returns<HealthReport>() },
-  /** The label-free issues under the dataset's thresholds, minus the pictures marked fine; counts per type. */
+  /**
+   * The label-free issues under the dataset's thresholds, minus the pictures marked fine; counts per type.
+   * While pictures are being measured (after an import), answers at once with `measuring` set.
+   */
   'health/get': { args: z.object({ datasetId: id }), result: returns<HealthReport>() },
   /** Change thresholds (the rest keep their value); no picture is read again. */
   'health/setThresholds': { args: z.object({ datasetId: id, thresholds: HealthThresholdsSchema.partial() }), result: returns<HealthReport>() },
@@ -318,6 +321,8 @@ export const events = {
   'suggestions/finished': returns<SuggestionsSummary>(),
   'map/progress': returns<MapProgress>(),
   'map/finished': returns<MapSummary>(),
+  /** Measuring pictures for the health checks (started by each import and rescan, or by health/check). */
+  'health/progress': returns<HealthProgress>(),
   /** Sent by the desktop shell (never the core) when the user picks File › Open folder…. */
   'shell/folderChosen': returns<{ path: string }>(),
 } as const;

@@ -83,6 +83,21 @@ export interface HealthReport {
   summary: Record<HealthIssueType, number>;
   /** Suspected wrong labels from the latest completed audit (null: no audit yet). */
   likelyWrongLabels: number | null;
+  /**
+   * Pictures being measured right now (after an import or rescan, in the health job): the report
+   * holds what was measured before it; null when no measuring is under way.
+   */
+  measuring: HealthProgress | null;
+}
+
+/** The health job's progress (the `health/progress` event): pictures measured of those to measure. */
+export interface HealthProgress {
+  datasetId: number;
+  done: number;
+  total: number;
+  /** True on the job's last event; `error` says why when it did not complete. */
+  finished: boolean;
+  error?: string;
 }
 
 /** "37 blurry · 12 near-duplicate groups · 18 likely wrong labels" (types with none left out); null when all is well. */

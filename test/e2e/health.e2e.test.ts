@@ -45,6 +45,8 @@ describe('the Health view', () => {
     await s.page.goto(s.server.url);
     const line = s.page.locator('[data-test=dataset-health]');
     await line.waitFor();
+    // The import's health job may still be measuring: the line says so, then shows what it found.
+    await s.page.locator('[data-test=dataset-health-checking]').waitFor({ state: 'detached', timeout: 60_000 });
     expect(await line.innerText()).toMatch(/1 blurry · 1 too dark · 1 nearly empty · 1 near-duplicate group/);
     await screenshot(s.page, '60-dataset-health-line');
     await s.page.click('[data-test=dataset-health-open]');

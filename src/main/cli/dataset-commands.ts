@@ -3,12 +3,15 @@ import { Option, type Command } from 'commander';
 import type { DatasetDeletion, ImportSummary } from '../../shared/domain.js';
 import { SPLITS } from '../../shared/domain.js';
 import { FacetError } from '../../shared/errors.js';
+import { reasonInWords } from '../../shared/user-words.js';
 import { describeChange } from '../../shared/edits.js';
+import { healthLine, type HealthReport } from '../../shared/health.js';
 import { formatSplit, parseSplitSpec } from '../../shared/splits.js';
 import { findClass, findDataset, findImagesByPath } from '../core/datasets/queries.js';
+import type { Core } from '../core/index.js';
 import { EXIT, type CliContext } from './context.js';
 import { countFlag } from './flags.js';
-import { table } from './output.js';
+import { table, type Output } from './output.js';
 import { runFaceAnalysis } from './faces-commands.js';
 
 export function registerDatasetCommands(program: Command, ctx: CliContext): void {
@@ -44,9 +47,10 @@ export function registerDatasetCommands(program: Command, ctx: CliContext): void
           unlabelled: opts.unlabelled,
         });
         progress.stop();
+        const health = await healthAfterImport(c, o, summary.datasetId);
         const faces = opts.faces ? await runFaceAnalysis(c, summary.datasetId, {}, o) : null;
-        o.result(faces ? { ...summary, faces } : summary, () =>
-          renderImport(summary) + (faces ? `\nfaces: ${faces.faces} in ${faces.images} images · ${faces.noFace} without a face · ${faces.multiFace} with several` : ''),
+        o.result(faces ? { ...summary, health, faces } : { ...summary, health }, () =>
+          renderImport(summary) + renderHealth(health) + (faces ? `\nfaces: ${faces.faces} in ${faces.images} images · ${faces.noFace} without a face · ${faces.multiFace} with several` : ''),
         );
         if (summary.skipped.length > 0) ctx.setExit(EXIT.skipped);
       } finally {
@@ -67,7 +71,8 @@ export function registerDatasetCommands(program: Command, ctx: CliContext): void
       try {
         const summary = await c.call('datasets/rescan', { datasetId: findDataset(c.workspace.db, ref).id });
         progress.stop();
-        o.result(summary, () => renderImport(summary));
+        const health = await healthAfterImport(c, o, summary.datasetId);
+        o.result({ ...summary, health }, () => renderImport(summary) + renderHealth(health));
         if (summary.skipped.length > 0) ctx.setExit(EXIT.skipped);
       } finally {
         progress.stop();
@@ -207,6 +212,44 @@ export function registerDatasetCommands(program: Command, ctx: CliContext): void
         o.result(change, () => (change.editId === null ? `Nothing to ${direction}.` : `${describeChange(direction, change)} (edit ${change.editId}).`));
       });
   }
+}
+
+interface HealthAfterImport {
+  checked: number;
+  images: number;
+  summary: HealthReport['summary'];
+}
+
+/**
+ * Waits for the health checks an import or rescan starts (the health job measures the new pictures
+ * from their thumbnails), saying its progress; what `--json` gets under `health`.
+ */
+async function healthAfterImport(c: Core, o: Output, datasetId: number): Promise<HealthAfterImport | null> {
+  let said = -1;
+  const unsubscribe = c.events.on('health/progress', (p) => {
+    if (p.datasetId !== datasetId || p.total === 0) return;
+    const quarter = Math.floor((p.done / p.total) * 4);
+    if (quarter !== said && !p.finished) {
+      said = quarter;
+      o.log(`Checking picture health: ${p.done}/${p.total}`);
+    }
+  });
+  try {
+    const report = await c.call('health/check', { datasetId });
+    return { checked: report.checked, images: report.images, summary: report.summary };
+  } catch (error) {
+    // The import itself is saved and fine: say why the checks did not run, and how to run them.
+    o.log(`The picture health checks did not finish: ${reasonInWords(error)}. Run \`facet health ${datasetId}\` to check again.`);
+    return null;
+  } finally {
+    unsubscribe();
+  }
+}
+
+function renderHealth(h: HealthAfterImport | null): string {
+  if (!h) return '';
+  const line = healthLine(h.summary);
+  return `\nhealth: ${line ?? 'no picture problems found'} (${h.checked} of ${h.images} pictures checked${line ? '; `facet health DATASET` lists them' : ''})`;
 }
 
 export function renderImport(s: ImportSummary): string {

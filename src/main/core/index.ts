@@ -32,7 +32,6 @@ import { latestAuditId } from './quality/audit-store.js';
 import { acceptSuggestions, keepLabels, resolveLeak } from './quality/decisions.js';
 import { auditReport } from './quality/report.js';
 import { setExcluded } from './datasets/exclusions.js';
-import { importMeasurer } from './quality/health/measure-dataset.js';
 import { HealthChecks } from './quality/health/health-checks.js';
 import { keepImages, setThresholds } from './quality/health/store.js';
 import { asStoreError } from './platform/store/db.js';
@@ -108,29 +107,29 @@ export class Core {
     this.paths = paths;
     this.labelling = new LabellingJobs(ws, this.events, this.jobs);
     this.estimator = new RunEstimator(ws.db, { workspaceDir: ws.dir });
-    this.health = new HealthChecks(ws, this.jobs);
+    this.health = new HealthChecks(ws, this.jobs, this.events);
     const progress = (p: Parameters<CoreEvents['emit']>[1] & object) => this.events.emit('import/progress', p as never);
     this.handlers = {
       'workspace/info': () => ws.info(),
       'datasets/list': () => listDatasets(db),
       'datasets/get': (a) => getDataset(db, a.datasetId),
-      // The label-free health measures are taken during an import, from the thumbnail pixels it decodes;
-      // pictures imported before the checks existed are measured by health/check (a job).
+      // The import decodes each picture once (hash, header, thumbnail); the label-free health measures
+      // follow it in the health job, from the stored thumbnails, while the dataset is already usable.
       'datasets/import': async (a) => {
-        const measurer = importMeasurer();
-        const summary = await importFolder(ws, a, progress, paths, decode, measurer.onMeasures);
-        measurer.save(db);
+        const summary = await importFolder(ws, a, progress, paths, decode);
+        this.health.measureInBackground(summary.datasetId);
         return summary;
       },
       'datasets/rescan': async (a) => {
-        const measurer = importMeasurer();
-        const summary = await rescanDataset(ws, a.datasetId, progress, 'rescan', decode, measurer.onMeasures);
-        measurer.save(db);
+        const summary = await rescanDataset(ws, a.datasetId, progress, 'rescan', decode);
+        this.health.measureInBackground(summary.datasetId);
         return summary;
       },
       'datasets/skipped': (a) => listSkipped(db, a.datasetId),
-      'datasets/delete': (a) =>
-        deleteDataset(db, a.datasetId, {
+      'datasets/delete': async (a) => {
+        // The health checks that follow an import are no reason to refuse: they stop, and go with it.
+        if (!a.dryRun) await this.health.cancel(a.datasetId);
+        return deleteDataset(db, a.datasetId, {
           cacheDir: ws.cacheDir,
           runFolder: (runId) => runDir(ws.dir, runId),
           busy: (datasetId, runIds, auditIds) =>
@@ -139,7 +138,8 @@ export class Core {
             : this.faces.isActive(datasetId) ? 'its faces are being analysed'
             : null,
           ...(a.dryRun ? { dryRun: true } : {}),
-        }),
+        });
+      },
       'images/list': (a) => listImages(db, a),
       'labels/set': (a) => setLabels(db, a.datasetId, a.imageIds, a.classId, a.source ?? 'user'),
       'labels/undo': (a) => undo(db, a.datasetId),

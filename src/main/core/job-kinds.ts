@@ -18,14 +18,7 @@ export const JOB_KINDS: readonly LazyJobKind[] = [
   { kind: 'suggest', load: async () => (await import('./suggestions/suggestion-jobs.js')).suggestJob },
   { kind: 'map', load: async () => (await import('./suggestions/suggestion-jobs.js')).mapJob },
   { kind: 'health', load: async () => (await import('./quality/health/health-job.js')).healthJob },
-  {
-    // Import's decoder also takes the health checks' measures from the thumbnail pixels it already has.
-    kind: 'decode',
-    load: async () => {
-      const [{ decodeJobMeasuring }, { measure }] = await Promise.all([import('./datasets/decode-job.js'), import('./quality/health/metrics.js')]);
-      return decodeJobMeasuring(measure);
-    },
-  },
+  { kind: 'decode', load: async () => (await import('./datasets/decode-job.js')).decodeJob },
   {
     // The image decoder service: the pictures the main process and the server would otherwise decode.
     kind: DECODER_KIND,

@@ -6,7 +6,7 @@ import { computed, ref } from 'vue';
 import type { LabelChange } from '../../shared/domain.js';
 import { describeChange } from '../../shared/edits.js';
 import type { ErrorPayload } from '../../shared/errors.js';
-import type { HealthIssue, HealthIssueType, HealthReport, HealthThresholds } from '../../shared/health.js';
+import type { HealthIssue, HealthIssueType, HealthProgress, HealthReport, HealthThresholds } from '../../shared/health.js';
 import { api } from '../api/index.js';
 import { asPayload } from './errors.js';
 
@@ -14,6 +14,35 @@ export const useHealthStore = defineStore('health', () => {
   const datasetId = ref<number | null>(null);
   const report = ref<HealthReport | null>(null);
   const checking = ref(false);
+  /** The health job measuring new pictures (after an import or rescan), from its events; null when none runs. */
+  const measuring = ref<HealthProgress | null>(null);
+  let listening = false;
+
+  /** Follows the dataset's health job: its progress, and the report again when it ends. */
+  function listen(): void {
+    if (listening) return;
+    listening = true;
+    api().on('health/progress', (p) => {
+      if (p.datasetId !== datasetId.value) return;
+      if (!p.finished) {
+        measuring.value = p;
+        return;
+      }
+      measuring.value = null;
+      if (p.error) error.value = { code: 'engine', message: p.error };
+      void reload();
+    });
+  }
+
+  async function reload(): Promise<void> {
+    if (datasetId.value === null) return;
+    try {
+      report.value = await api().call('health/get', { datasetId: datasetId.value });
+      measuring.value = report.value.measuring;
+    } catch (e) {
+      error.value = asPayload(e);
+    }
+  }
   const error = ref<ErrorPayload | null>(null);
   /** The last action in words ("Excluded 4 images", "Undid excluding 4 images"), for the status line. */
   const lastAction = ref<string | null>(null);
@@ -26,20 +55,18 @@ export const useHealthStore = defineStore('health', () => {
   });
 
   async function load(id: number): Promise<void> {
+    listen();
     datasetId.value = id;
     error.value = null;
-    try {
-      report.value = await api().call('health/get', { datasetId: id });
-    } catch (e) {
-      error.value = asPayload(e);
-    }
+    measuring.value = null;
+    await reload();
   }
 
   async function act(work: () => Promise<unknown>): Promise<boolean> {
     error.value = null;
     try {
       await work();
-      if (datasetId.value !== null) report.value = await api().call('health/get', { datasetId: datasetId.value });
+      await reload();
       return true;
     } catch (e) {
       error.value = asPayload(e);
@@ -53,6 +80,7 @@ export const useHealthStore = defineStore('health', () => {
     error.value = null;
     try {
       report.value = await api().call('health/check', { datasetId: datasetId.value! });
+      measuring.value = null;
     } catch (e) {
       error.value = asPayload(e);
     } finally {
@@ -82,5 +110,5 @@ export const useHealthStore = defineStore('health', () => {
       report.value = await api().call('health/setThresholds', { datasetId: datasetId.value!, thresholds });
     });
 
-  return { datasetId, report, checking, error, lastAction, byType, load, check, exclude, keep, relabel, undo, setThresholds };
+  return { datasetId, report, checking, measuring, error, lastAction, byType, load, check, exclude, keep, relabel, undo, setThresholds };
 });

@@ -6,23 +6,17 @@ import { FacetError } from '../../../shared/errors.js';
 import { jobFailure, type JobSupervisor } from '../platform/jobs/supervisor.js';
 import type { Workspace } from '../platform/workspace.js';
 import type { decodeJob } from './decode-job.js';
-import { probeImage, type ProbeResult, type ThumbnailListener } from './probe.js';
+import { probeImage, type ProbeResult } from './probe.js';
 
 export interface ProbeTarget {
   absPath: string;
   path: string;
 }
 
-/**
- * Reads each file; `onResult` is called once per file as it finishes (it may throw to stop the
- * reading), with the health measures the decoder took from its thumbnail pixels when it takes them.
- */
-export type ImageProber = (files: ProbeTarget[], onResult: (index: number, result: ProbeResult, measures?: unknown) => void, concurrency: number) => Promise<void>;
+/** Reads each file; `onResult` is called once per file as it finishes (it may throw to stop the reading). */
+export type ImageProber = (files: ProbeTarget[], onResult: (index: number, result: ProbeResult) => void, concurrency: number) => Promise<void>;
 
-/** Receives the measures of each newly read picture (opaque here: the health checks own their shape). */
-export type MeasuresListener = (hash: string, measures: unknown) => void;
-
-export function inProcessProber(ws: Workspace, onThumbnail?: ThumbnailListener): ImageProber {
+export function inProcessProber(ws: Workspace): ImageProber {
   return async (files, onResult, concurrency) => {
     const limit = pLimit(concurrency);
     let failure: { error: unknown } | null = null;
@@ -31,7 +25,7 @@ export function inProcessProber(ws: Workspace, onThumbnail?: ThumbnailListener):
         limit(async () => {
           if (failure) return;
           try {
-            onResult(index, await probeImage(file.absPath, file.path, (hash) => ws.thumbnailPath(hash), onThumbnail));
+            onResult(index, await probeImage(file.absPath, file.path, (hash) => ws.thumbnailPath(hash)));
           } catch (error) {
             failure ??= { error };
           }
@@ -57,7 +51,7 @@ export function jobProber(jobs: JobSupervisor): ImageProber {
       onEvent: (event) => {
         if (failure) return;
         try {
-          onResult(event.index, event.result, event.measures);
+          onResult(event.index, event.result);
         } catch (error) {
           // Saving failed (database, disk): stop the decoder, report this error.
           failure = { error };

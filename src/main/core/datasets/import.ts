@@ -14,7 +14,7 @@ import { requireInputFolder, type UserPathContext } from '../platform/files/user
 import { nowIso, writeTransaction, type Database } from '../platform/store/db.js';
 import type { Workspace } from '../platform/workspace.js';
 import type { ProbeResult } from './probe.js';
-import { inProcessProber, type ImageProber, type MeasuresListener } from './image-prober.js';
+import { inProcessProber, type ImageProber } from './image-prober.js';
 import { getDataset, listClasses } from './queries.js';
 import { groupKeyOf, scanFolder, type ScannedFile } from './scan.js';
 import { assignSplits, drawHoldout, type SplitCandidate } from './splits.js';
@@ -43,7 +43,6 @@ export async function importFolder(
   onProgress?: ProgressListener,
   paths: UserPathContext = {},
   probe: ImageProber = inProcessProber(ws),
-  onMeasures?: MeasuresListener,
 ): Promise<ImportSummary> {
   const root = await requireInputFolder(args.folder, 'folder', paths);
   await requireSafeGroupBy(args.groupBy);
@@ -70,7 +69,7 @@ export async function importFolder(
       });
     }
     if (replacesRefused) replaceGroupBy(db, existing.id, args.groupBy!);
-    return rescanDataset(ws, existing.id, onProgress, 'rescan', probe, onMeasures);
+    return rescanDataset(ws, existing.id, onProgress, 'rescan', probe);
   }
   const fractions = args.split ? percentToFractions(args.split) : DEFAULT_SPLIT;
   const datasetId = Number(
@@ -81,7 +80,7 @@ export async function importFolder(
       .run(args.name ?? path.basename(root), root, fractions.train, fractions.val, fractions.test, args.seed ?? DEFAULT_SEED, args.groupBy ?? null, args.groupBy === undefined ? null : CHECKER, args.unlabelled ? 1 : 0, nowIso())
       .lastInsertRowid,
   );
-  return rescanDataset(ws, datasetId, onProgress, 'import', probe, onMeasures);
+  return rescanDataset(ws, datasetId, onProgress, 'import', probe);
 }
 
 export async function rescanDataset(
@@ -90,7 +89,6 @@ export async function rescanDataset(
   onProgress?: ProgressListener,
   source: 'import' | 'rescan' = 'rescan',
   probe: ImageProber = inProcessProber(ws),
-  onMeasures?: MeasuresListener,
 ): Promise<ImportSummary> {
   const started = performance.now();
   const db = ws.db;
@@ -140,9 +138,8 @@ export async function rescanDataset(
   };
   // A bad image is a SkippedFile, never an exception; what does throw (the workspace cache or the
   // database failing, the decoder process dying) fails the import; what was saved so far stays.
-  await probe(toProbe, (index, result, measures) => {
+  await probe(toProbe, (index, result) => {
     const file = toProbe[index]!;
-    if (result.ok && measures !== undefined) onMeasures?.(result.image.hash, measures);
     pending.push({ file, result });
     done++;
     if (pending.length >= WRITE_CHUNK) flush();

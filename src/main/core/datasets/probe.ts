@@ -56,16 +56,7 @@ export function classifyDecodeError(rel: string, error: unknown): SkippedFile {
   return { path: rel, code: 'corrupt', reason: known ? `${capitalFirst(reasonInWords(error))}.` : 'The image file is cut short or damaged: the decoder could not read it to the end.' };
 }
 
-/** The thumbnail's decoded RGB pixels, handed to whoever measures pictures during the import (health checks). */
-export interface ThumbnailPixels {
-  data: Uint8Array;
-  width: number;
-  height: number;
-  channels: 3;
-}
-export type ThumbnailListener = (hash: string, pixels: ThumbnailPixels) => void;
-
-export async function probeImage(absPath: string, rel: string, thumbnailPath: (hash: string) => string, onThumbnail?: ThumbnailListener): Promise<ProbeResult> {
+export async function probeImage(absPath: string, rel: string, thumbnailPath: (hash: string) => string): Promise<ProbeResult> {
   let bytes: Buffer;
   try {
     bytes = await fs.readFile(absPath);
@@ -92,14 +83,9 @@ export async function probeImage(absPath: string, rel: string, thumbnailPath: (h
     // Huffman optimisation would make thumbnails ~5% smaller for ~25% more encode time; mozjpeg
     // (trellis quantisation) costs 10×; 4:2:0 chroma (the default) is the cheapest.
     const jpeg = { quality: 82, optimiseCoding: false };
-    if (onThumbnail) {
-      // Someone measures the pixels: keep them raw, then encode, so nobody decodes the thumbnail again.
-      const { data, info } = await small.toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true });
-      onThumbnail(hash, { data: new Uint8Array(data.buffer, data.byteOffset, data.length), width: info.width, height: info.height, channels: 3 });
-      thumb = await sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }).jpeg(jpeg).toBuffer();
-    } else {
-      thumb = await small.jpeg(jpeg).toBuffer();
-    }
+    // One pipeline: decode, orient, shrink, encode (the health measures are taken later, from this
+    // thumbnail, by the health job: measure-dataset.ts).
+    thumb = await small.jpeg(jpeg).toBuffer();
   } catch (error) {
     return { ok: false, skip: classifyDecodeError(rel, error) };
   }

@@ -35,7 +35,7 @@ export function hashHalves(hex: string): [number, number] {
   return [parseInt(hex.slice(0, 8), 16) >>> 0, parseInt(hex.slice(8), 16) >>> 0];
 }
 
-function popcount32(v: number): number {
+export function popcount32(v: number): number {
   let x = v >>> 0;
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);

@@ -12,7 +12,7 @@
 // outliers from large data sets", SIGMOD 2000; cleanlab Datalab's outlier check uses the same).
 import type { HealthIssue, HealthIssueType, HealthThresholds } from '../../../../shared/health.js';
 import { HEALTH_ISSUE_TYPES } from '../../../../shared/health.js';
-import { hammingHalves, hashHalves } from '../dhash.js';
+import { hashHalves, popcount32 } from '../dhash.js';
 import { pixelCorrelation } from '../findings.js';
 import { cosineDistance, median, nearestNeighbours, normalised, searchVectors } from '../knn.js';
 import type { ImageMeasures } from './metrics.js';
@@ -179,10 +179,27 @@ export function nearDuplicateGroups(images: CheckedImage[], t: HealthThresholds,
   return groupsFrom(images, pairwiseFacts(images, t, embeddings).links);
 }
 
+/**
+ * A link between two pictures already in one group is kept while either of them has fewer links than
+ * this; a link that joins two groups always is. So the groups are exactly those of every linked pair,
+ * and excluding pictures later splits a group only where one picture loses this many of its links
+ * (the report is exact for any subset of a group of up to REDUNDANT_LINKS + 1 pictures). Without the
+ * cap, 1,000 copies of one picture would store half a million links.
+ */
+export const REDUNDANT_LINKS = 8;
+
 /** Linked pairs (indices into images): same file; dHash close and pixels correlating; or embeddings almost equal. */
 function nearDuplicateLinks(images: CheckedImage[], t: HealthThresholds, embeddings: EmbeddingVectors | null): { a: number; b: number; similarity: number }[] {
   const links: { a: number; b: number; similarity: number }[] = [];
-  const link = (a: number, b: number, similarity: number) => links.push({ a, b, similarity });
+  const groups = new UnionFind(images.length);
+  const kept = new Uint32Array(images.length);
+  const link = (a: number, b: number, similarity: number) => {
+    if (kept[a]! >= REDUNDANT_LINKS && kept[b]! >= REDUNDANT_LINKS && groups.find(a) === groups.find(b)) return;
+    groups.union(a, b);
+    kept[a]!++;
+    kept[b]!++;
+    links.push({ a, b, similarity });
+  };
   const byHash = new Map<string, number>();
   images.forEach((im, i) => {
     const first = byHash.get(im.hash);
@@ -190,11 +207,19 @@ function nearDuplicateLinks(images: CheckedImage[], t: HealthThresholds, embeddi
     else link(first, i, 1);
   });
   const hashed = images.flatMap((im, i) => (im.measures ? [{ i, h: hashHalves(im.measures.dhash), sig: im.measures.signature }] : []));
+  // The all-pairs scan runs over typed arrays (5·10⁹ pairs at 100,000 pictures): the dHash distance
+  // first, the rest only for the few pairs within it.
+  const hi = Int32Array.from(hashed, (p) => p.h[0]);
+  const lo = Int32Array.from(hashed, (p) => p.h[1]);
+  const bits = t.duplicateHashBits;
   for (let x = 0; x < hashed.length; x++) {
-    const p = hashed[x]!;
+    const hx = hi[x]!;
+    const lx = lo[x]!;
     for (let y = x + 1; y < hashed.length; y++) {
+      if (popcount32(hx ^ hi[y]!) + popcount32(lx ^ lo[y]!) > bits) continue;
+      const p = hashed[x]!;
       const q = hashed[y]!;
-      if (images[p.i]!.hash === images[q.i]!.hash || hammingHalves(p.h, q.h) > t.duplicateHashBits) continue;
+      if (images[p.i]!.hash === images[q.i]!.hash) continue;
       const correlation = pixelCorrelation(p.sig, q.sig);
       if (correlation >= t.duplicateCorrelation) link(p.i, q.i, correlation);
     }

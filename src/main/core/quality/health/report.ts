@@ -27,6 +27,8 @@ export function healthReport(db: Database, datasetId: number): HealthReport {
     issues,
     summary: summarize(issues),
     likelyWrongLabels: likelyWrongLabels(db, datasetId),
+    // Known only to the service that runs the health job (health-checks.ts), which fills it in.
+    measuring: null,
   };
 }
 

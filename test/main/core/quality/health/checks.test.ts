@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_HEALTH_THRESHOLDS } from '../../../../../src/shared/health.js';
-import { findIssues, nearDuplicateGroups, outliers, pairwiseFacts, pairwiseIssues, pairwiseIssuesFrom, summarize, type CheckedImage } from '../../../../../src/main/core/quality/health/checks.js';
+import { findIssues, nearDuplicateGroups, outliers, pairwiseFacts, pairwiseIssues, pairwiseIssuesFrom, REDUNDANT_LINKS, summarize, type CheckedImage } from '../../../../../src/main/core/quality/health/checks.js';
 import { mulberry32 } from '../../../../../src/main/core/platform/random.js';
 import { burst, checkedImage, jpeg, scene, scoreSyntheticSets } from './synthetic.js';
 
@@ -45,6 +45,21 @@ describe('near-duplicate groups', () => {
     expect(groups[1]!.members.every((m) => m.image.path.startsWith('pair/'))).toBe(true);
     const summary = summarize(findIssues(images, t));
     expect(summary['near-duplicate']).toBe(2);
+  }, 60_000);
+
+  it('300 copies of one picture keep a bounded number of links, still one group, whole after excluding a few', async () => {
+    const [bytes] = await burst(5, 1);
+    const copy = await checkedImage(1, 'copy/000.jpg', bytes!);
+    // Identical pixels, different files (as a camera's re-saves or a synced folder's copies are).
+    const images = Array.from({ length: 300 }, (_, i) => ({ ...copy, imageId: i + 1, path: `copy/${String(i).padStart(3, '0')}.jpg`, hash: `h${i}` }));
+    const facts = pairwiseFacts(images, t);
+    // All pairs would be 44,850 links.
+    expect(facts.links.length).toBeLessThanOrEqual(300 * REDUNDANT_LINKS + 300);
+    expect(pairwiseIssuesFrom(images, t, facts).filter((i) => i.type === 'near-duplicate')).toHaveLength(300);
+    const rest = images.filter((_, i) => i % 50 !== 0);
+    const groups = new Set(pairwiseIssuesFrom(rest, t, facts).map((i) => i.group));
+    expect([...groups]).toEqual([1]);
+    expect(pairwiseIssuesFrom(rest, t, facts)).toHaveLength(rest.length);
   }, 60_000);
 
   it('the same file twice is a group; embeddings almost equal link pictures whose pixels differ', () => {

@@ -1,5 +1,6 @@
-// The health checks end to end in the core and the CLI: measured on import from the thumbnails,
-// reported under the dataset's thresholds, excluded images as undoable edits, "keep" decisions.
+// The health checks end to end in the core and the CLI: measured after each import, in the health
+// job, from the thumbnails it stored; reported under the dataset's thresholds, excluded images as
+// undoable edits, "keep" decisions.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,12 +10,17 @@ import { Core } from '../../../../../src/main/core/index.js';
 import { Workspace } from '../../../../../src/main/core/platform/workspace.js';
 import { pairwiseFingerprint, pairwiseFresh } from '../../../../../src/main/core/quality/health/pairwise.js';
 import { describeChange } from '../../../../../src/shared/edits.js';
+import type { HealthProgress, HealthReport } from '../../../../../src/shared/health.js';
 import { runCli } from '../../../cli/harness.js';
 import { burst, jpeg, scene, withProblem } from './synthetic.js';
 
 let dir: string;
 let core: Core;
 let datasetId: number;
+/** health/get right after the import answered, and every health/progress event since. */
+let atImport: HealthReport;
+const progress: HealthProgress[] = [];
+let measuredAfterImport: Promise<HealthProgress>;
 const facet = (...argv: string[]) => runCli(() => core, [registerHealthCommands], argv, { throwErrors: true });
 
 beforeAll(async () => {
@@ -27,7 +33,14 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(root, 'dogs', 'strip.jpg'), await withProblem('odd-aspect-ratio', 3));
   for (const [i, b] of (await burst(9, 5)).entries()) fs.writeFileSync(path.join(root, 'cats', `burst${i}.jpg`), b);
   core = new Core(Workspace.open(path.join(dir, 'ws')));
+  measuredAfterImport = new Promise((resolve) => {
+    core.events.on('health/progress', (p) => {
+      progress.push(p);
+      if (p.finished) resolve(p);
+    });
+  });
   datasetId = (await core.call('datasets/import', { folder: root })).datasetId;
+  atImport = await core.call('health/get', { datasetId });
 }, 120_000);
 
 afterAll(async () => {
@@ -36,8 +49,16 @@ afterAll(async () => {
 });
 
 describe('health of an imported dataset', () => {
-  it('measures every picture on import and reports each planted problem, the burst as one group', async () => {
+  it('the import takes no measures: the health job it starts measures every picture, saying its progress, and the report has each planted problem, the burst as one group', async () => {
+    // Asked as the import answered: nothing measured yet, and the report says the measuring is under way.
+    expect(atImport.checked).toBe(0);
+    expect(atImport.images).toBe(24);
+    expect(atImport.measuring).toMatchObject({ datasetId, finished: false });
+    const last = await measuredAfterImport;
+    expect(last).toEqual({ datasetId, done: 24, total: 24, finished: true });
+    expect(progress.at(0)).toMatchObject({ done: 0, total: 24, finished: false });
     const report = await core.call('health/get', { datasetId });
+    expect(report.measuring).toBeNull();
     expect(report.checked).toBe(24);
     const paths = (type: string) => report.issues.filter((i) => i.type === type).map((i) => i.path);
     expect(paths('blurry')).toEqual(['cats/blurry.jpg']);
@@ -45,7 +66,17 @@ describe('health of an imported dataset', () => {
     expect(paths('odd-aspect-ratio')).toEqual(['dogs/strip.jpg']);
     expect(paths('near-duplicate').sort()).toEqual([0, 1, 2, 3, 4].map((i) => `cats/burst${i}.jpg`));
     expect(report.summary).toMatchObject({ blurry: 1, dark: 1, 'odd-aspect-ratio': 1, 'near-duplicate': 1, outlier: 0 });
-  });
+  }, 120_000);
+
+  it('a rescan that finds nothing new starts no health job', async () => {
+    const start = vi.spyOn(core.jobs, 'start');
+    try {
+      expect((await core.call('datasets/rescan', { datasetId })).unchanged).toBe(24);
+      expect(start.mock.calls.map((c) => c[0])).not.toContain('health');
+    } finally {
+      start.mockRestore();
+    }
+  }, 120_000);
 
   it('health/check measures pictures nobody measured (imported before the checks) in a job process (needs npm run build)', async () => {
     core.workspace.db.prepare('DELETE FROM image_health').run();
