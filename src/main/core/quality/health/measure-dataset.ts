@@ -19,6 +19,8 @@ const SAVE_EVERY = 500;
 export interface MeasureOptions {
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
+  /** Pictures per save (SAVE_EVERY). */
+  saveEvery?: number;
 }
 
 export async function measureDataset(ws: Workspace, datasetId: number, opts: MeasureOptions = {}): Promise<{ measured: number; failed: number; seconds: number }> {
@@ -50,12 +52,15 @@ export async function measureDataset(ws: Workspace, datasetId: number, opts: Mea
                 .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
                 .png()
                 .toBuffer();
-          rows.push({ hash: it.hash, measures: await measureFile(input), error: null });
+          // Measured first, then pushed: `rows.push(await …)` would push into the array of before the
+          // wait, which a save() meanwhile has written and replaced.
+          const measures = await measureFile(input);
+          rows.push({ hash: it.hash, measures, error: null });
         } catch (error) {
           // Changed or vanished since the import: recorded, so it is not retried on every check.
           rows.push({ hash: it.hash, measures: null, error: error instanceof Error ? error.message : String(error) });
         }
-        if (rows.length >= SAVE_EVERY) save();
+        if (rows.length >= (opts.saveEvery ?? SAVE_EVERY)) save();
         opts.onProgress?.(++done, todo.length);
       }),
     ),

@@ -8,7 +8,9 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerHealthCommands } from '../../../../../src/main/cli/health-commands.js';
 import { Core } from '../../../../../src/main/core/index.js';
 import { Workspace } from '../../../../../src/main/core/platform/workspace.js';
+import { measureDataset } from '../../../../../src/main/core/quality/health/measure-dataset.js';
 import { pairwiseFingerprint, pairwiseFresh } from '../../../../../src/main/core/quality/health/pairwise.js';
+import { unmeasured } from '../../../../../src/main/core/quality/health/store.js';
 import { describeChange } from '../../../../../src/shared/edits.js';
 import type { HealthProgress, HealthReport } from '../../../../../src/shared/health.js';
 import { runCli } from '../../../cli/harness.js';
@@ -84,6 +86,13 @@ describe('health of an imported dataset', () => {
     const report = await core.call('health/check', { datasetId });
     expect(report.checked).toBe(24);
     expect(report.summary).toMatchObject({ blurry: 1, dark: 1, 'near-duplicate': 1 });
+  }, 120_000);
+
+  it('measuring saves as it goes and loses no picture measured while a save happens', async () => {
+    core.workspace.db.prepare('DELETE FROM image_health').run();
+    const result = await measureDataset(core.workspace, datasetId, { saveEvery: 3 });
+    expect(result).toMatchObject({ measured: 24, failed: 0 });
+    expect(unmeasured(core.workspace.db, datasetId)).toEqual([]);
   }, 120_000);
 
   it('a changed threshold changes the report and is kept for the dataset', async () => {
