@@ -153,7 +153,7 @@ describe('map', () => {
     refreshSuggestions(set.env.ws.db, set.datasetId);
     const phases: string[] = [];
     const summary = computeMap(set.env.ws.db, set.datasetId, { onProgress: (p) => phases.at(-1) !== p.phase && phases.push(p.phase) });
-    expect(summary).toMatchObject({ points: 60, status: 'completed', backbone: 'mobilenet' });
+    expect(summary).toMatchObject({ points: 60, fitted: 60, status: 'completed', backbone: 'mobilenet' });
     // Each phase said as it starts (these vectors are too narrow for PCA): the neighbour graph has its
     // own phase, before the layout epochs.
     expect(phases).toEqual(['loading', 'neighbours', 'umap', 'saving', 'done']);
@@ -174,5 +174,15 @@ describe('map', () => {
       return set.truth.get(best.imageId) === set.truth.get(p.imageId);
     }).length;
     expect(near / 60).toBeGreaterThan(0.9);
+  });
+
+  it('above its fit cap fits UMAP on a sample, places the others, and says so', async () => {
+    const phases: string[] = [];
+    const summary = computeMap(set.env.ws.db, set.datasetId, { fitCap: 20, onProgress: (p) => phases.at(-1) !== p.phase && phases.push(p.phase) });
+    expect(summary).toMatchObject({ points: 60, fitted: 20, status: 'completed' });
+    expect(phases).toEqual(['loading', 'neighbours', 'umap', 'placing', 'saving', 'done']);
+    const points = mapRows(await call('map/get', { datasetId: set.datasetId }));
+    expect(points.length).toBe(60);
+    expect(points.every((p) => p.x >= 0 && p.x <= 1 && p.y >= 0 && p.y <= 1)).toBe(true);
   });
 });

@@ -1,0 +1,138 @@
+// Places the points a large map's UMAP was not fitted on: each lands at the weighted mean of the 2-D
+// positions of its k nearest fitted points in PCA space, weighted like UMAP's membership strengths,
+// exp(−(d − ρ)/σ) with ρ the nearest distance (how umap-js's own transform starts a new point; its
+// transform itself builds sparse matrices over every point and is far slower).
+//
+// The nearest fitted points come from an inverted file (Jégou, Douze & Schmid 2011, "Product
+// quantization for nearest neighbor search", its IVF): k-means cells over the fitted points. A point
+// scans the cells nearest its own position first, skips a cell whose radius says it holds nothing
+// nearer than the k found so far, and abandons a distance once it passes the k-th (PCA puts the
+// widest dimensions first, so most candidates are dropped after a few). Exact when the cells skipped
+// by their radius are all the cells past the first MAX_PROBES; approximate only where that many cells
+// overlap a point, which moves it by a fraction of its neighbourhood.
+import { kMeans } from '../embeddings/kmeans.js';
+
+/** Fitted points a placed point is averaged from. */
+export const PLACING_NEIGHBOURS = 10;
+/** Cells scanned at most per point. */
+const MAX_PROBES = 16;
+
+export class FittedNeighbourhood {
+  private readonly dims: number;
+  private readonly k: number;
+  /** Fitted vectors grouped by cell: cell c holds rows start[c] … start[c + 1] − 1. */
+  private readonly points: Float32Array;
+  /** The index, among the fitted points, of each of those rows. */
+  private readonly ids: Int32Array;
+  private readonly start: Int32Array;
+  private readonly centres: Float32Array;
+  /** Largest distance from a cell's centre to one of its points. */
+  private readonly radius: Float64Array;
+  private readonly cellDistance: Float64Array;
+  private readonly cellOrder: Int32Array;
+  private readonly best: Float64Array;
+  private readonly bestId: Int32Array;
+
+  /**
+   * fitted: the fitted points' (PCA) vectors; coords: their 2-D positions, in the same order.
+   */
+  constructor(fitted: Float32Array[], private readonly coords: number[][], seed: number, k = PLACING_NEIGHBOURS) {
+    const n = fitted.length;
+    this.dims = fitted[0]?.length ?? 0;
+    this.k = Math.max(1, Math.min(k, n));
+    // √n cells of √n points: a point's own cell and its neighbours' hold a few hundred candidates.
+    const { assignment, centres } = kMeans(fitted, Math.max(1, Math.round(Math.sqrt(n))), { seed, iterations: 10 });
+    const cells = centres.length;
+    this.start = new Int32Array(cells + 1);
+    for (let i = 0; i < n; i++) this.start[assignment[i]! + 1]!++;
+    for (let c = 0; c < cells; c++) this.start[c + 1]! += this.start[c]!;
+    const fill = this.start.slice(0, cells);
+    this.points = new Float32Array(n * this.dims);
+    this.ids = new Int32Array(n);
+    this.centres = new Float32Array(cells * this.dims);
+    centres.forEach((centre, c) => this.centres.set(centre, c * this.dims));
+    this.radius = new Float64Array(cells);
+    for (let i = 0; i < n; i++) {
+      const c = assignment[i]!;
+      const row = fill[c]!++;
+      this.points.set(fitted[i]!, row * this.dims);
+      this.ids[row] = i;
+      this.radius[c] = Math.max(this.radius[c]!, Math.sqrt(squaredDistance(fitted[i]!, this.centres, c * this.dims, this.dims, Infinity)));
+    }
+    this.cellDistance = new Float64Array(cells);
+    this.cellOrder = new Int32Array(cells);
+    this.best = new Float64Array(this.k);
+    this.bestId = new Int32Array(this.k);
+  }
+
+  /** The k nearest fitted points of v: their indices, nearest first, and squared distances. */
+  nearest(v: Float32Array): { ids: Int32Array; squared: Float64Array } {
+    const { dims, k, best, bestId, cellDistance, cellOrder } = this;
+    const cells = cellOrder.length;
+    for (let c = 0; c < cells; c++) {
+      cellDistance[c] = squaredDistance(v, this.centres, c * dims, dims, Infinity);
+      cellOrder[c] = c;
+    }
+    cellOrder.sort((a, b) => cellDistance[a]! - cellDistance[b]!);
+    best.fill(Infinity);
+    bestId.fill(-1);
+    let probed = 0;
+    for (let o = 0; o < cells; o++) {
+      const c = cellOrder[o]!;
+      // Nothing in the cell is nearer than its centre's distance less its radius.
+      const reach = Math.sqrt(cellDistance[c]!) - this.radius[c]!;
+      if (reach > 0 && reach * reach >= best[k - 1]!) continue;
+      if (probed++ === MAX_PROBES) break;
+      for (let row = this.start[c]!; row < this.start[c + 1]!; row++) {
+        const d = squaredDistance(v, this.points, row * dims, dims, best[k - 1]!);
+        if (d >= best[k - 1]!) continue;
+        let p = k - 1;
+        while (p > 0 && best[p - 1]! > d) {
+          best[p] = best[p - 1]!;
+          bestId[p] = bestId[p - 1]!;
+          p--;
+        }
+        best[p] = d;
+        bestId[p] = this.ids[row]!;
+      }
+    }
+    return { ids: bestId, squared: best };
+  }
+
+  /** Where v goes on the map: the membership-weighted mean of its nearest fitted points' positions. */
+  place(v: Float32Array): [number, number] {
+    const { ids, squared } = this.nearest(v);
+    const rho = Math.sqrt(squared[0]!);
+    let gaps = 0;
+    let found = 0;
+    for (let j = 0; j < ids.length && ids[j]! >= 0; j++, found++) gaps += Math.sqrt(squared[j]!) - rho;
+    // σ: the mean gap past the nearest, so weights fall by e over a typical neighbour's step.
+    const sigma = gaps > 0 ? gaps / found : 1;
+    let x = 0;
+    let y = 0;
+    let total = 0;
+    for (let j = 0; j < found; j++) {
+      const w = Math.exp(-(Math.sqrt(squared[j]!) - rho) / sigma);
+      const at = this.coords[ids[j]!]!;
+      x += w * at[0]!;
+      y += w * at[1]!;
+      total += w;
+    }
+    return [x / total, y / total];
+  }
+}
+
+/** ‖v − m[offset …]‖², abandoned (returning at least `stop`) once it reaches `stop`. */
+function squaredDistance(v: Float32Array, m: Float32Array, offset: number, dims: number, stop: number): number {
+  let s = 0;
+  let t = 0;
+  while (t < dims) {
+    const end = Math.min(dims, t + 8);
+    for (; t < end; t++) {
+      const x = v[t]! - m[offset + t]!;
+      s += x * x;
+    }
+    if (s >= stop) return s;
+  }
+  return s;
+}
