@@ -1,7 +1,11 @@
-// Places the points a large map's UMAP was not fitted on: each lands at the weighted mean of the 2-D
-// positions of its k nearest fitted points in PCA space, weighted like UMAP's membership strengths,
-// exp(−(d − ρ)/σ) with ρ the nearest distance (how umap-js's own transform starts a new point; its
-// transform itself builds sparse matrices over every point and is far slower).
+// Places the points a large map's UMAP was not fitted on, among their k nearest fitted points (in PCA
+// space) on the map. Each neighbour weighs like a UMAP membership strength, exp(−(d − ρ)/σ) with ρ the
+// nearest distance. A point does not go to the weighted mean of all its neighbours' positions: UMAP
+// may lay one cluster out as several islands, and a mean of two islands lands between them, among
+// other clusters (bench:map: 57% of placed points beside their own cluster against 88% for fitted
+// ones). It goes to the weighted mean of the neighbours around the densest of their positions: the
+// neighbour with the most weight within `reach` of it, `reach` being the distance UMAP typically put
+// between a fitted point and its nearest fitted points.
 //
 // The nearest fitted points come from an inverted file (Jégou, Douze & Schmid 2011, "Product
 // quantization for nearest neighbor search", its IVF): k-means cells over the fitted points. A point
@@ -9,13 +13,15 @@
 // nearer than the k found so far, and abandons a distance once it passes the k-th (PCA puts the
 // widest dimensions first, so most candidates are dropped after a few). Exact when the cells skipped
 // by their radius are all the cells past the first MAX_PROBES; approximate only where that many cells
-// overlap a point, which moves it by a fraction of its neighbourhood.
+// overlap a point.
 import { kMeans } from '../embeddings/kmeans.js';
 
 /** Fitted points a placed point is averaged from. */
 export const PLACING_NEIGHBOURS = 10;
 /** Cells scanned at most per point. */
 const MAX_PROBES = 16;
+/** Fitted points whose map distances to their nearest fitted points give `reach`. */
+const REACH_SAMPLE = 500;
 
 export class FittedNeighbourhood {
   private readonly dims: number;
@@ -32,6 +38,8 @@ export class FittedNeighbourhood {
   private readonly cellOrder: Int32Array;
   private readonly best: Float64Array;
   private readonly bestId: Int32Array;
+  /** On the map: the median distance from a fitted point to its nearest fitted points. */
+  private readonly reach: number;
 
   /**
    * fitted: the fitted points' (PCA) vectors; coords: their 2-D positions, in the same order.
@@ -63,6 +71,14 @@ export class FittedNeighbourhood {
     this.cellOrder = new Int32Array(cells);
     this.best = new Float64Array(this.k);
     this.bestId = new Int32Array(this.k);
+    const distances: number[] = [];
+    for (let i = 0; i < n; i += Math.max(1, Math.floor(n / REACH_SAMPLE))) {
+      // The first found is the point itself.
+      const { ids } = this.nearest(fitted[i]!);
+      for (let j = 1; j < ids.length && ids[j]! >= 0; j++) distances.push(mapDistance(coords[i]!, coords[ids[j]!]!));
+    }
+    distances.sort((a, b) => a - b);
+    this.reach = distances[distances.length >> 1] ?? 0;
   }
 
   /** The k nearest fitted points of v: their indices, nearest first, and squared distances. */
@@ -99,40 +115,60 @@ export class FittedNeighbourhood {
     return { ids: bestId, squared: best };
   }
 
-  /** Where v goes on the map: the membership-weighted mean of its nearest fitted points' positions. */
+  /** Where v goes on the map: the weighted mean of its nearest fitted points around the densest of them. */
   place(v: Float32Array): [number, number] {
     const { ids, squared } = this.nearest(v);
+    let found = 0;
+    while (found < ids.length && ids[found]! >= 0) found++;
     const rho = Math.sqrt(squared[0]!);
     let gaps = 0;
-    let found = 0;
-    for (let j = 0; j < ids.length && ids[j]! >= 0; j++, found++) gaps += Math.sqrt(squared[j]!) - rho;
+    for (let j = 0; j < found; j++) gaps += Math.sqrt(squared[j]!) - rho;
     // σ: the mean gap past the nearest, so weights fall by e over a typical neighbour's step.
     const sigma = gaps > 0 ? gaps / found : 1;
+    const weight = Array.from({ length: found }, (_, j) => Math.exp(-(Math.sqrt(squared[j]!) - rho) / sigma));
+    const at = Array.from({ length: found }, (_, j) => this.coords[ids[j]!]!);
+    const near = (a: number, b: number) => mapDistance(at[a]!, at[b]!) <= this.reach;
+    let anchor = 0;
+    let most = -1;
+    for (let a = 0; a < found; a++) {
+      let support = 0;
+      for (let b = 0; b < found; b++) if (near(a, b)) support += weight[b]!;
+      if (support > most) [anchor, most] = [a, support];
+    }
     let x = 0;
     let y = 0;
-    let total = 0;
-    for (let j = 0; j < found; j++) {
-      const w = Math.exp(-(Math.sqrt(squared[j]!) - rho) / sigma);
-      const at = this.coords[ids[j]!]!;
-      x += w * at[0]!;
-      y += w * at[1]!;
-      total += w;
+    for (let b = 0; b < found; b++) {
+      if (!near(anchor, b)) continue;
+      x += weight[b]! * at[b]![0]!;
+      y += weight[b]! * at[b]![1]!;
     }
-    return [x / total, y / total];
+    return [x / most, y / most];
   }
 }
 
-/** ‖v − m[offset …]‖², abandoned (returning at least `stop`) once it reaches `stop`. */
+function mapDistance(a: number[], b: number[]): number {
+  return Math.hypot(a[0]! - b[0]!, a[1]! - b[1]!);
+}
+
+/** ‖v − m[offset …]‖², abandoned (returning at least `stop`) once it reaches `stop`; eight terms per step (twice as fast as one). */
 function squaredDistance(v: Float32Array, m: Float32Array, offset: number, dims: number, stop: number): number {
   let s = 0;
   let t = 0;
-  while (t < dims) {
-    const end = Math.min(dims, t + 8);
-    for (; t < end; t++) {
-      const x = v[t]! - m[offset + t]!;
-      s += x * x;
-    }
+  for (; t + 8 <= dims; t += 8) {
+    const a0 = v[t]! - m[offset + t]!;
+    const a1 = v[t + 1]! - m[offset + t + 1]!;
+    const a2 = v[t + 2]! - m[offset + t + 2]!;
+    const a3 = v[t + 3]! - m[offset + t + 3]!;
+    const a4 = v[t + 4]! - m[offset + t + 4]!;
+    const a5 = v[t + 5]! - m[offset + t + 5]!;
+    const a6 = v[t + 6]! - m[offset + t + 6]!;
+    const a7 = v[t + 7]! - m[offset + t + 7]!;
+    s += (a0 * a0 + a1 * a1) + (a2 * a2 + a3 * a3) + ((a4 * a4 + a5 * a5) + (a6 * a6 + a7 * a7));
     if (s >= stop) return s;
+  }
+  for (; t < dims; t++) {
+    const x = v[t]! - m[offset + t]!;
+    s += x * x;
   }
   return s;
 }

@@ -93,20 +93,16 @@ describe('nearest fitted points', () => {
     expect(found / (queries.length * 10)).toBeGreaterThanOrEqual(0.98);
   });
 
-  it('place a point among its nearest, pulled toward the nearest more than a plain mean would', () => {
-    const { vectors } = clustered(400, 4, 20, 0.5, 2);
-    const coords = vectors.map((_, i) => [i, (i * 37) % 101]);
-    const near = new FittedNeighbourhood(vectors, coords, 1, 5);
-    const at = near.place(vectors[123]!);
-    const ids = [...near.nearest(vectors[123]!).ids];
-    expect(ids[0]).toBe(123);
-    const xs = ids.map((j) => coords[j]![0]!);
-    const ys = ids.map((j) => coords[j]![1]!);
-    expect(at[0]).toBeGreaterThanOrEqual(Math.min(...xs));
-    expect(at[0]).toBeLessThanOrEqual(Math.max(...xs));
-    expect(at[1]).toBeGreaterThanOrEqual(Math.min(...ys));
-    expect(at[1]).toBeLessThanOrEqual(Math.max(...ys));
-    const mean = [xs.reduce((a, b) => a + b) / 5, ys.reduce((a, b) => a + b) / 5];
-    expect(squared(at, coords[123]!)).toBeLessThan(squared(mean, coords[123]!));
+  it('place a point on one island of its cluster, not between two', () => {
+    // Cluster 0 laid out as two islands, x ≈ 0 and x ≈ 10 (alternate points); cluster 1 at y ≈ 10.
+    const { vectors, cluster } = clustered(600, 2, 20, 0.5, 2);
+    const random = mulberry32(4);
+    const coords = vectors.map((_, i) => (cluster[i] === 1 ? [5 + random(), 10 + random()] : [(i % 4 === 0 ? 0 : 10) + random(), random()]));
+    const near = new FittedNeighbourhood(vectors.slice(0, 500), coords.slice(0, 500), 1);
+    for (let i = 500; i < 600; i++) {
+      const [x, y] = near.place(vectors[i]!);
+      if (cluster[i] === 1) expect(y).toBeGreaterThan(9);
+      else expect(Math.min(Math.abs(x - 0.5), Math.abs(x - 10.5))).toBeLessThan(1.5);
+    }
   });
 });
