@@ -1,4 +1,5 @@
 // npm run bench:map -- [--count 100000] [--dims 1792] [--clusters 40] [--separation 0.2] [--cap 20000] [--seed 42]
+//   [--store DIR]
 // The dataset map at large N (issue 22): synthetic clustered embeddings (default: the default
 // backbone's width), laid out by layoutPoints; seconds per phase, the process's peak RSS, and how
 // well the placed points sit: for each placed point, is its nearest fitted point on the map of its own
@@ -10,9 +11,11 @@
 // in every dimension, so PCA and the neighbour search see more than points around a centre.
 import os from 'node:os';
 import { BACKBONE_SPECS } from '../src/main/core/embeddings/backbones.js';
+import { saveEmbeddings } from '../src/main/core/embeddings/embedding-store.js';
+import { Workspace } from '../src/main/core/platform/workspace.js';
 import { fitPcaFrom, projectPca } from '../src/main/core/embeddings/pca.js';
 import { hashString, mulberry32 } from '../src/main/core/platform/random.js';
-import { layoutReduced, MAP_FIT_CAP, reduceForMap, type LayoutPhase } from '../src/main/core/suggestions/map.js';
+import { computeMap, layoutReduced, MAP_FIT_CAP, reduceForMap, type LayoutPhase } from '../src/main/core/suggestions/map.js';
 import { FittedNeighbourhood, PLACING_NEIGHBOURS } from '../src/main/core/suggestions/map-placing.js';
 import type { VectorSource } from '../src/main/core/suggestions/vectors.js';
 import { DEFAULT_BACKBONE } from '../src/shared/labelling.js';
@@ -59,6 +62,51 @@ const source: VectorSource = {
     for (let i = 0; i < count; i++) fn(vectorAt(i), i);
   },
 };
+
+// --store DIR: the whole job as the studio runs it, computeMap on a workspace whose embeddings table
+// holds the vectors (made there once, kept for the next run): reading them from SQLite, the phases,
+// saving the points. Run it twice for the job's own peak RSS (the first run's includes writing them).
+const storeDir = process.argv.includes('--store') ? arg('store', '') : null;
+if (storeDir) {
+  const ws = Workspace.open(storeDir);
+  const db = ws.db;
+  const name = `bench-map-${count}-${dims}-${clusters}-${separation}-${seed}`;
+  let datasetId = db.prepare('SELECT id FROM datasets WHERE name = ?').pluck().get(name) as number | undefined;
+  let built = '';
+  if (datasetId === undefined) {
+    const start = performance.now();
+    const now = new Date().toISOString();
+    datasetId = Number(db.prepare('INSERT INTO datasets (name, root, split_train, split_val, split_test, seed, created_at) VALUES (?, ?, 0.8, 0.1, 0.1, ?, ?)').run(name, `${storeDir}/${name}`, seed, now).lastInsertRowid);
+    const image = db.prepare(`INSERT INTO images (dataset_id, path, status, hash, created_at, updated_at) VALUES (?, ?, 'ok', ?, ?, ?)`);
+    for (let from = 0; from < count; from += 5000) {
+      const batch = Array.from({ length: Math.min(5000, count - from) }, (_, b) => from + b);
+      db.transaction(() => batch.forEach((i) => image.run(datasetId, `img${String(i).padStart(7, '0')}.png`, `${name}:${i}`, now, now)))();
+      saveEmbeddings(db, DEFAULT_BACKBONE, batch.map((i) => ({ hash: `${name}:${i}`, vector: vectorAt(i) })));
+    }
+    built = ` (stored first in ${((performance.now() - start) / 1000).toFixed(1)} s: this peak includes writing them)`;
+  }
+  const seconds = new Map<string, number>();
+  let current = '';
+  let since = performance.now();
+  const summary = computeMap(db, datasetId, {
+    backbone: DEFAULT_BACKBONE,
+    seed,
+    fitCap: cap,
+    onProgress: (p) => {
+      if (p.phase === current) return;
+      if (current) seconds.set(current, (performance.now() - since) / 1000);
+      [current, since] = [p.phase, performance.now()];
+    },
+  });
+  console.log(
+    `computeMap of ${summary.points.toLocaleString('en-US')} stored ${dims}-d embeddings (UMAP fitted on ${summary.fitted.toLocaleString('en-US')}): ${summary.seconds.toFixed(1)} s — ` +
+      [...seconds].map(([p, s]) => `${p} ${s.toFixed(1)} s`).join(' · '),
+  );
+  console.log(`peak RSS ${mb(peakRss())}${built}; load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+  ws.close();
+  process.exit(0);
+}
+
 const cluster = Int32Array.from({ length: count }, (_, i) => clusterOf(i));
 let started = performance.now();
 source.each(() => {});
