@@ -2,18 +2,19 @@
 // space) on the map. Each neighbour weighs like a UMAP membership strength, exp(−(d − ρ)/σ) with ρ the
 // nearest distance. A point does not go to the weighted mean of all its neighbours' positions: UMAP
 // may lay one cluster out as several islands, and a mean of two islands lands between them, among
-// other clusters (bench:map: 57% of placed points beside their own cluster against 88% for fitted
-// ones). It goes to the weighted mean of the neighbours around the densest of their positions: the
-// neighbour with the most weight within `reach` of it, `reach` being the distance UMAP typically put
-// between a fitted point and its nearest fitted points.
+// other clusters (bench:map's clusters, 20,000 points fitted on 5,000: the nearest fitted point on the
+// map was of a placed point's own cluster for 57%, against 88% for fitted points). It goes to the
+// weighted mean of the neighbours around the densest of their positions (88% there): the neighbour
+// with the most weight within `reach` of it, `reach` being the distance UMAP typically put between a
+// fitted point and its nearest fitted points.
 //
 // The nearest fitted points come from an inverted file (Jégou, Douze & Schmid 2011, "Product
 // quantization for nearest neighbor search", its IVF): k-means cells over the fitted points. A point
 // scans the cells nearest its own position first, skips a cell whose radius says it holds nothing
 // nearer than the k found so far, and abandons a distance once it passes the k-th (PCA puts the
-// widest dimensions first, so most candidates are dropped after a few). Exact when the cells skipped
-// by their radius are all the cells past the first MAX_PROBES; approximate only where that many cells
-// overlap a point.
+// widest dimensions first, so many candidates are dropped early). Exact when the cells skipped by their
+// radius are all the cells past the first MAX_PROBES; approximate where more cells overlap a point
+// (bench:map's noisy clusters: 91–93% of the true 10 nearest found, a missed one replaced by the next).
 import { kMeans } from '../embeddings/kmeans.js';
 
 /** Fitted points a placed point is averaged from. */

@@ -1,6 +1,8 @@
 // The 2-D map of a dataset: UMAP (umap-js, McInnes et al. 2018) of the embeddings, after PCA to 50
 // dimensions (UMAP's nearest-neighbour search is the slow part and scales with the dimensions).
-// Coordinates are stored scaled to [0, 1]; labels and suggestions are joined when the map is read.
+// Above MAP_FIT_CAP images UMAP is fitted on a seeded sample and the others are placed among their
+// nearest fitted ones (map-placing.ts); wide embeddings are read from the store row by row, never all
+// held. Coordinates are stored scaled to [0, 1]; labels and suggestions are joined when the map is read.
 import { UMAP } from 'umap-js';
 import type { BackboneName, DatasetMap, MapPoints, MapProgress, MapSummary } from '../../../shared/labelling.js';
 import { getDataset } from '../datasets/queries.js';
