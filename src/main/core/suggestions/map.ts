@@ -3,13 +3,13 @@
 // Above MAP_FIT_CAP images UMAP is fitted on a seeded sample and the others are placed among their
 // nearest fitted ones (map-placing.ts); wide embeddings are read from the store row by row, never all
 // held. Coordinates are stored scaled to [0, 1]; labels and suggestions are joined when the map is read.
-import { UMAP } from 'umap-js';
 import type { BackboneName, DatasetMap, MapPoints, MapProgress, MapSummary } from '../../../shared/labelling.js';
 import { getDataset } from '../datasets/queries.js';
 import { fitPcaFrom, projectPca } from '../embeddings/pca.js';
 import { hashString, mulberry32, shuffleInPlace } from '../platform/random.js';
 import { nowIso, writeTransaction, type Database } from '../platform/store/db.js';
 import { FittedNeighbourhood } from './map-placing.js';
+import { leanUmap } from './umap-fit.js';
 import { datasetVectorSource, heldVectors, pickBackbone, type VectorSource } from './vectors.js';
 
 const PCA_DIMENSIONS = 50;
@@ -138,10 +138,7 @@ export function layoutReduced(
   if (n < 4) return { coords: rows.map((_, i) => [i, 0]), pcaDimensions, fitted: fittedRows(n, n, seed) };
   const fitted = fittedRows(n, opts.fitCap ?? MAP_FIT_CAP, seed);
   const data = Array.from(fitted, (i) => Array.from(rows[i]!));
-  const umap = new UMAP({ nComponents: 2, nNeighbors: Math.min(15, data.length - 1), minDist: 0.1, random: mulberry32(hashString(`map:${seed}`)) });
-  // initializeFit also builds the graph only umap-js's transform searches (never called here): at
-  // 20,000 points 3.5 s and 280 MB at the fit's peak. Skipping it changes no coordinate.
-  (umap as unknown as { makeSearchGraph: () => undefined }).makeSearchGraph = () => undefined;
+  const umap = leanUmap({ nComponents: 2, nNeighbors: Math.min(15, data.length - 1), minDist: 0.1, random: mulberry32(hashString(`map:${seed}`)) });
   // initializeFit builds the nearest-neighbour graph: said as its own phase, not left under "pca".
   onPhase('neighbours', 0, 1);
   const epochs = umap.initializeFit(data);
