@@ -200,9 +200,12 @@ export interface HoldoutRule {
 
 export interface MapProgress {
   datasetId: number;
-  /** neighbours: UMAP's nearest-neighbour graph, before its layout epochs (the long part at 100,000 images). */
-  phase: 'loading' | 'pca' | 'neighbours' | 'umap' | 'saving' | 'done';
-  /** UMAP epochs done / planned (other phases: 0 / 1 then 1 / 1). */
+  /**
+   * neighbours: UMAP's nearest-neighbour graph, before its layout epochs. placing: above 20,000 images
+   * UMAP is fitted on a sample of 20,000 and each other image is placed among its nearest fitted ones.
+   */
+  phase: 'loading' | 'pca' | 'neighbours' | 'umap' | 'placing' | 'saving' | 'done';
+  /** UMAP epochs done / planned; placing: images placed / to place (other phases: 0 / 1 then 1 / 1). */
   done: number;
   total: number;
 }
@@ -213,6 +216,8 @@ export interface MapSummary {
   points: number;
   /** Dimensions after PCA (the embedding's own when PCA was not needed). */
   pcaDimensions: number;
+  /** Images UMAP was fitted on: all of them up to 20,000; above, a sample, the others placed by their nearest. */
+  fitted: number;
   seconds: number;
   status: 'completed' | 'cancelled';
 }

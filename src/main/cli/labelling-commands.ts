@@ -17,6 +17,11 @@ import { table, type Output } from './output.js';
 
 const pct = (x: number | null) => (x === null ? '–' : `${(x * 100).toFixed(1)}%`);
 
+/** Said when UMAP was fitted on a sample: the other points were placed, not laid out by UMAP. */
+function fittedNote(s: MapSummary): string {
+  return s.fitted < s.points ? ` (UMAP fitted on ${s.fitted.toLocaleString('en-US')} of ${s.points.toLocaleString('en-US')}; the others placed by their nearest neighbours)` : '';
+}
+
 /** Logs a job's progress on stderr at most every quarter. */
 function quarterLogger(o: Output, label: string): (p: { done: number; total: number; phase: string }) => void {
   let last = '';
@@ -142,7 +147,7 @@ export function registerLabellingCommands(program: Command, ctx: CliContext): vo
       // The call answers in columns (compact for the studio); people and scripts read one object per point.
       const { backbone, computedAt, missing } = map;
       o.result({ datasetId, backbone, computedAt, missing, points: mapRows(map), ...(computed ? { seconds: computed.seconds } : {}) }, () =>
-        `${map.points.imageId.length} points (${map.backbone}) computed ${map.computedAt}${computed ? ` in ${computed.seconds.toFixed(1)} s` : ''}; --json prints them.`,
+        `${map.points.imageId.length} points (${map.backbone}) computed ${map.computedAt}${computed ? ` in ${computed.seconds.toFixed(1)} s${fittedNote(computed)}` : ''}; --json prints them.`,
       );
     });
 }

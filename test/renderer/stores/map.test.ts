@@ -13,7 +13,7 @@ const laidOut: DatasetMap = {
   datasetId: 1, backbone: 'mobilenet', computedAt: '2026-12-06T12:00:00Z', missing: 0, classes: [{ id: 7, name: 'cat' }],
   points: { imageId: [1], path: ['a.jpg'], hash: [null], x: [0], y: [1], classId: [null], suggestedClassId: [7], confidence: [0.8], split: [null], heldOut: [null] },
 };
-const mapped = (status: MapSummary['status']): MapSummary => ({ datasetId: 1, backbone: 'mobilenet', points: 3, pcaDimensions: 50, seconds: 1, status });
+const mapped = (status: MapSummary['status']): MapSummary => ({ datasetId: 1, backbone: 'mobilenet', points: 3, pcaDimensions: 50, fitted: 3, seconds: 1, status });
 
 let fake: FakeApi;
 let current: DatasetMap;

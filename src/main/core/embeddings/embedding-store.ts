@@ -36,15 +36,25 @@ export interface ImageVector {
   vector: Float32Array;
 }
 
+const PIXEL_ROWS = `FROM images i JOIN embeddings e ON e.hash = i.hash AND e.backbone = ?
+  WHERE i.dataset_id = ? AND i.status = 'ok' AND i.excluded = 0 ORDER BY i.path`;
+
 /** The stored vector of every usable image of a dataset that has one, in path order. */
 export function pixelEmbeddings(db: Database, datasetId: number, backbone: BackboneName): ImageVector[] {
-  const rows = db
-    .prepare(
-      `SELECT i.id, i.path, i.hash, e.vector FROM images i JOIN embeddings e ON e.hash = i.hash AND e.backbone = ?
-       WHERE i.dataset_id = ? AND i.status = 'ok' AND i.excluded = 0 ORDER BY i.path`,
-    )
-    .all(backbone, datasetId) as { id: number; path: string; hash: string; vector: Buffer }[];
-  return rows.map((r) => ({ imageId: r.id, path: r.path, hash: r.hash, vector: fromBlob(r.vector) }));
+  // Row by row: each stored blob is let go once copied, not held beside its copy.
+  const rows = db.prepare(`SELECT i.id, i.path, i.hash, e.vector ${PIXEL_ROWS}`).iterate(backbone, datasetId) as IterableIterator<{ id: number; path: string; hash: string; vector: Buffer }>;
+  return Array.from(rows, (r) => ({ imageId: r.id, path: r.path, hash: r.hash, vector: fromBlob(r.vector) }));
+}
+
+/** The images pixelEmbeddings gives, in its order, without their vectors. */
+export function pixelEmbeddingIds(db: Database, datasetId: number, backbone: BackboneName): number[] {
+  return db.prepare(`SELECT i.id ${PIXEL_ROWS}`).pluck().all(backbone, datasetId) as number[];
+}
+
+/** pixelEmbeddings' vectors one at a time (a large dataset's are never all held). */
+export function eachPixelEmbedding(db: Database, datasetId: number, backbone: BackboneName, fn: (vector: Float32Array, index: number) => void): void {
+  let index = 0;
+  for (const vector of db.prepare(`SELECT e.vector ${PIXEL_ROWS}`).pluck().iterate(backbone, datasetId) as IterableIterator<Buffer>) fn(fromBlob(vector), index++);
 }
 
 /** Stored vectors of these hashes with this backbone (hashes without one are absent from the map). */

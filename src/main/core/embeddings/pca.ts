@@ -27,9 +27,18 @@ function orthonormalise(a: Float64Array, rows: number, cols: number): void {
 }
 
 export function fitPca(vectors: Float32Array[], k: number, seed = 42, maxRows = 2000): Pca {
-  const d = vectors[0]?.length ?? 0;
+  return fitPcaFrom(vectors.length, (indices) => indices.map((i) => vectors[i]!), k, seed, maxRows);
+}
+
+/**
+ * The same fit when the n vectors are not all held: rowsAt(indices) gives just the sampled rows, in
+ * the order asked (a map of 100,000 wide embeddings streams them from the store).
+ */
+export function fitPcaFrom(count: number, rowsAt: (indices: number[]) => Float32Array[], k: number, seed = 42, maxRows = 2000): Pca {
   const random = mulberry32(seed);
-  const rows = vectors.length > maxRows ? shuffleInPlace([...vectors], random).slice(0, maxRows) : vectors;
+  const all = Array.from({ length: count }, (_, i) => i);
+  const rows = rowsAt(count > maxRows ? shuffleInPlace(all, random).slice(0, maxRows) : all);
+  const d = rows[0]?.length ?? 0;
   const n = rows.length;
   k = Math.max(1, Math.min(k, d, n));
   const mean = new Float32Array(d);
@@ -96,10 +105,33 @@ export function fitPca(vectors: Float32Array[], k: number, seed = 42, maxRows = 
 }
 
 export function projectPca(pca: Pca, v: Float32Array): Float32Array {
-  const out = new Float32Array(pca.k);
-  for (let r = 0; r < pca.k; r++) {
+  const { k, d, components } = pca;
+  const out = new Float32Array(k);
+  const centred = new Float64Array(d);
+  for (let j = 0; j < d; j++) centred[j] = v[j]! - pca.mean[j]!;
+  // Four components per pass over the vector (a map projects 100,000 of them); each sum keeps its order.
+  let r = 0;
+  for (; r + 4 <= k; r += 4) {
+    const [o0, o1, o2, o3] = [r * d, (r + 1) * d, (r + 2) * d, (r + 3) * d];
+    let s0 = 0;
+    let s1 = 0;
+    let s2 = 0;
+    let s3 = 0;
+    for (let j = 0; j < d; j++) {
+      const x = centred[j]!;
+      s0 += x * components[o0 + j]!;
+      s1 += x * components[o1 + j]!;
+      s2 += x * components[o2 + j]!;
+      s3 += x * components[o3 + j]!;
+    }
+    out[r] = s0;
+    out[r + 1] = s1;
+    out[r + 2] = s2;
+    out[r + 3] = s3;
+  }
+  for (; r < k; r++) {
     let s = 0;
-    for (let j = 0; j < pca.d; j++) s += (v[j]! - pca.mean[j]!) * pca.components[r * pca.d + j]!;
+    for (let j = 0; j < d; j++) s += centred[j]! * components[r * d + j]!;
     out[r] = s;
   }
   return out;

@@ -3,7 +3,7 @@
 import type { BackboneName } from '../../../shared/labelling.js';
 import { DEFAULT_BACKBONE } from '../../../shared/labelling.js';
 import { FacetError } from '../../../shared/errors.js';
-import { pixelEmbeddings, type ImageVector } from '../embeddings/embedding-store.js';
+import { eachPixelEmbedding, pixelEmbeddingIds, pixelEmbeddings, type ImageVector } from '../embeddings/embedding-store.js';
 import { datasetEmbeddings } from '../faces/face-store.js';
 import type { Database } from '../platform/store/db.js';
 
@@ -13,6 +13,42 @@ export function datasetVectors(db: Database, datasetId: number, backbone: Backbo
     const vector = e.face ?? e.whole;
     return vector ? [{ imageId: e.imageId, path: e.path, hash: e.hash, vector }] : [];
   });
+}
+
+/** A dataset's vectors as the map reads them: a sample of rows, then every row once, in order. */
+export interface VectorSource {
+  count: number;
+  /** These rows (positions in the order of `each`), in the order asked. */
+  rows(indices: number[]): Float32Array[];
+  each(fn: (vector: Float32Array, index: number) => void): void;
+}
+
+export function heldVectors(vectors: Float32Array[]): VectorSource {
+  return { count: vectors.length, rows: (indices) => indices.map((i) => vectors[i]!), each: (fn) => vectors.forEach(fn) };
+}
+
+/**
+ * datasetVectors as a source, with the image of each row. Pixel embeddings stay in the store until
+ * read (100,000 of MobileNet's 1,792 dimensions are 717 MB); read it in one transaction so both
+ * passes see the same rows.
+ */
+export function datasetVectorSource(db: Database, datasetId: number, backbone: BackboneName): { imageIds: number[]; source: VectorSource } {
+  if (backbone === 'face') {
+    const held = datasetVectors(db, datasetId, backbone);
+    return { imageIds: held.map((v) => v.imageId), source: heldVectors(held.map((v) => v.vector)) };
+  }
+  const imageIds = pixelEmbeddingIds(db, datasetId, backbone);
+  return {
+    imageIds,
+    source: {
+      count: imageIds.length,
+      rows: (indices) => {
+        const byId = vectorsOf(db, backbone, indices.map((i) => imageIds[i]!));
+        return indices.map((i) => byId.get(imageIds[i]!)!);
+      },
+      each: (fn) => eachPixelEmbedding(db, datasetId, backbone, fn),
+    },
+  };
 }
 
 /** The backbone to use: the one asked for, else the default when it has vectors, else any that has. */

@@ -2,7 +2,8 @@
 // source 'suggestion'), "suggestions right lately", the queue's strategies and the map.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { refreshSuggestions } from '../../../../src/main/core/suggestions/refresh.js';
-import { computeMap } from '../../../../src/main/core/suggestions/map.js';
+import { pixelEmbeddings } from '../../../../src/main/core/embeddings/embedding-store.js';
+import { computeMap, layoutPoints } from '../../../../src/main/core/suggestions/map.js';
 import { TYPICAL_LABELS_PER_CLASS } from '../../../../src/main/core/suggestions/queue.js';
 import { mapRows } from '../../../../src/shared/labelling.js';
 import { clusteredSet, type ClusteredSet } from './helpers.js';
@@ -153,7 +154,7 @@ describe('map', () => {
     refreshSuggestions(set.env.ws.db, set.datasetId);
     const phases: string[] = [];
     const summary = computeMap(set.env.ws.db, set.datasetId, { onProgress: (p) => phases.at(-1) !== p.phase && phases.push(p.phase) });
-    expect(summary).toMatchObject({ points: 60, status: 'completed', backbone: 'mobilenet' });
+    expect(summary).toMatchObject({ points: 60, fitted: 60, status: 'completed', backbone: 'mobilenet' });
     // Each phase said as it starts (these vectors are too narrow for PCA): the neighbour graph has its
     // own phase, before the layout epochs.
     expect(phases).toEqual(['loading', 'neighbours', 'umap', 'saving', 'done']);
@@ -174,5 +175,35 @@ describe('map', () => {
       return set.truth.get(best.imageId) === set.truth.get(p.imageId);
     }).length;
     expect(near / 60).toBeGreaterThan(0.9);
+  });
+
+  it('above its fit cap fits UMAP on a sample, places the others, and says so', async () => {
+    const phases: string[] = [];
+    const summary = computeMap(set.env.ws.db, set.datasetId, { fitCap: 20, onProgress: (p) => phases.at(-1) !== p.phase && phases.push(p.phase) });
+    expect(summary).toMatchObject({ points: 60, fitted: 20, status: 'completed' });
+    expect(phases).toEqual(['loading', 'neighbours', 'umap', 'placing', 'saving', 'done']);
+    const points = mapRows(await call('map/get', { datasetId: set.datasetId }));
+    expect(points.length).toBe(60);
+    expect(points.every((p) => p.x >= 0 && p.x <= 1 && p.y >= 0 && p.y <= 1)).toBe(true);
+  });
+
+  it('of wide embeddings reads them from the store row by row and is the layout of the same vectors held', async () => {
+    const wide = await clusteredSet(['a', 'b', 'c'], 20, { dims: 64 });
+    try {
+      const summary = computeMap(wide.env.ws.db, wide.datasetId, { seed: 3 });
+      expect(summary).toMatchObject({ points: 60, fitted: 60, pcaDimensions: 50 });
+      const held = pixelEmbeddings(wide.env.ws.db, wide.datasetId, 'mobilenet');
+      const { coords } = layoutPoints(held.map((v) => v.vector), 3)!;
+      const [xs, ys] = [coords.map((c) => c[0]!), coords.map((c) => c[1]!)];
+      const scaled = (v: number, all: number[]) => (v - Math.min(...all)) / (Math.max(...all) - Math.min(...all));
+      const map = await wide.env.core.call('map/get', { datasetId: wide.datasetId });
+      held.forEach((v, i) => {
+        const at = map.points.imageId.indexOf(v.imageId);
+        expect(map.points.x[at]).toBeCloseTo(scaled(xs[i]!, xs), 5);
+        expect(map.points.y[at]).toBeCloseTo(scaled(ys[i]!, ys), 5);
+      });
+    } finally {
+      await wide.env.cleanup();
+    }
   });
 });
