@@ -4,14 +4,14 @@
 // never read again. Saved every SAVE_EVERY pictures, so a stopped job (the app closed) keeps its work.
 import os from 'node:os';
 import path from 'node:path';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import pLimit from 'p-limit';
 import sharp from 'sharp';
 import { getDataset } from '../../datasets/queries.js';
 import { MAX_INPUT_PIXELS, THUMBNAIL_SIZE } from '../../datasets/probe.js';
 import type { Workspace } from '../../platform/workspace.js';
 import type { ImageMeasures } from './metrics.js';
-import { measureFile } from './read.js';
+import { measureFile, measureThumbnail } from './read.js';
 import { saveMeasures, unmeasured } from './store.js';
 
 const SAVE_EVERY = 500;
@@ -45,16 +45,17 @@ export async function measureDataset(ws: Workspace, datasetId: number, opts: Mea
         if (opts.signal?.aborted) return;
         const thumb = ws.thumbnailPath(it.hash);
         try {
-          const input = existsSync(thumb)
-            ? thumb
-            : await sharp(path.join(dataset.root, it.path), { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' })
-                .rotate()
-                .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
-                .png()
-                .toBuffer();
           // Measured first, then pushed: `rows.push(await …)` would push into the array of before the
           // wait, which a save() meanwhile has written and replaced.
-          const measures = await measureFile(input);
+          const measures = existsSync(thumb)
+            ? await measureThumbnail(readFileSync(thumb))
+            : await measureFile(
+                await sharp(path.join(dataset.root, it.path), { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error' })
+                  .rotate()
+                  .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
+                  .png()
+                  .toBuffer(),
+              );
           rows.push({ hash: it.hash, measures, error: null });
         } catch (error) {
           // Changed or vanished since the import: recorded, so it is not retried on every check.

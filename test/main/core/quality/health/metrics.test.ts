@@ -1,6 +1,9 @@
+import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { colourfulness, measure, type Pixels } from '../../../../../src/main/core/quality/health/metrics.js';
+import { measureFile, measureThumbnail } from '../../../../../src/main/core/quality/health/read.js';
 import { mulberry32 } from '../../../../../src/main/core/platform/random.js';
+import { withProblem } from './synthetic.js';
 
 /** An RGB picture whose pixel i is colour(i). */
 function rgb(width: number, height: number, colour: (i: number) => [number, number, number]): Pixels {
@@ -51,5 +54,26 @@ describe('per-picture measures', () => {
     measure(noise(2, 192, 192));
     expect(measure(small)).toEqual(first);
     expect(measure(noise(1, 64, 48))).toEqual(first);
+  });
+});
+
+describe('measuring an import thumbnail', () => {
+  it('the short path (decode only) gives exactly what the whole path gives, for colour, grey, small and wide thumbnails', async () => {
+    const thumbnail = (input: Buffer) => sharp(input).rotate().resize(192, 192, { fit: 'inside', withoutEnlargement: true }).flatten({ background: '#ffffff' }).jpeg({ quality: 82 }).toBuffer();
+    const noisy = noise(7, 300, 120);
+    const inputs = [
+      await sharp(Buffer.from(noisy.data), { raw: { width: 300, height: 120, channels: 3 } }).png().toBuffer(),
+      await withProblem('blurry', 1),
+      await withProblem('grayscale', 2),
+      await sharp(Buffer.from(noise(8, 40, 30).data), { raw: { width: 40, height: 30, channels: 3 } }).jpeg().toBuffer(),
+      await sharp(Buffer.from(noise(9, 64, 64).data), { raw: { width: 64, height: 64, channels: 3 } }).greyscale().png().toBuffer(),
+    ];
+    for (const input of inputs) {
+      const thumb = await thumbnail(input);
+      expect(await measureThumbnail(thumb)).toEqual(await measureFile(thumb));
+    }
+    // A picture larger than a thumbnail is brought to the measured size first, as measureFile does.
+    const large = await sharp(Buffer.from(noise(10, 400, 300).data), { raw: { width: 400, height: 300, channels: 3 } }).jpeg().toBuffer();
+    expect(await measureThumbnail(large)).toEqual(await measureFile(large));
   });
 });
