@@ -22,6 +22,8 @@ export async function demoWorkspace(count = 9): Promise<DemoWorkspace> {
   await generateDemo({ out: dataRoot, count, size: 64 });
   const core = new Core(Workspace.open(path.join(dir, 'ws')));
   const summary = await core.call('datasets/import', { folder: dataRoot });
+  // The health checks the import started: finished, so the workspace is at rest for what follows.
+  await core.call('health/check', { datasetId: summary.datasetId });
   const rendererDir = path.join(dir, 'renderer');
   fs.mkdirSync(rendererDir);
   fs.writeFileSync(path.join(rendererDir, 'index.html'), '<!doctype html><title>Facet</title>');
