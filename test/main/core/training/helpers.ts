@@ -41,6 +41,9 @@ export async function toyCore(perClass = 24, size = 32): Promise<{ core: Core; d
   await writeToyDataset(root, perClass, size);
   const core = new Core(Workspace.open(path.join(dir, 'ws')));
   const summary = await core.call('datasets/import', { folder: root, split: { train: 70, val: 15, test: 15 } });
+  // The health checks the import started, finished: the workspace is at rest for what follows (a test
+  // that takes the database's checksum would otherwise see the health job's saves land in between).
+  await core.call('health/check', { datasetId: summary.datasetId });
   return { core, datasetId: summary.datasetId, dir, root };
 }
 
