@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
+import { imageSize } from 'image-size';
 import sharp, { type Metadata } from 'sharp';
 import type { SkippedFile } from '../../../shared/domain.js';
 import { FacetError } from '../../../shared/errors.js';
@@ -70,13 +71,11 @@ export async function probeImage(absPath: string, rel: string, thumbnailPath: (h
   if (bytes.length === 0) return { ok: false, skip: { path: rel, code: 'empty-file', reason: 'The file is empty (0 bytes).' } };
 
   const hash = hashBytes(bytes);
-  let meta: Metadata;
+  let header: Header;
   let thumb: Buffer;
   try {
     // failOn 'error' rejects truncated and corrupt data; 'warning' would also reject merely quirky files.
-    // One decode: metadata() reads the header only; the thumbnail pipeline is the only full decode.
     const image = sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', animated: false });
-    meta = await image.metadata();
     // rotate() without an angle only applies the EXIF orientation, which keeps libjpeg's shrink-on-load
     // (decoding a 2000 px photo at 1/8 its size): 12 ms instead of 55 ms for a rotation by an angle.
     const small = image.rotate().resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true }).flatten({ background: '#ffffff' });
@@ -84,18 +83,50 @@ export async function probeImage(absPath: string, rel: string, thumbnailPath: (h
     // (trellis quantisation) costs 10×; 4:2:0 chroma (the default) is the cheapest.
     const jpeg = { quality: 82, optimiseCoding: false };
     // One pipeline: decode, orient, shrink, encode (the health measures are taken later, from this
-    // thumbnail, by the health job: measure-dataset.ts).
-    thumb = await small.jpeg(jpeg).toBuffer();
+    // thumbnail, by the health job: measure-dataset.ts). It is the only full decode.
+    const out = await small.jpeg(jpeg).toBuffer({ resolveWithObject: true });
+    thumb = out.data;
+    header = jpegHeader(bytes, out.info) ?? headerOf(await image.metadata());
   } catch (error) {
     return { ok: false, skip: classifyDecodeError(rel, error) };
   }
   // A failure to write into the workspace cache is the workspace's fault, not the image's: it must
   // fail the import with a clear message rather than mark every image corrupt.
   writeThumbnail(thumbnailPath(hash), thumb);
+  return { ok: true, image: { hash, ...header } };
+}
+
+type Header = Pick<ProbedImage, 'format' | 'width' | 'height'>;
+
+function headerOf(meta: Metadata): Header {
   const swap = (meta.orientation ?? 1) >= 5;
-  const width = (swap ? meta.height : meta.width) ?? 0;
-  const height = (swap ? meta.width : meta.height) ?? 0;
-  return { ok: true, image: { hash, format: formatName(meta), width, height } };
+  return { format: formatName(meta), width: (swap ? meta.height : meta.width) ?? 0, height: (swap ? meta.width : meta.height) ?? 0 };
+}
+
+/**
+ * A JPEG's oriented size read from its markers in JavaScript (image-size: the SOF segment and the
+ * EXIF orientation tag), which costs microseconds where sharp's separate header read, metadata(),
+ * costs ~0.35 ms of CPU per image (6% of an import of 256-px JPEGs). The thumbnail the decoder
+ * has just made is the check: its shape must agree with the header's (each side the header's side times
+ * one scale), or the header is read by sharp instead. Other formats always go to sharp.
+ */
+export function jpegHeader(bytes: Buffer, thumbnail: { width: number; height: number }): Header | null {
+  if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
+  let size: ReturnType<typeof imageSize>;
+  try {
+    size = imageSize(bytes);
+  } catch {
+    return null;
+  }
+  if (size.type !== 'jpg' || !size.width || !size.height) return null;
+  const swap = (size.orientation ?? 1) >= 5;
+  const width = swap ? size.height : size.width;
+  const height = swap ? size.width : size.height;
+  // The thumbnail fits inside THUMBNAIL_SIZE without enlarging: each side is the header's side times
+  // one scale, give or take sharp's rounding.
+  const scale = Math.min(1, THUMBNAIL_SIZE / Math.max(width, height));
+  const agrees = Math.abs(thumbnail.width - width * scale) <= 1 && Math.abs(thumbnail.height - height * scale) <= 1;
+  return agrees ? { format: 'jpeg', width, height } : null;
 }
 
 /** Cache folders already created by this process: one mkdir per folder, not one per image. */
