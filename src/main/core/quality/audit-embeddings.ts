@@ -29,27 +29,30 @@ export function saveEmbeddingProbabilities(db: Database, auditId: number, source
   const audit = getAudit(db, auditId);
   const items = loadAuditItems(db, auditId);
   if (items.length === 0) return null;
-  const available = sources ?? embeddingBackbones(db, audit.datasetId).flatMap((b) => datasetEmbeddings(db, audit.datasetId, b) ?? []);
-  const complete = available.filter((s) => items.every((it) => s.vectors.has(it.hash)));
-  if (complete.length === 0) return null;
   const k = auditClasses(db, auditId).length;
   const labels = items.map((it) => it.classIndex);
   const folds = items.map((it) => it.fold);
-  const parts = complete.flatMap((source) => {
+  const parts: { probs: Float32Array; weight: number }[] = [];
+  const used: string[] = [];
+  // One backbone's vectors at a time (100,000 pictures × 1,792 floats is 717 MB): loaded, turned into
+  // its two opinions, then let go before the next is read.
+  const backbones = sources ? sources.map((s) => s.backbone) : embeddingBackbones(db, audit.datasetId);
+  for (const [b, backbone] of backbones.entries()) {
+    const source = sources ? sources[b]! : datasetEmbeddings(db, audit.datasetId, backbone);
+    if (!source || !items.every((it) => source.vectors.has(it.hash))) continue;
     const vectors = items.map((it) => source.vectors.get(it.hash)!);
-    return [
-      { probs: knnOpinion(vectors, labels, k).probs, weight: 1 },
-      { probs: fitHead(vectors, labels, k, folds, audit.settings.seed).probs, weight: 1 },
-    ];
-  });
+    parts.push({ probs: knnOpinion(vectors, labels, k).probs, weight: 1 }, { probs: fitHead(vectors, labels, k, folds, audit.settings.seed).probs, weight: 1 });
+    used.push(source.backbone);
+  }
+  if (used.length === 0) return null;
   const probs = ensemble(parts);
-  const backbones = complete.map((s) => s.backbone).join(', ');
+  const names = used.join(', ');
   writeTransaction(db, () => {
     const up = db.prepare('UPDATE audit_predictions SET embedding_probabilities = ? WHERE audit_id = ? AND image_id = ?');
     items.forEach((it, i) => up.run(JSON.stringify(Array.from(probs.subarray(i * k, (i + 1) * k), (p) => Math.round(p * 1e6) / 1e6)), auditId, it.imageId));
-    db.prepare('UPDATE audits SET embedding_backbone = ? WHERE id = ?').run(backbones, auditId);
+    db.prepare('UPDATE audits SET embedding_backbone = ? WHERE id = ?').run(names, auditId);
   });
-  return backbones;
+  return names;
 }
 
 /** The CNN probabilities, averaged with the embedding ones when every row has them. */

@@ -3,12 +3,12 @@
 // so sharp reads the header) wherever it could be wrong.
 import fs from 'node:fs';
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { jpegHeader, probeImage, THUMBNAIL_SIZE } from '../../../../src/main/core/datasets/probe.js';
 import { tempDir } from '../training/helpers.js';
 
-function picture(width: number, height: number, channels: 1 | 3 = 3): sharp.Sharp {
+function picture(width: number, height: number, channels: 1 | 3 = 3): Sharp {
   const raw = Buffer.alloc(width * height * channels);
   for (let i = 0; i < raw.length; i++) raw[i] = (i * 37 + (i >> 7) * 11) & 255;
   return sharp(raw, { raw: { width, height, channels } });

@@ -14,7 +14,7 @@ import type { HealthIssue, HealthIssueType, HealthThresholds } from '../../../..
 import { HEALTH_ISSUE_TYPES } from '../../../../shared/health.js';
 import { hashHalves, popcount32 } from '../dhash.js';
 import { pixelCorrelation } from '../findings.js';
-import { cosineDistance, median, nearestNeighbours, normalised, searchVectors } from '../knn.js';
+import { cosineDistance, EXACT_NEIGHBOURS_MAX, median, nearestNeighbours, searchVectors, type Neighbours } from '../knn.js';
 import type { ImageMeasures } from './metrics.js';
 
 export const OUTLIER_NEIGHBOURS = 5;
@@ -105,18 +105,36 @@ export interface PairwiseFacts {
  */
 export const NEIGHBOUR_SPARE = 10;
 
-export function pairwiseFacts(images: CheckedImage[], t: HealthThresholds, embeddings: EmbeddingVectors | null = null): PairwiseFacts {
-  const links = nearDuplicateLinks(images, t, embeddings).map((l) => ({ a: images[l.a]!.imageId, b: images[l.b]!.imageId, similarity: Math.round(l.similarity * 1e4) / 1e4 }));
+/** exactMax: up to this many pictures with embeddings, every pair is compared (knn.ts; tests lower it). */
+export function pairwiseFacts(images: CheckedImage[], t: HealthThresholds, embeddings: EmbeddingVectors | null = null, { exactMax = EXACT_NEIGHBOURS_MAX } = {}): PairwiseFacts {
+  const space = embeddings ? embeddingSpace(images, embeddings, exactMax) : null;
+  const links = nearDuplicateLinks(images, t, space).map((l) => ({ a: images[l.a]!.imageId, b: images[l.b]!.imageId, similarity: Math.round(l.similarity * 1e4) / 1e4 }));
   const neighbours: PairwiseFacts['neighbours'] = [];
-  if (embeddings) {
-    const rows = images.filter((im) => embeddings.vectors.has(im.hash));
-    const near = nearestNeighbours(searchVectors(rows.map((im) => embeddings.vectors.get(im.hash)!)), OUTLIER_NEIGHBOURS + NEIGHBOUR_SPARE);
-    rows.forEach((im, i) => {
+  if (space) {
+    const { rows, near } = space;
+    rows.forEach((row, i) => {
       const ids = Array.from(near.indices[i]!).filter((j) => j >= 0);
-      neighbours.push({ imageId: im.imageId, ids: ids.map((j) => rows[j]!.imageId), distances: ids.map((_, r) => near.distances[i]![r]!) });
+      neighbours.push({ imageId: images[row.i]!.imageId, ids: ids.map((j) => images[rows[j]!.i]!.imageId), distances: ids.map((_, r) => near.distances[i]![r]!) });
     });
   }
   return { links, neighbours };
+}
+
+/** The pictures with an embedding (index into images, vector), their search vectors and nearest neighbours among each other. */
+interface EmbeddingSpace {
+  exact: boolean;
+  rows: { i: number; v: ArrayLike<number> }[];
+  search: Float32Array[];
+  near: Neighbours;
+}
+
+function embeddingSpace(images: CheckedImage[], embeddings: EmbeddingVectors, exactMax: number): EmbeddingSpace {
+  const rows = images.flatMap((im, i) => {
+    const v = embeddings.vectors.get(im.hash);
+    return v ? [{ i, v }] : [];
+  });
+  const search = searchVectors(rows.map((r) => r.v));
+  return { exact: rows.length <= exactMax, rows, search, near: nearestNeighbours(search, OUTLIER_NEIGHBOURS + NEIGHBOUR_SPARE, exactMax) };
 }
 
 /** The near-duplicate and outlier issues of `images` (the pictures in the set now) from facts computed over them or a superset. */
@@ -189,7 +207,7 @@ export function nearDuplicateGroups(images: CheckedImage[], t: HealthThresholds,
 export const REDUNDANT_LINKS = 8;
 
 /** Linked pairs (indices into images): same file; dHash close and pixels correlating; or embeddings almost equal. */
-function nearDuplicateLinks(images: CheckedImage[], t: HealthThresholds, embeddings: EmbeddingVectors | null): { a: number; b: number; similarity: number }[] {
+function nearDuplicateLinks(images: CheckedImage[], t: HealthThresholds, space: EmbeddingSpace | null): { a: number; b: number; similarity: number }[] {
   const links: { a: number; b: number; similarity: number }[] = [];
   const groups = new UnionFind(images.length);
   const kept = new Uint32Array(images.length);
@@ -224,20 +242,40 @@ function nearDuplicateLinks(images: CheckedImage[], t: HealthThresholds, embeddi
       if (correlation >= t.duplicateCorrelation) link(p.i, q.i, correlation);
     }
   }
-  if (embeddings) {
-    const rows = images.flatMap((im, i) => {
-      const v = embeddings.vectors.get(im.hash);
-      return v ? [{ i, v }] : [];
+  if (space) {
+    const { exact, rows, search, near } = space;
+    const norms = rows.map((r) => {
+      let s = 0;
+      for (let d = 0; d < r.v.length; d++) s += r.v[d]! * r.v[d]!;
+      return Math.sqrt(s);
     });
-    const search = searchVectors(rows.map((r) => r.v));
-    const full = rows.map((r) => normalised(r.v));
     // Candidates on the projected vectors (with slack for the projection's error), confirmed on the full ones.
     const slack = Math.max(0.05, 3 * t.duplicateEmbeddingDistance);
-    for (let x = 0; x < rows.length; x++) {
-      for (let y = x + 1; y < rows.length; y++) {
-        if (images[rows[x]!.i]!.hash === images[rows[y]!.i]!.hash || cosineDistance(search[x]!, search[y]!) > slack) continue;
-        const d = cosineDistance(full[x]!, full[y]!);
-        if (d <= t.duplicateEmbeddingDistance) link(rows[x]!.i, rows[y]!.i, 1 - d);
+    const confirm = (x: number, y: number) => {
+      if (images[rows[x]!.i]!.hash === images[rows[y]!.i]!.hash || cosineDistance(search[x]!, search[y]!) > slack) return;
+      const a = rows[x]!.v;
+      const b = rows[y]!.v;
+      let dot = 0;
+      for (let d = 0; d < a.length; d++) dot += a[d]! * b[d]!;
+      const distance = norms[x]! > 0 && norms[y]! > 0 ? 1 - dot / (norms[x]! * norms[y]!) : 1;
+      if (distance <= t.duplicateEmbeddingDistance) link(rows[x]!.i, rows[y]!.i, 1 - distance);
+    };
+    if (exact) {
+      for (let x = 0; x < rows.length; x++) for (let y = x + 1; y < rows.length; y++) confirm(x, y);
+    } else {
+      // Too many for every pair: a near-duplicate is among a picture's nearest neighbours (a burst of
+      // more copies than that still links up, through each copy's nearest ones). Each pair once.
+      const seen = new Set<number>();
+      for (let x = 0; x < rows.length; x++) {
+        const ids = near.indices[x]!;
+        for (let r = 0; r < ids.length; r++) {
+          const y = ids[r]!;
+          if (y < 0 || near.distances[x]![r]! > slack) continue;
+          const key = Math.min(x, y) * rows.length + Math.max(x, y);
+          if (seen.has(key)) continue;
+          seen.add(key);
+          confirm(Math.min(x, y), Math.max(x, y));
+        }
       }
     }
   }

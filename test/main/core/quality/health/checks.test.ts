@@ -131,3 +131,36 @@ describe('pairwise issues from pairs compared once, over a larger set', () => {
     expect(pairwiseIssuesFrom(images, t, facts).filter((i) => i.type === 'outlier').length).toBeGreaterThan(0);
   });
 });
+
+describe('the pairwise checks at scale (neighbours from the cell index instead of every pair)', () => {
+  it('finds the same outliers and embedding near-duplicate groups as comparing every pair', () => {
+    const rand = mulberry32(5);
+    const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+    const dims = 128;
+    const centres = Array.from({ length: 6 }, () => Array.from({ length: dims }, gauss));
+    const vectors = new Map<string, number[]>();
+    const images: CheckedImage[] = [];
+    const add = (hash: string, v: number[], path: string) => {
+      vectors.set(hash, v);
+      images.push({ imageId: images.length + 1, path, label: null, hash, width: 1, height: 1, measures: null });
+    };
+    for (let i = 0; i < 600; i++) add(`h${i}`, centres[i % 6]!.map((x) => x + 0.35 * gauss()), `in/${i}`);
+    // Near-duplicates by embedding: five pairs and one burst of four, a hair apart.
+    for (let d = 0; d < 5; d++) add(`d${d}`, vectors.get(`h${d * 7}`)!.map((x) => x + 0.001 * gauss()), `dup/${d}`);
+    for (let b = 0; b < 3; b++) add(`b${b}`, vectors.get('h100')!.map((x) => x + 0.001 * gauss()), `burst/${b}`);
+    for (let i = 0; i < 10; i++) add(`o${i}`, Array.from({ length: dims }, gauss), `out/${i}`);
+    const embeddings = { backbone: 'test', vectors };
+    const exact = pairwiseFacts(images, t, embeddings);
+    const cells = pairwiseFacts(images, t, embeddings, { exactMax: 50 });
+    const groups = (facts: ReturnType<typeof pairwiseFacts>) =>
+      [...new Set(pairwiseIssuesFrom(images, t, facts).filter((i) => i.type === 'near-duplicate').map((i) => i.group))].length;
+    const flagged = (facts: ReturnType<typeof pairwiseFacts>, type: string) =>
+      pairwiseIssuesFrom(images, t, facts).filter((i) => i.type === type).map((i) => i.path).sort();
+    expect(groups(exact)).toBe(6);
+    expect(flagged(cells, 'near-duplicate')).toEqual(flagged(exact, 'near-duplicate'));
+    expect(groups(cells)).toBe(6);
+    const outliersExact = flagged(exact, 'outlier');
+    expect(outliersExact.filter((p) => p.startsWith('out/')).length).toBeGreaterThanOrEqual(9);
+    expect(flagged(cells, 'outlier')).toEqual(outliersExact);
+  });
+});
