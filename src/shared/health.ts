@@ -95,6 +95,11 @@ export interface HealthProgress {
   datasetId: number;
   done: number;
   total: number;
+  /**
+   * 'measuring' (the default: each new picture's own checks, done of total) or 'comparing' (the
+   * pictures with each other for near-duplicates and outliers: no count; about a minute at 100,000).
+   */
+  phase?: 'measuring' | 'comparing';
   /** True on the job's last event; `error` says why when it did not complete. */
   finished: boolean;
   error?: string;

@@ -193,8 +193,12 @@ export class Core {
       'faces/image': (a) => getImageFaces(db, a.imageId),
       'faces/group': (a) => groupByIdentity(db, a.datasetId, a),
       'faces/leaks': (a) => findFaceLeaks(db, a.datasetId, a.threshold),
-      'embeddings/start': async (a) =>
-        a.backbone === 'face' ? faceSummaryAsEmbeddings(await this.faces.analyse({ datasetId: a.datasetId })) : this.labelling.run('embed', a.datasetId, a.backbone ?? DEFAULT_BACKBONE),
+      'embeddings/start': async (a) => {
+        const made = a.backbone === 'face' ? faceSummaryAsEmbeddings(await this.faces.analyse({ datasetId: a.datasetId })) : await this.labelling.run('embed', a.datasetId, a.backbone ?? DEFAULT_BACKBONE);
+        // New embeddings change the outliers and near-duplicates: compared again in the background.
+        this.health.measureInBackground(a.datasetId);
+        return made;
+      },
       'embeddings/cancel': async (a) => {
         const [pixels, faces] = await Promise.all([this.labelling.cancel('embed', a.datasetId), this.faces.isActive(a.datasetId) ? this.faces.cancel(a.datasetId) : { cancelled: false }]);
         return { cancelled: pixels.cancelled || faces.cancelled };

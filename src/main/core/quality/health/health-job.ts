@@ -15,6 +15,7 @@ export interface HealthJobProgress {
   datasetId: number;
   done: number;
   total: number;
+  phase: 'measuring' | 'comparing';
 }
 export interface HealthJobResult {
   measured: number;
@@ -33,11 +34,12 @@ export const healthJob = defineJob('health', async (args: HealthJobArgs, ctx: Jo
           const now = performance.now();
           if (done === total || now - last > 250) {
             last = now;
-            ctx.emit({ datasetId: args.datasetId, done, total });
+            ctx.emit({ datasetId: args.datasetId, done, total, phase: 'measuring' });
           }
         },
       })
     : { measured: 0, failed: 0, seconds: 0 };
+  ctx.emit({ datasetId: args.datasetId, done: 0, total: 0, phase: 'comparing' });
   const pairwise = computePairwise(ctx.workspace.db, args.datasetId);
   return { ...measured, pairwiseSeconds: pairwise.seconds };
 });

@@ -51,6 +51,11 @@ export function pairwiseFresh(db: Database, datasetId: number): boolean {
   return row?.fingerprint === pairwiseFingerprint(db, datasetId);
 }
 
+/** Whether facts were ever computed for the dataset (fresh or not). */
+export function hasPairwiseFacts(db: Database, datasetId: number): boolean {
+  return db.prepare('SELECT 1 FROM health_pairwise WHERE dataset_id = ?').get(datasetId) !== undefined;
+}
+
 /** The kept facts, fresh or not (a report while the job runs again shows the last ones); none when never computed. */
 export function storedPairwiseFacts(db: Database, datasetId: number): PairwiseFacts {
   const row = db.prepare('SELECT facts FROM health_pairwise WHERE dataset_id = ?').get(datasetId) as { facts: string } | undefined;

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { registerHealthCommands } from '../../../../../src/main/cli/health-commands.js';
 import { Core } from '../../../../../src/main/core/index.js';
 import { Workspace } from '../../../../../src/main/core/platform/workspace.js';
+import { saveEmbeddings } from '../../../../../src/main/core/embeddings/embedding-store.js';
 import { measureDataset } from '../../../../../src/main/core/quality/health/measure-dataset.js';
 import { pairwiseFingerprint, pairwiseFresh } from '../../../../../src/main/core/quality/health/pairwise.js';
 import { unmeasured } from '../../../../../src/main/core/quality/health/store.js';
@@ -188,4 +189,32 @@ describe('health of an imported dataset', () => {
     expect(text.stdout).toContain('cats/blurry.jpg');
     expect(text.stdout).toContain('1 blurry');
   });
+
+  it('while the pictures are compared again (new embeddings), health/get answers at once with the last comparison and says so', async () => {
+    const db = core.workspace.db;
+    await core.call('health/get', { datasetId });
+    const before = await core.call('health/get', { datasetId });
+    expect(before.measuring).toBeNull();
+    const hashes = (db.prepare('SELECT hash FROM images WHERE dataset_id = ?').all(datasetId) as { hash: string }[]).map((r) => r.hash);
+    saveEmbeddings(db, 'mobilenet', hashes.map((hash, i) => ({ hash, vector: Float32Array.from({ length: 16 }, (_, d) => Math.sin(i * 7 + d)) })));
+    expect(pairwiseFresh(db, datasetId)).toBe(false);
+    const events: HealthProgress[] = [];
+    const finished = new Promise<void>((resolve) =>
+      core.events.on('health/progress', (p) => {
+        events.push(p);
+        if (p.finished) resolve();
+      }),
+    );
+    core.health.measureInBackground(datasetId);
+    const during = await core.call('health/get', { datasetId });
+    expect(during.measuring).toMatchObject({ datasetId, finished: false, phase: 'comparing' });
+    expect(during.summary['near-duplicate']).toBe(before.summary['near-duplicate']);
+    await finished;
+    expect(events.some((e) => e.phase === 'comparing' && !e.finished)).toBe(true);
+    expect(events.some((e) => e.phase === 'measuring')).toBe(false);
+    const after = await core.call('health/get', { datasetId });
+    expect(after.measuring).toBeNull();
+    expect(after.embeddings).toBeTruthy();
+    expect(pairwiseFresh(db, datasetId)).toBe(true);
+  }, 120_000);
 });
