@@ -5,7 +5,8 @@
 import BetterSqlite3 from 'better-sqlite3';
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { saveEmbeddings } from '../../src/main/core/embeddings/embedding-store.js';
 import { burst, jpeg, scene, withProblem } from '../main/core/quality/health/synthetic.js';
 import { openSession, screenshot, tempDir, type Session } from './harness.js';
 
@@ -121,5 +122,44 @@ describe('the Health view', () => {
     await banner.waitFor();
     expect(await banner.innerText()).toMatch(/near-duplicate\s*· 5 image/);
     await screenshot(s.page, '65-labeller-health-duplicates');
+  });
+
+  it('while the pictures are compared again (new embeddings), the line and the view say so and keep the last results', async () => {
+    const db = s.core.workspace.db;
+    const hashes = (db.prepare('SELECT hash FROM images WHERE dataset_id = ?').all(datasetId) as { hash: string }[]).map((r) => r.hash);
+    saveEmbeddings(db, 'mobilenet', hashes.map((hash, i) => ({ hash, vector: Float32Array.from({ length: 16 }, (_, d) => Math.sin(i * 7 + d)) })));
+    // The comparing job is held back until the screenshots are taken: its first event goes out at
+    // once, the real job runs when released.
+    const start = s.core.jobs.start.bind(s.core.jobs);
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const spy = vi.spyOn(s.core.jobs, 'start').mockImplementationOnce((kind, args, opts) => {
+      opts.onEvent?.({ datasetId, done: 0, total: 0, phase: 'comparing' } as never);
+      const held = gate.then(() => start(kind, args, opts));
+      return { key: 'held', kind, pid: undefined, ready: held.then((j) => j.ready), done: held.then((j) => j.done) };
+    });
+    try {
+      // As after an embeddings pass: the comparing starts in the background, the page is opened meanwhile.
+      s.core.health.measureInBackground(datasetId);
+      await s.page.goto(s.server.url);
+      await s.page.click('[data-test=tab-datasets]');
+      const checking = s.page.locator('[data-test=dataset-health-checking]');
+      await checking.waitFor();
+      expect(await checking.innerText()).toBe('comparing the pictures for near-duplicates and outliers…');
+      await screenshot(s.page, '66-dataset-health-comparing');
+      await s.page.click('[data-test=dataset-health-open]');
+      const status = s.page.locator('[data-test=health-measuring]');
+      await status.waitFor();
+      expect(await status.innerText()).toMatch(/Comparing the pictures for near-duplicates and outliers/);
+      // The last comparison's group is still listed meanwhile.
+      await s.page.locator('[data-test=health-type][data-type=near-duplicate]').waitFor();
+      await screenshot(s.page, '67-health-comparing');
+      release();
+      await status.waitFor({ state: 'detached', timeout: 60_000 });
+      expect(await s.page.locator('[data-test=health-panel]').innerText()).toMatch(/of \d+ pictures checked/);
+    } finally {
+      release();
+      spy.mockRestore();
+    }
   });
 });
