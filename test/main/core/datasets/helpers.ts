@@ -22,7 +22,8 @@ export async function tempCore(): Promise<{ core: Core; ws: Workspace; dir: stri
     ws,
     dir: t.dir,
     cleanup: async () => {
-      core.close();
+      // Awaited: it stops the jobs (the health job an import started) before their folder goes.
+      await core.close();
       await t.cleanup();
     },
   };
