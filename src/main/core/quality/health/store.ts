@@ -135,14 +135,15 @@ export function embeddingsInUse(db: Database, datasetId: number): { backbone: st
  */
 export function datasetEmbeddings(db: Database, datasetId: number, backbone: string | undefined = embeddingsInUse(db, datasetId)?.backbone): EmbeddingVectors | null {
   if (!backbone) return null;
+  // Row by row: reading them all first would hold every vector twice (100,000 × 1,792 floats: 717 MB each).
   const rows = db
     .prepare(`SELECT e.hash, e.vector FROM embeddings e WHERE e.backbone = ? AND e.hash IN (SELECT hash FROM images WHERE dataset_id = ? AND status = 'ok')`)
-    .all(backbone, datasetId) as { hash: string; vector: Buffer }[];
-  if (rows.length === 0) return null;
+    .iterate(backbone, datasetId) as IterableIterator<{ hash: string; vector: Buffer }>;
   const vectors = new Map<string, Float32Array>();
   for (const r of rows) {
     const copy = new Uint8Array(r.vector).buffer;
     vectors.set(r.hash, new Float32Array(copy, 0, copy.byteLength >> 2));
   }
+  if (vectors.size === 0) return null;
   return { backbone, vectors };
 }
