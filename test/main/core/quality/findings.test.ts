@@ -91,3 +91,37 @@ describe('stratified folds', () => {
     expect(stratifiedFolds(labels, 5, 7)).not.toEqual(folds);
   });
 });
+
+describe('cross-split candidates at scale', () => {
+  /** The definition, written plainly: every pair, sorted by distance, a's path, b's path. */
+  function reference(images: AuditedImage[], maxDistance: number, limit: number): string[] {
+    const order = { train: 0, val: 1, test: 2 } as const;
+    const bits = (a: string, b: string) => [...(BigInt(`0x${a}`) ^ BigInt(`0x${b}`)).toString(2)].filter((c) => c === '1').length;
+    const out: { a: AuditedImage; b: AuditedImage; d: number }[] = [];
+    images.forEach((p, x) =>
+      images.slice(x + 1).forEach((q) => {
+        if (p.split === q.split) return;
+        const d = bits(p.dhash!, q.dhash!);
+        if (d <= maxDistance) out.push(order[p.split!] <= order[q.split!] ? { a: p, b: q, d } : { a: q, b: p, d });
+      }),
+    );
+    out.sort((l, r) => l.d - r.d || l.a.path.localeCompare(r.a.path) || l.b.path.localeCompare(r.b.path));
+    return out.slice(0, limit).map((l) => `${l.d} ${l.a.path} ${l.b.path}`);
+  }
+
+  it('gives the closest `limit` pairs in the order of the definition, also among many copies', () => {
+    let s = 7;
+    const rand = () => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) / 4294967296);
+    const splits = ['train', 'val', 'test'] as const;
+    const bases = Array.from({ length: 12 }, () => BigInt(Math.floor(rand() * 2 ** 32)) * 2n ** 32n + BigInt(Math.floor(rand() * 2 ** 32)));
+    const images = Array.from({ length: 400 }, (_, i) => {
+      // Copies of 12 pictures, some with a few bits flipped.
+      let h = bases[i % 12]!;
+      for (let f = 0; f < Math.floor(rand() * 4); f++) h ^= 1n << BigInt(Math.floor(rand() * 64));
+      return image(`p/${String(Math.floor(rand() * 1e6)).padStart(6, '0')}-${i}.jpg`, `c${i}`, 'x', splits[Math.floor(rand() * 3)]!, h.toString(16).padStart(16, '0'));
+    });
+    const show = (pairs: ReturnType<typeof crossSplitCandidates>) => pairs.map((l) => `${l.distance} ${l.a.path} ${l.b.path}`);
+    for (const limit of [25, 1000, 100_000]) expect(show(crossSplitCandidates(images, 6, limit)), `limit ${limit}`).toEqual(reference(images, 6, limit));
+  });
+});
+
