@@ -64,36 +64,41 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const lines: string[] = [`scale benchmark: ${args.count.toLocaleString('en')} images of ${args.size} px`];
+  // Each figure is also shown as it comes (the whole run takes an hour or more at 100,000 images).
+  const say = (...figures: string[]) => {
+    lines.push(...figures);
+    for (const f of figures) process.stderr.write(`${f}\n`);
+  };
 
   process.stderr.write(`\n== import (${args.count} images of ${args.size} px) ==\n`);
   const imported = await run(tsx, ['bench/import.ts', '--count', String(args.count), '--size', args.size, '--keep']);
-  lines.push(...imported.stdout.trim().split('\n').map((l) => `  ${l}`));
+  say(...imported.stdout.trim().split('\n').map((l) => `  ${l}`));
   const kept = /kept (\S+)/.exec(imported.stderr)?.[1];
   if (!kept) throw new Error('bench/import.ts did not keep its workspace');
   const ws = path.join(kept, 'workspace');
   try {
     const dbBytes = ['facet.db', 'facet.db-wal'].map((f) => path.join(ws, f)).filter((f) => fs.existsSync(f)).reduce((n, f) => n + fs.statSync(f).size, 0);
-    lines.push(`  database:          ${mb(dbBytes)} (${((dbBytes / args.count) / 1024).toFixed(2)} KB per image)`);
+    say(`  database:          ${mb(dbBytes)} (${((dbBytes / args.count) / 1024).toFixed(2)} KB per image)`);
 
     process.stderr.write(`\n== labeller grid in Chromium (${args.count} rows) ==\n`);
     const ui = await run(tsx, ['bench/ui.ts'], { BENCH_UI_COUNT: String(args.count) });
     const grid = JSON.parse(ui.stdout.trim().split('\n').filter((l) => l.startsWith('{')).at(-1) ?? '{}') as { firstGridPaintMs?: number; scrollFps?: number; scrollFrameP95Ms?: number; allRowsLoadedMs?: number };
-    lines.push(`  grid first paint:  ${grid.firstGridPaintMs} ms (target < 1000); all rows listed after ${grid.allRowsLoadedMs} ms`);
-    lines.push(`  grid scrolling:    ${grid.scrollFps} fps, p95 frame ${grid.scrollFrameP95Ms} ms (target ≥ 50)`);
+    say(`  grid first paint:  ${grid.firstGridPaintMs} ms (target < 1000); all rows listed after ${grid.allRowsLoadedMs} ms`);
+    say(`  grid scrolling:    ${grid.scrollFps} fps, p95 frame ${grid.scrollFrameP95Ms} ms (target ≥ 50)`);
 
     const cli = (argv: string[]) => run(process.execPath, [facet, '--workspace', ws, '--json', ...argv]);
     if (args.embeddings) {
       process.stderr.write('\n== embeddings and map ==\n');
       const e = await cli(['embed', '1']);
-      lines.push(`  embeddings:        ${e.seconds.toFixed(0)} s (${(args.count / e.seconds).toFixed(0)} images/s) ${e.stdout.replace(/\s+/g, ' ').slice(0, 160)}`);
+      say(`  embeddings:        ${e.seconds.toFixed(0)} s (${(args.count / e.seconds).toFixed(0)} images/s) ${e.stdout.replace(/\s+/g, ' ').slice(0, 160)}`);
       const m = await cli(['map', '1']);
-      lines.push(`  map:               ${m.seconds.toFixed(0)} s`);
-    } else lines.push('  embeddings, map:   not run (add --embeddings)');
+      say(`  map:               ${m.seconds.toFixed(0)} s`);
+    } else say('  embeddings, map:   not run (add --embeddings)');
     if (args.audit) {
       process.stderr.write('\n== audit ==\n');
       const a = await cli(['audit', '1']);
-      lines.push(`  audit:             ${a.seconds.toFixed(0)} s`);
-    } else lines.push('  audit:             not run (add --audit)');
+      say(`  audit:             ${a.seconds.toFixed(0)} s`);
+    } else say('  audit:             not run (add --audit)');
   } finally {
     if (args.keep) process.stderr.write(`kept ${kept}\n`);
     else fs.rmSync(kept, { recursive: true, force: true });

@@ -2,11 +2,11 @@
 // instead of child_process.fork, so they run in Node processes Electron manages. Same shape as the
 // core's forkLauncher; the job protocol (core/platform/jobs/protocol.ts) is the same on both.
 import { utilityProcess } from 'electron';
-import type { ProcessLauncher } from '../core/platform/jobs/child-process.js';
+import { jobProcessEnv, type ProcessLauncher } from '../core/platform/jobs/child-process.js';
 import type { FromJob } from '../core/platform/jobs/protocol.js';
 
 export const utilityProcessLauncher: ProcessLauncher = (entry, args) => {
-  const child = utilityProcess.fork(entry, args, { serviceName: 'Facet worker', stdio: 'inherit' });
+  const child = utilityProcess.fork(entry, args, { serviceName: 'Facet worker', stdio: 'inherit', env: jobProcessEnv() });
   let alive = true;
   child.on('exit', () => (alive = false));
   return {

@@ -49,9 +49,11 @@ export function jobProber(jobs: JobSupervisor): ImageProber {
       label: 'image decoder',
       interruptedHint: AGAIN,
       onEvent: (event) => {
-        if (failure) return;
         try {
-          onResult(event.index, event.result);
+          for (const { index, result } of event.results) {
+            if (failure) return;
+            onResult(index, result);
+          }
         } catch (error) {
           // Saving failed (database, disk): stop the decoder, report this error.
           failure = { error };

@@ -1,11 +1,10 @@
 // Reads one image file: content hash, format, oriented dimensions, a decode that proves the file is
 // whole, and the thumbnail written to the workspace cache. Failures come back as a SkippedFile.
 import { createHash } from 'node:crypto';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import fs from 'node:fs/promises';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { imageSize } from 'image-size';
-import sharp, { type Metadata } from 'sharp';
+import sharp, { type Metadata, type OutputInfo, type Sharp } from 'sharp';
 import type { SkippedFile } from '../../../shared/domain.js';
 import { FacetError } from '../../../shared/errors.js';
 import { MAX_INPUT_PIXELS } from '../platform/engine/pixel-cache.js';
@@ -60,7 +59,7 @@ export function classifyDecodeError(rel: string, error: unknown): SkippedFile {
 export async function probeImage(absPath: string, rel: string, thumbnailPath: (hash: string) => string): Promise<ProbeResult> {
   let bytes: Buffer;
   try {
-    bytes = await fs.readFile(absPath);
+    bytes = readFileSync(absPath);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EACCES' || code === 'EPERM') {
@@ -71,22 +70,22 @@ export async function probeImage(absPath: string, rel: string, thumbnailPath: (h
   if (bytes.length === 0) return { ok: false, skip: { path: rel, code: 'empty-file', reason: 'The file is empty (0 bytes).' } };
 
   const hash = hashBytes(bytes);
-  let header: Header;
+  const markers = jpegMarkers(bytes);
+  let header: Header | null;
   let thumb: Buffer;
   try {
     // failOn 'error' rejects truncated and corrupt data; 'warning' would also reject merely quirky files.
-    const image = sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', animated: false });
-    // rotate() without an angle only applies the EXIF orientation, which keeps libjpeg's shrink-on-load
-    // (decoding a 2000 px photo at 1/8 its size): 12 ms instead of 55 ms for a rotation by an angle.
-    const small = image.rotate().resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true }).flatten({ background: '#ffffff' });
-    // Huffman optimisation would make thumbnails ~5% smaller for ~25% more encode time; mozjpeg
-    // (trellis quantisation) costs 10×; 4:2:0 chroma (the default) is the cheapest.
-    const jpeg = { quality: 82, optimiseCoding: false };
-    // One pipeline: decode, orient, shrink, encode (the health measures are taken later, from this
-    // thumbnail, by the health job: measure-dataset.ts). It is the only full decode.
-    const out = await small.jpeg(jpeg).toBuffer({ resolveWithObject: true });
+    const open = () => sharp(bytes, { limitInputPixels: MAX_INPUT_PIXELS, failOn: 'error', animated: false });
+    // An upright JPEG (no EXIF orientation, or 1, its markers say) skips sharp's auto-orientation,
+    // which copies the decoded pixels once more even when there is nothing to turn (~3% of an import).
+    const upright = markers !== null && markers.orientation === 1;
+    let out = await thumbnailOf(upright ? open() : open().rotate());
+    header = markers && agreeing(markers, out.info);
+    // The thumbnail disagrees with the markers: they were misread, so the picture is oriented by
+    // sharp after all and its header read by sharp.
+    if (!header && upright) out = await thumbnailOf(open().rotate());
     thumb = out.data;
-    header = jpegHeader(bytes, out.info) ?? headerOf(await image.metadata());
+    header ??= headerOf(await open().metadata());
   } catch (error) {
     return { ok: false, skip: classifyDecodeError(rel, error) };
   }
@@ -98,35 +97,68 @@ export async function probeImage(absPath: string, rel: string, thumbnailPath: (h
 
 type Header = Pick<ProbedImage, 'format' | 'width' | 'height'>;
 
+/**
+ * One pipeline: decode, orient (where asked), shrink, encode. The health measures are taken later,
+ * from this thumbnail, by the health job (measure-dataset.ts); this is the only full decode.
+ */
+function thumbnailOf(image: Sharp): Promise<{ data: Buffer; info: OutputInfo }> {
+  // rotate() without an angle only applies the EXIF orientation, which keeps libjpeg's shrink-on-load
+  // (decoding a 2000 px photo at 1/8 its size): 12 ms instead of 55 ms for a rotation by an angle.
+  // Huffman optimisation would make thumbnails ~5% smaller for ~25% more encode time; mozjpeg
+  // (trellis quantisation) costs 10×; 4:2:0 chroma (the default) is the cheapest.
+  return image
+    .resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true })
+    .flatten({ background: '#ffffff' })
+    .jpeg({ quality: 82, optimiseCoding: false })
+    .toBuffer({ resolveWithObject: true });
+}
+
 function headerOf(meta: Metadata): Header {
   const swap = (meta.orientation ?? 1) >= 5;
   return { format: formatName(meta), width: (swap ? meta.height : meta.width) ?? 0, height: (swap ? meta.width : meta.height) ?? 0 };
 }
 
+/** A JPEG's stored size and EXIF orientation (1 where it has none), read from its markers. */
+interface JpegMarkers {
+  width: number;
+  height: number;
+  orientation: number;
+}
+
 /**
- * A JPEG's oriented size read from its markers in JavaScript (image-size: the SOF segment and the
- * EXIF orientation tag), which costs microseconds where sharp's separate header read, metadata(),
- * costs ~0.35 ms of CPU per image (6% of an import of 256-px JPEGs). The thumbnail the decoder
- * has just made is the check: its shape must agree with the header's (each side the header's side times
- * one scale), or the header is read by sharp instead. Other formats always go to sharp.
+ * The SOF segment and the EXIF orientation tag read in JavaScript (image-size), which costs
+ * microseconds where sharp's separate header read, metadata(), costs ~0.35 ms of CPU per image (6% of
+ * an import of 256-px JPEGs). Null for anything that is not a JPEG whose markers it can read.
  */
-export function jpegHeader(bytes: Buffer, thumbnail: { width: number; height: number }): Header | null {
+function jpegMarkers(bytes: Buffer): JpegMarkers | null {
   if (bytes[0] !== 0xff || bytes[1] !== 0xd8) return null;
-  let size: ReturnType<typeof imageSize>;
   try {
-    size = imageSize(bytes);
+    const size = imageSize(bytes);
+    if (size.type !== 'jpg' || !size.width || !size.height) return null;
+    return { width: size.width, height: size.height, orientation: size.orientation ?? 1 };
   } catch {
     return null;
   }
-  if (size.type !== 'jpg' || !size.width || !size.height) return null;
-  const swap = (size.orientation ?? 1) >= 5;
-  const width = swap ? size.height : size.width;
-  const height = swap ? size.width : size.height;
-  // The thumbnail fits inside THUMBNAIL_SIZE without enlarging: each side is the header's side times
-  // one scale, give or take sharp's rounding.
+}
+
+/**
+ * The oriented size the markers give, if the thumbnail just made agrees: each of its sides must be the
+ * header's side times one scale (it fits inside THUMBNAIL_SIZE without enlarging), give or take
+ * sharp's rounding. Otherwise null, and the header is read by sharp.
+ */
+function agreeing(markers: JpegMarkers, thumbnail: { width: number; height: number }): Header | null {
+  const swap = markers.orientation >= 5;
+  const width = swap ? markers.height : markers.width;
+  const height = swap ? markers.width : markers.height;
   const scale = Math.min(1, THUMBNAIL_SIZE / Math.max(width, height));
   const agrees = Math.abs(thumbnail.width - width * scale) <= 1 && Math.abs(thumbnail.height - height * scale) <= 1;
   return agrees ? { format: 'jpeg', width, height } : null;
+}
+
+/** A JPEG's oriented size from its markers, checked against its thumbnail (null: ask sharp). */
+export function jpegHeader(bytes: Buffer, thumbnail: { width: number; height: number }): Header | null {
+  const markers = jpegMarkers(bytes);
+  return markers && agreeing(markers, thumbnail);
 }
 
 /** Cache folders already created by this process: one mkdir per folder, not one per image. */

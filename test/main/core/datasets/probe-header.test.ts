@@ -54,6 +54,45 @@ describe('reading a JPEG header without sharp', () => {
     expect(jpegHeader(jpeg, { width: 192, height: 128 })).toEqual({ format: 'jpeg', width: 300, height: 200 });
   });
 
+  it('probeImage turns every orientation upright, and leaves upright JPEGs as sharp would (it skips the auto-orientation for those)', async () => {
+    const dir = tempDir('facet-probe-');
+    try {
+      // Orientation 1 stated, and no EXIF at all: both upright.
+      // Smooth gradients, so that JPEG keeps the pixels close, and a bright corner, so that each
+      // orientation looks different.
+      const raw = Buffer.alloc(300 * 200 * 3);
+      for (let y = 0; y < 200; y++) {
+        for (let x = 0; x < 300; x++) {
+          const o = (y * 300 + x) * 3;
+          raw[o] = Math.round((x / 299) * 200);
+          raw[o + 1] = Math.round((y / 199) * 200);
+          raw[o + 2] = x < 60 && y < 40 ? 255 : 30;
+        }
+      }
+      const smooth = () => sharp(raw, { raw: { width: 300, height: 200, channels: 3 } });
+      const sources: [string, Buffer][] = [['no EXIF', await smooth().jpeg().toBuffer()]];
+      for (let orientation = 1; orientation <= 8; orientation++) {
+        sources.push([`orientation ${orientation}`, await smooth().withMetadata({ orientation }).jpeg().toBuffer()]);
+      }
+      for (const [name, bytes] of sources) {
+        const file = path.join(dir, `${name}.jpg`);
+        fs.writeFileSync(file, bytes);
+        let stored = '';
+        const probed = await probeImage(file, name, (hash) => (stored = path.join(dir, 'thumbs', `${hash}.jpg`)));
+        expect(probed.ok, name).toBe(true);
+        const expected = await sharp(bytes).rotate().resize(THUMBNAIL_SIZE, THUMBNAIL_SIZE, { fit: 'inside', withoutEnlargement: true }).raw().toBuffer({ resolveWithObject: true });
+        const got = await sharp(fs.readFileSync(stored)).raw().toBuffer({ resolveWithObject: true });
+        expect([got.info.width, got.info.height], name).toEqual([expected.info.width, expected.info.height]);
+        // The stored thumbnail is a JPEG of the same pixels: equal within its compression.
+        let diff = 0;
+        for (let i = 0; i < got.data.length; i++) diff += Math.abs(got.data[i]! - expected.data[i]!);
+        expect(diff / got.data.length, name).toBeLessThan(2);
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('probeImage stores the same format and oriented size as before, JPEG or not', async () => {
     const dir = tempDir('facet-probe-');
     try {

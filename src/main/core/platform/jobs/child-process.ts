@@ -2,6 +2,7 @@
 // handle on its parent. child_process.fork under the CLI and the server; Electron passes a
 // utilityProcess-backed launcher with the same shape (src/main/electron/launcher.ts).
 import { fork } from 'node:child_process';
+import os from 'node:os';
 import type { FromJob, ToJob } from './protocol.js';
 
 /** The parent's view of a child process speaking messages ToChild → / ← FromChild. */
@@ -17,11 +18,20 @@ export interface ChildHandle<ToChild, FromChild> {
 /** Starts `entry` (a built .js file) with `args`; every job process speaks the protocol of protocol.ts. */
 export type ProcessLauncher = (entry: string, args: string[]) => ChildHandle<ToJob, FromJob>;
 
+/**
+ * The environment of a job process: this one's, with libuv's thread pool as large as the cores (4 at
+ * least, its default; at most 16). sharp decodes each image on one of these threads, so with the
+ * default of 4 an import on an 8-core machine would use half of it.
+ */
+export function jobProcessEnv(): NodeJS.ProcessEnv {
+  return { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? String(Math.max(4, Math.min(16, os.availableParallelism()))) };
+}
+
 export const forkLauncher: ProcessLauncher = (entry, args) => {
   // The entry is built JavaScript: none of this process's own Node flags (execArgv) are passed on,
   // as Electron's utilityProcess passes none. Under tsx (scripts, benches) they are its loader hooks,
   // through which a job process took ~1.5 s more CPU to load its modules before any work.
-  const child = fork(entry, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', execArgv: [] });
+  const child = fork(entry, args, { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced', execArgv: [], env: jobProcessEnv() });
   return {
     get pid() {
       return child.pid;
